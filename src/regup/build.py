@@ -1,0 +1,80 @@
+"""``regup build``: load → validate → emit → write, as one library call.
+
+The build refuses to write anything when the registry has errors, writes every file
+atomically, and with ``check=True`` writes nothing and reports which committed outputs
+are out of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from regup.config import Config
+from regup.emit import EMITTERS, Artifacts, EmitContext
+from regup.emit.canonical import build_timestamp, sha256sums, stale_files, write_atomic
+from regup.errors import OutputError
+from regup.load import load_registry
+from regup.validate import ValidationResult, validate_documents
+
+SUMS_PATH = "SHA256SUMS"
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    registry_dir: Path
+    out_dir: Path
+    config: Config
+    check: bool = False
+    strict: bool = False
+    outputs: Sequence[str] = tuple(EMITTERS)
+
+
+@dataclass
+class BuildResult:
+    validation: ValidationResult
+    out_dir: Path
+    artifacts: Artifacts = field(default_factory=dict)
+    written: list[str] = field(default_factory=list)
+    stale: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.validation.ok and not self.stale
+
+
+def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
+    """Every output file of a valid registry, in memory."""
+    ctx = EmitContext(config=request.config, timestamp=build_timestamp(validation.registry))
+    artifacts: Artifacts = {}
+    for name in request.outputs:
+        artifacts.update(EMITTERS[name](validation.registry, ctx))
+    artifacts[SUMS_PATH] = sha256sums(artifacts)
+    return artifacts
+
+
+def build(request: BuildRequest) -> BuildResult:
+    """Build the registry's outputs.
+
+    Raises :class:`~regup.errors.LoadError` when the registry folder is missing and
+    :class:`~regup.errors.OutputError` when a file cannot be written. An invalid registry is
+    not an exception: the result carries its diagnostics and nothing is written.
+    """
+    validation = validate_documents(load_registry(request.registry_dir), strict=request.strict)
+    result = BuildResult(validation=validation, out_dir=request.out_dir)
+    if not validation.ok:
+        return result
+    result.artifacts = render(validation, request)
+    result.stale = stale_files(request.out_dir, result.artifacts)
+    if request.check:
+        return result
+    for rel in result.stale:
+        target = request.out_dir / rel
+        try:
+            write_atomic(target, result.artifacts[rel])
+        except OSError as exc:
+            raise OutputError.from_os_error(target, exc) from None
+        result.written.append(rel)
+    result.stale = []
+    return result

@@ -1,0 +1,142 @@
+"""``regup list``, ``regup info`` and ``regup search``: the registry as ToolHive users browse it."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from regup.browse import ListRow, entry_info, list_rows, search
+from regup.cli import AppState, pass_state
+from regup.errors import NotFoundError
+from regup.load import load_registry
+from regup.model import Registry
+from regup.validate import validate_documents
+
+format_option = click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table for people, json for tools.",
+)
+
+
+def _load(state: AppState) -> Registry:
+    result = validate_documents(load_registry(state.registry_dir))
+    skipped = result.files - len(result.registry.entries) - len(result.registry.groups)
+    if skipped and not state.quiet:
+        click.echo(
+            f"Note: {skipped} invalid file(s) left out; run `regup validate` to see why.", err=True
+        )
+    return result.registry
+
+
+def _console(state: AppState) -> Console:
+    return Console(no_color=not state.color, highlight=False, soft_wrap=False, width=160)
+
+
+def _echo_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False))
+
+
+def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for column in ("NAME", "KIND", "TIER", "STATUS", "TRANSPORT", "STARS", "DESCRIPTION"):
+        table.add_column(column, no_wrap=column != "DESCRIPTION", justify="right" if column == "STARS" else "left")
+    for i, row in enumerate(rows):
+        table.add_row(
+            row.name, row.kind, row.tier, row.status, row.transport,
+            "" if row.stars is None else f"{row.stars:,}",
+            row.description + (f"  [{extra[i]}]" if extra else ""),
+        )
+    _console(state).print(table)
+
+
+@click.command("list")
+@format_option
+@pass_state
+def list_command(state: AppState, fmt: str) -> None:
+    """List every server: name, kind, tier, status, transport and stars."""
+    rows = list_rows(_load(state))
+    if fmt == "json":
+        _echo_json([r.to_json() for r in rows])
+    else:
+        _table(rows, state)
+        if not state.quiet:
+            click.echo(f"\n{len(rows)} servers")
+
+
+def _render_value(value: Any, indent: int = 0) -> list[str]:
+    pad = "  " * indent
+    if isinstance(value, dict):
+        lines = []
+        for key, item in value.items():
+            if isinstance(item, (dict, list)) and item and not _flat_list(item):
+                lines.append(f"{pad}{key}:")
+                lines += _render_value(item, indent + 1)
+            else:
+                lines.append(f"{pad}{key}: {_scalar(item)}")
+        return lines
+    if isinstance(value, list):
+        lines = []
+        for item in value:
+            sub = _render_value(item, indent + 1)
+            lines.append(f"{pad}- {sub[0].strip()}" if sub else f"{pad}-")
+            lines += sub[1:]
+        return lines
+    return [f"{pad}{_scalar(value)}"]
+
+
+def _flat_list(value: Any) -> bool:
+    return isinstance(value, list) and all(not isinstance(v, (dict, list)) for v in value)
+
+
+def _scalar(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list):
+        return ", ".join(_scalar(v) for v in value) or "(none)"
+    if isinstance(value, dict):
+        return "(none)"
+    text = str(value)
+    return text.replace("\n", "\n    ") if "\n" in text else text
+
+
+@click.command("info")
+@click.argument("name")
+@format_option
+@pass_state
+def info_command(state: AppState, name: str, fmt: str) -> None:
+    """Show every field of one server."""
+    registry = _load(state)
+    entry = registry.entry(name)
+    if entry is None:
+        close = difflib.get_close_matches(name, [e.name for e in registry.entries], n=3)
+        hint = f" Did you mean: {', '.join(close)}?" if close else " Run `regup search` to find it."
+        raise NotFoundError(f"no server named {name!r} in {state.registry_dir}.{hint}")
+    info = entry_info(entry)
+    if fmt == "json":
+        _echo_json(info)
+    else:
+        click.echo("\n".join(_render_value(info)))
+
+
+@click.command("search")
+@click.argument("query", nargs=-1, required=True)
+@format_option
+@pass_state
+def search_command(state: AppState, query: tuple[str, ...], fmt: str) -> None:
+    """Find servers by name, description, tag or tool name, best match first."""
+    hits = search(_load(state), " ".join(query))
+    if fmt == "json":
+        _echo_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        click.echo(f"No server matches {' '.join(query)!r}.")
+        return
+    _table([ListRow.from_entry(h.entry) for h in hits], state, [", ".join(h.matched) for h in hits])
+
+
+COMMANDS = [list_command, info_command, search_command]

@@ -1,0 +1,57 @@
+"""``regup build``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from regup.build import BuildRequest, build
+from regup.cli import AppState, pass_state
+from regup.errors import CheckFailedError, InvalidRegistryError
+from regup.report import REPORTERS, Summary
+
+
+@click.command("build")
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
+    show_default=True, help="Output folder.",
+)
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output folder is out of date.")
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@pass_state
+def build_command(state: AppState, out_dir: Path, check: bool, strict: bool) -> None:
+    """Validate the registry, then write registry.json and the other outputs.
+
+    Nothing is written when an entry is invalid. Output is deterministic: timestamps come
+    from the entries or SOURCE_DATE_EPOCH.
+    """
+    result = build(BuildRequest(state.registry_dir, out_dir, state.config, check=check, strict=strict))
+    v = result.validation
+    if v.diagnostics:
+        REPORTERS["text"](
+            v.diagnostics, Summary(v.files, v.errors, v.warnings), sys.stderr,
+            color=state.color, quiet=True,
+        )
+    if not v.ok:
+        raise InvalidRegistryError(v.errors)
+    if check:
+        if result.stale:
+            raise CheckFailedError(
+                f"{out_dir} is out of date ({', '.join(result.stale)}); run `regup build` and commit"
+            )
+        if not state.quiet:
+            click.echo(f"{out_dir} is up to date ({len(result.artifacts)} files).")
+        return
+    if not state.quiet:
+        registry = v.registry
+        click.echo(
+            f"Built {len(registry.entries)} servers ({len(registry.containers)} container, "
+            f"{len(registry.remotes)} remote) and {len(registry.groups)} groups into {out_dir}: "
+            f"{len(result.written)} files written, "
+            f"{len(result.artifacts) - len(result.written)} unchanged."
+        )
+
+
+COMMANDS = [build_command]

@@ -1,0 +1,42 @@
+"""``regup validate``."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from regup.cli import AppState, pass_state
+from regup.load import load_paths, only_selected
+from regup.report import REPORTERS, Summary
+from regup.validate import validate_documents
+
+
+@click.command()
+@click.argument("targets", nargs=-1, metavar="[NAMES|PATHS]...")
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+    help="text for people, json for tools, github for Actions annotations.",
+)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@pass_state
+def validate(state: AppState, targets: tuple[str, ...], fmt: str, strict: bool) -> None:
+    """Check entries against the schema and the rules; report every problem with file:line:col.
+
+    Without arguments, checks the whole registry. Exits 1 when there is an error.
+    """
+    docs, selected = load_paths(state.registry_dir, targets)
+    result = validate_documents(docs, strict=strict, report_for=only_selected(docs, selected))
+    files = len(selected) if selected else result.files
+    REPORTERS[fmt](
+        result.diagnostics,
+        Summary(files, result.errors, result.warnings),
+        sys.stdout,
+        color=state.color,
+        quiet=state.quiet,
+    )
+    if result.errors:
+        sys.exit(1)
+
+
+COMMANDS = [validate]

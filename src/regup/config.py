@@ -1,0 +1,80 @@
+"""Registry-wide settings, read from ``regup.toml``.
+
+Every key is documented in :data:`CONFIG_KEYS`; an unknown key is an error, so a typo
+never silently falls back to a default.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from regup.errors import ConfigError
+
+DEFAULT_NAMESPACE = "io.github.stacklok"
+
+CONFIG_KEYS: dict[str, str] = {
+    "name": "The registry's name, shown on the catalog and in outputs.",
+    "namespace": (
+        "Reverse-DNS namespace of upstream server names (`<namespace>/<entry>`); "
+        f"default `{DEFAULT_NAMESPACE}`, the one ToolHive gives bare names."
+    ),
+    "publisher_key": (
+        "Key under `_meta[...publisher-provided]` for regup's own fields "
+        "(default `io.github.regup`)."
+    ),
+    "base_url": "Absolute URL where the catalog and JSON files are published.",
+    "repository_url": "The registry's source repository, for 'edit this entry' links.",
+    "registry_version": "The `version` field of registry.json (default `1.0.0`).",
+}
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str = "MCP registry"
+    namespace: str = DEFAULT_NAMESPACE
+    publisher_key: str = "io.github.regup"
+    base_url: str = ""
+    repository_url: str = ""
+    registry_version: str = "1.0.0"
+    path: Path | None = None
+
+    @classmethod
+    def from_toml(cls, path: Path) -> Config:
+        """Read ``path``; raises :class:`ConfigError` on unreadable or unknown settings."""
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError.bad_file(path, f"cannot read it ({exc.strerror})") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError.bad_file(path, f"not valid TOML ({exc})") from None
+        table: Any = data.get("registry", {})
+        extra = sorted(set(data) - {"registry"})
+        if extra:
+            raise ConfigError.bad_file(path, f"unknown table(s) {', '.join(extra)}; use [registry]")
+        if not isinstance(table, dict):
+            raise ConfigError.bad_file(path, "[registry] must be a table")
+        known = {f.name for f in fields(cls)} - {"path"}
+        unknown = sorted(set(table) - known)
+        if unknown:
+            raise ConfigError.bad_file(
+                path, f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
+            )
+        for key, value in table.items():
+            if not isinstance(value, str):
+                raise ConfigError.bad_file(path, f"registry.{key} must be a string")
+        if "base_url" in table:
+            table["base_url"] = table["base_url"].rstrip("/")
+        return cls(path=path, **table)
+
+    @classmethod
+    def discover(cls, explicit: Path | None, cwd: Path) -> Config:
+        """The config given with ``--config``, else ``regup.toml`` in ``cwd``, else defaults."""
+        if explicit is not None:
+            if not explicit.is_file():
+                raise ConfigError(f"config file {explicit} does not exist")
+            return cls.from_toml(explicit)
+        default = cwd / "regup.toml"
+        return cls.from_toml(default) if default.is_file() else cls()

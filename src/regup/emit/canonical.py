@@ -1,0 +1,100 @@
+"""Canonical bytes and atomic writes: the same inputs always give the same files."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from regup.config import Config
+from regup.model import Registry
+
+Artifacts = dict[str, bytes]
+
+
+@dataclass(frozen=True)
+class EmitContext:
+    config: Config
+    timestamp: str
+
+
+def dump_json(value: Any) -> bytes:
+    """JSON with sorted keys, two-space indent, UTF-8 and a trailing newline."""
+    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_timestamp(text: str) -> datetime:
+    """Parse an RFC 3339 timestamp; raises ValueError."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def build_timestamp(registry: Registry, environ: Mapping[str, str] | None = None) -> str:
+    """``SOURCE_DATE_EPOCH`` when set, else the newest ``metadata.last_updated``, else 1970.
+
+    Never the clock, so two builds of the same inputs are byte-identical.
+    """
+    environ = os.environ if environ is None else environ
+    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch:
+        try:
+            return format_timestamp(datetime.fromtimestamp(int(epoch), UTC))
+        except (ValueError, OverflowError, OSError):
+            pass
+    newest: datetime | None = None
+    for entry in registry.entries:
+        if entry.last_updated:
+            try:
+                moment = parse_timestamp(entry.last_updated)
+            except ValueError:
+                continue
+            newest = moment if newest is None or moment > newest else newest
+    return format_timestamp(newest or datetime.fromtimestamp(0, UTC))
+
+
+def sha256sums(artifacts: Mapping[str, bytes]) -> bytes:
+    """A ``sha256sum -c`` compatible listing of the artifacts, sorted by path."""
+    lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(artifacts.items())]
+    return "".join(lines).encode()
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename.
+
+    Raises OSError; the previous file stays intact on failure.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def stale_files(out_dir: Path, artifacts: Mapping[str, bytes]) -> list[str]:
+    """Artifacts whose file in ``out_dir`` is missing or has other bytes."""
+    stale = []
+    for rel, data in sorted(artifacts.items()):
+        target = out_dir / rel
+        try:
+            if target.read_bytes() != data:
+                stale.append(rel)
+        except OSError:
+            stale.append(rel)
+    return stale

@@ -1,0 +1,90 @@
+"""Container image references, parsed the way the OCI distribution reference grammar does.
+
+``ghcr.io/org/img:1.2``, ``localhost:5000/img@sha256:…``, ``nginx`` (which means
+``docker.io/library/nginx:latest``). Used by validation, the outputs, refresh and provenance.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DOCKER_HUB = "docker.io"
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+_PATH = re.compile(rf"^{_COMPONENT}(?:/{_COMPONENT})*$")
+_HOST = re.compile(
+    r"^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*"
+    r"|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$"
+)
+_TAG = re.compile(r"^[\w][\w.-]{0,127}$")
+_DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
+_VERSION_TAG = re.compile(r"^v?\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.-]+)?$")
+
+
+class ImageRefError(ValueError):
+    """The text is not a valid image reference; the message says which part is wrong."""
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    registry: str
+    repository: str
+    tag: str | None = None
+    digest: str | None = None
+
+    @classmethod
+    def parse(cls, text: str) -> ImageRef:
+        """Parse ``text``; raises :class:`ImageRefError` with the reason."""
+        if not text or text != text.strip():
+            raise ImageRefError("the image reference is empty or has surrounding spaces")
+        rest, digest = text, None
+        if "@" in rest:
+            rest, digest = rest.split("@", 1)
+            if not _DIGEST.match(digest):
+                raise ImageRefError(f"digest {digest!r} is not of the form sha256:<hex>")
+        tag = None
+        last = rest.rsplit("/", 1)[-1]
+        if ":" in last:
+            rest, tag = rest.rsplit(":", 1)
+            if not _TAG.match(tag):
+                raise ImageRefError(f"tag {tag!r} is not a valid tag")
+        parts = rest.split("/")
+        first = parts[0]
+        if len(parts) > 1 and ("." in first or ":" in first or first == "localhost"):
+            registry, path = first, "/".join(parts[1:])
+            if not _HOST.match(registry):
+                raise ImageRefError(f"registry host {registry!r} is not a valid host[:port]")
+        else:
+            registry, path = DOCKER_HUB, rest
+        if registry in {"index.docker.io", "registry-1.docker.io"}:
+            registry = DOCKER_HUB
+        if registry == DOCKER_HUB and "/" not in path:
+            path = f"library/{path}"
+        if not _PATH.match(path):
+            raise ImageRefError(
+                f"repository {path!r} must be lowercase letters, digits and separators (. _ - /)"
+            )
+        return cls(registry=registry, repository=path, tag=tag, digest=digest)
+
+    @property
+    def is_docker_hub(self) -> bool:
+        return self.registry == DOCKER_HUB
+
+    @property
+    def is_latest_or_untagged(self) -> bool:
+        return self.digest is None and self.tag in (None, "latest")
+
+    @property
+    def version(self) -> str | None:
+        """The tag without a leading ``v`` when it looks like a version (``1.2.3``)."""
+        if self.tag and _VERSION_TAG.match(self.tag):
+            return self.tag.removeprefix("v")
+        return None
+
+    def __str__(self) -> str:
+        out = f"{self.registry}/{self.repository}"
+        if self.tag:
+            out += f":{self.tag}"
+        if self.digest:
+            out += f"@{self.digest}"
+        return out

@@ -1,0 +1,165 @@
+"""Load a registry folder: find every ``spec.yaml`` / ``group.yaml`` and parse it with positions.
+
+One broken file never hides the others: each file gives a :class:`RawDocument` carrying
+either its data or the diagnostics that say why it could not be read. Only a missing
+registry folder raises.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from regup.diagnostics import Diagnostic, Severity
+from regup.errors import LoadError
+from regup.model import Source
+from regup.yamlio import SourceMap, YamlSyntaxError, load_yaml
+
+SPEC_FILE = "spec.yaml"
+GROUP_FILE = "group.yaml"
+MAX_FILE_BYTES = 1_000_000
+
+DocKind = Literal["entry", "group"]
+
+
+@dataclass
+class RawDocument:
+    """One file as read: its name (the folder's), data and where every value was written."""
+
+    name: str
+    kind: DocKind
+    source: Source
+    data: Any = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def positions(self) -> SourceMap:
+        return self.source.positions
+
+    def error(self, line: int, col: int, rule: str, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(self.source.display, line, col, Severity.ERROR, rule, message)
+        )
+
+
+def display_path(path: Path, cwd: Path | None = None) -> str:
+    """``path`` relative to the working directory when below it, for readable messages."""
+    cwd = cwd or Path.cwd()
+    try:
+        return os.path.relpath(path, cwd) if path.is_absolute() else str(path)
+    except ValueError:  # pragma: no cover - other drive on Windows
+        return str(path)
+
+
+def read_document(path: Path, kind: DocKind, name: str | None = None) -> RawDocument:
+    """Read and parse one file; problems become diagnostics on the result."""
+    doc = RawDocument(
+        name=name if name is not None else path.parent.name,
+        kind=kind,
+        source=Source(path=path, display=display_path(path), positions=SourceMap()),
+    )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        doc.error(1, 1, "file-unreadable", f"cannot read the file: {exc.strerror or exc}")
+        return doc
+    if len(raw) > MAX_FILE_BYTES:
+        doc.error(1, 1, "file-too-large", f"the file is larger than {MAX_FILE_BYTES} bytes")
+        return doc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        doc.error(1, 1, "file-encoding", f"the file is not UTF-8 text ({exc.reason})")
+        return doc
+    return parse_document(doc, text)
+
+
+def parse_document(doc: RawDocument, text: str) -> RawDocument:
+    try:
+        parsed = load_yaml(text)
+    except YamlSyntaxError as exc:
+        p = exc.problem
+        doc.error(p.line, p.col, p.rule, p.message)
+        return doc
+    doc.source = Source(doc.source.path, doc.source.display, parsed.source)
+    for p in parsed.problems:
+        doc.error(p.line, p.col, p.rule, p.message)
+    doc.data = parsed.data
+    return doc
+
+
+def _folder_document(folder: Path) -> RawDocument:
+    spec, group = folder / SPEC_FILE, folder / GROUP_FILE
+    if spec.is_file() and group.is_file():
+        doc = read_document(spec, "entry")
+        doc.error(
+            1, 1, "folder-layout", f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one"
+        )
+        return doc
+    if group.is_file():
+        return read_document(group, "group")
+    if spec.is_file():
+        return read_document(spec, "entry")
+    doc = RawDocument(
+        folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap())
+    )
+    doc.error(
+        1, 1, "folder-layout", f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group)"
+    )
+    return doc
+
+
+def registry_folders(registry: Path) -> list[Path]:
+    """Sub-folders of the registry, sorted; hidden ones are skipped."""
+    if not registry.is_dir():
+        raise LoadError.missing_registry(registry)
+    return sorted(
+        p for p in registry.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+    )
+
+
+def load_registry(registry: Path) -> list[RawDocument]:
+    """Every entry and group of ``registry``; raises :class:`LoadError` if it is missing."""
+    return [_folder_document(folder) for folder in registry_folders(registry)]
+
+
+def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument], set[Path]]:
+    """The documents of the whole registry plus any outside files named in ``targets``.
+
+    Returns the documents and the set of files the caller asked about (to filter the
+    report). A target is an entry or group name, a folder, or a YAML file.
+    Raises :class:`LoadError` for a target that is neither.
+    """
+    docs = load_registry(registry) if registry.is_dir() else []
+    known = {d.source.path.resolve(): d for d in docs}
+    by_name = {d.name: d for d in docs}
+    selected: set[Path] = set()
+    for target in targets:
+        path = Path(target)
+        if path.is_dir():
+            path = path / (GROUP_FILE if (path / GROUP_FILE).is_file() else SPEC_FILE)
+        if path.is_file():
+            resolved = path.resolve()
+            if resolved not in known:
+                kind: DocKind = "group" if path.name == GROUP_FILE else "entry"
+                doc = read_document(path, kind)
+                docs.append(doc)
+                known[resolved] = doc
+            selected.add(resolved)
+        elif target in by_name:
+            selected.add(by_name[target].source.path.resolve())
+        else:
+            raise LoadError(
+                f"{target!r} is neither an entry of {registry} nor a file; "
+                "give an entry name, a folder or a spec.yaml path"
+            )
+    if not docs and not registry.is_dir():
+        raise LoadError.missing_registry(registry)
+    return docs, selected
+
+
+def only_selected(docs: Iterable[RawDocument], selected: set[Path]) -> list[RawDocument]:
+    return [d for d in docs if not selected or d.source.path.resolve() in selected]

@@ -1,0 +1,514 @@
+"""The typed model every stage shares: entries, groups and the registry.
+
+Models are frozen and built once, at the edge, from a document that passed schema
+validation (:meth:`Entry.from_document`). ``to_document`` gives the authored form back, in
+the canonical key order of the README's examples, so importers and formatters write the
+same shape that maintainers write.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from regup.yamlio import SourceMap
+
+JsonDict = dict[str, Any]
+
+
+class Kind(enum.Enum):
+    CONTAINER = "container"
+    REMOTE = "remote"
+
+
+def _opt(doc: Mapping[str, Any], key: str) -> Any:
+    return doc.get(key)
+
+
+def _tuple(doc: Mapping[str, Any], key: str) -> tuple[Any, ...]:
+    return tuple(doc.get(key) or ())
+
+
+def _put(out: JsonDict, key: str, value: Any) -> None:
+    """Set ``key`` unless the value is absent (None or an empty tuple)."""
+    if value is None or value == ():
+        return
+    out[key] = list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class EnvVar:
+    name: str
+    description: str
+    required: bool = False
+    secret: bool | None = None
+    default: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> EnvVar:
+        return cls(
+            name=doc["name"],
+            description=doc["description"],
+            required=bool(doc.get("required", False)),
+            secret=doc.get("secret"),
+            default=doc.get("default"),
+        )
+
+    @property
+    def is_secret(self) -> bool:
+        return bool(self.secret)
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"name": self.name, "description": self.description}
+        out["required"] = self.required
+        _put(out, "secret", self.secret)
+        _put(out, "default", self.default)
+        return out
+
+
+@dataclass(frozen=True)
+class Header:
+    name: str
+    description: str
+    required: bool = False
+    secret: bool | None = None
+    default: str | None = None
+    choices: tuple[str, ...] = ()
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Header:
+        return cls(
+            name=doc["name"],
+            description=doc["description"],
+            required=bool(doc.get("required", False)),
+            secret=doc.get("secret"),
+            default=doc.get("default"),
+            choices=_tuple(doc, "choices"),
+        )
+
+    @property
+    def is_secret(self) -> bool:
+        return bool(self.secret)
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"name": self.name, "description": self.description}
+        out["required"] = self.required
+        _put(out, "secret", self.secret)
+        _put(out, "default", self.default)
+        _put(out, "choices", self.choices)
+        return out
+
+
+@dataclass(frozen=True)
+class Outbound:
+    """Outbound network policy. All fields empty means: no network access."""
+
+    allow_host: tuple[str, ...] = ()
+    allow_port: tuple[int, ...] = ()
+    insecure_allow_all: bool | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Outbound:
+        return cls(
+            allow_host=_tuple(doc, "allow_host"),
+            allow_port=_tuple(doc, "allow_port"),
+            insecure_allow_all=doc.get("insecure_allow_all"),
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        _put(out, "allow_host", self.allow_host)
+        _put(out, "allow_port", self.allow_port)
+        _put(out, "insecure_allow_all", self.insecure_allow_all)
+        return out
+
+
+@dataclass(frozen=True)
+class Permissions:
+    read: tuple[str, ...] = ()
+    write: tuple[str, ...] = ()
+    privileged: bool | None = None
+    has_network: bool = False
+    outbound: Outbound | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Permissions:
+        network = doc.get("network")
+        outbound = None
+        if isinstance(network, Mapping) and isinstance(network.get("outbound"), Mapping):
+            outbound = Outbound.from_document(network["outbound"])
+        return cls(
+            read=_tuple(doc, "read"),
+            write=_tuple(doc, "write"),
+            privileged=doc.get("privileged"),
+            has_network=network is not None,
+            outbound=outbound,
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        _put(out, "read", self.read)
+        _put(out, "write", self.write)
+        _put(out, "privileged", self.privileged)
+        if self.has_network:
+            network: JsonDict = {}
+            if self.outbound is not None:
+                network["outbound"] = self.outbound.to_document()
+            out["network"] = network
+        return out
+
+
+@dataclass(frozen=True)
+class Attestation:
+    predicate_type: str | None = None
+    predicate: Any = None
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        _put(out, "predicate_type", self.predicate_type)
+        _put(out, "predicate", self.predicate)
+        return out
+
+
+PROVENANCE_FIELDS = (
+    "sigstore_url",
+    "repository_uri",
+    "repository_ref",
+    "signer_identity",
+    "runner_environment",
+    "cert_issuer",
+)
+
+
+@dataclass(frozen=True)
+class Provenance:
+    sigstore_url: str | None = None
+    repository_uri: str | None = None
+    repository_ref: str | None = None
+    signer_identity: str | None = None
+    runner_environment: str | None = None
+    cert_issuer: str | None = None
+    attestation: Attestation | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Provenance:
+        att = doc.get("attestation")
+        return cls(
+            **{k: doc.get(k) for k in PROVENANCE_FIELDS},
+            attestation=(
+                Attestation(att.get("predicate_type"), att.get("predicate"))
+                if isinstance(att, Mapping)
+                else None
+            ),
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        for key in PROVENANCE_FIELDS:
+            _put(out, key, getattr(self, key))
+        if self.attestation is not None:
+            out["attestation"] = self.attestation.to_document()
+        return out
+
+
+@dataclass(frozen=True)
+class OAuthConfig:
+    issuer: str | None = None
+    authorize_url: str | None = None
+    token_url: str | None = None
+    client_id: str | None = None
+    scopes: tuple[str, ...] = ()
+    use_pkce: bool | None = None
+    oauth_params: tuple[tuple[str, str], ...] = ()
+    callback_port: int | None = None
+    resource: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> OAuthConfig:
+        return cls(
+            issuer=doc.get("issuer"),
+            authorize_url=doc.get("authorize_url"),
+            token_url=doc.get("token_url"),
+            client_id=doc.get("client_id"),
+            scopes=_tuple(doc, "scopes"),
+            use_pkce=doc.get("use_pkce"),
+            oauth_params=tuple(sorted((doc.get("oauth_params") or {}).items())),
+            callback_port=doc.get("callback_port"),
+            resource=doc.get("resource"),
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        for key in ("issuer", "authorize_url", "token_url", "client_id", "scopes", "use_pkce"):
+            _put(out, key, getattr(self, key))
+        if self.oauth_params:
+            out["oauth_params"] = dict(self.oauth_params)
+        _put(out, "callback_port", self.callback_port)
+        _put(out, "resource", self.resource)
+        return out
+
+
+@dataclass(frozen=True)
+class Metadata:
+    stars: int | None = None
+    pulls: int | None = None
+    last_updated: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Metadata:
+        return cls(doc.get("stars"), doc.get("pulls"), doc.get("last_updated"))
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        _put(out, "stars", self.stars)
+        _put(out, "pulls", self.pulls)
+        _put(out, "last_updated", self.last_updated)
+        return out
+
+
+@dataclass(frozen=True)
+class Icon:
+    src: str
+    mime_type: str | None = None
+    sizes: tuple[str, ...] = ()
+    theme: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Icon:
+        return cls(doc["src"], doc.get("mime_type"), _tuple(doc, "sizes"), doc.get("theme"))
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"src": self.src}
+        _put(out, "mime_type", self.mime_type)
+        _put(out, "sizes", self.sizes)
+        _put(out, "theme", self.theme)
+        return out
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a model came from: the file, and the position of every value in it."""
+
+    path: Path
+    display: str
+    positions: SourceMap = field(default_factory=SourceMap, compare=False, repr=False)
+
+
+#: Keys of ``spec.yaml`` in their canonical order (the order of the README's examples).
+ENTRY_KEYS: tuple[str, ...] = (
+    "name",
+    "title",
+    "description",
+    "overview",
+    "version",
+    "tier",
+    "status",
+    "transport",
+    "image",
+    "url",
+    "target_port",
+    "proxy_port",
+    "repository_url",
+    "website_url",
+    "license",
+    "tags",
+    "tools",
+    "tool_definitions",
+    "env_vars",
+    "headers",
+    "args",
+    "docker_tags",
+    "permissions",
+    "oauth_config",
+    "provenance",
+    "icons",
+    "examples",
+    "metadata",
+    "custom_metadata",
+)
+
+#: Keys regup adds to the ToolHive format; they never appear in ``registry.json``.
+REGUP_ONLY_KEYS: frozenset[str] = frozenset(
+    {"version", "website_url", "license", "icons", "examples"}
+)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One MCP server of the registry: a container (``image``) or remote (``url``) server."""
+
+    name: str
+    description: str
+    tier: str
+    status: str
+    transport: str
+    tools: tuple[str, ...]
+    image: str | None = None
+    url: str | None = None
+    title: str | None = None
+    overview: str | None = None
+    version: str | None = None
+    target_port: int | None = None
+    proxy_port: int | None = None
+    repository_url: str | None = None
+    website_url: str | None = None
+    license: str | None = None
+    tags: tuple[str, ...] = ()
+    tool_definitions: tuple[JsonDict, ...] = ()
+    env_vars: tuple[EnvVar, ...] = ()
+    headers: tuple[Header, ...] = ()
+    args: tuple[str, ...] = ()
+    docker_tags: tuple[str, ...] = ()
+    permissions: Permissions | None = None
+    oauth_config: OAuthConfig | None = None
+    provenance: Provenance | None = None
+    icons: tuple[Icon, ...] = ()
+    examples: tuple[str, ...] = ()
+    metadata: Metadata | None = None
+    custom_metadata: JsonDict | None = field(default=None, hash=False)
+    declared_name: bool = False
+    source: Source | None = field(default=None, compare=False, repr=False, hash=False)
+
+    @classmethod
+    def from_document(cls, name: str, doc: Mapping[str, Any], source: Source | None = None) -> Entry:
+        """Build an entry from a schema-valid document (the authored or ToolHive form)."""
+
+        def sub(key: str, build: Any) -> Any:
+            value = doc.get(key)
+            return build(value) if isinstance(value, Mapping) else None
+
+        return cls(
+            name=name,
+            declared_name="name" in doc,
+            description=doc["description"],
+            tier=doc["tier"],
+            status=doc["status"],
+            transport=doc["transport"],
+            tools=_tuple(doc, "tools"),
+            image=_opt(doc, "image"),
+            url=_opt(doc, "url"),
+            title=_opt(doc, "title"),
+            overview=_opt(doc, "overview"),
+            version=_opt(doc, "version"),
+            target_port=_opt(doc, "target_port"),
+            proxy_port=_opt(doc, "proxy_port"),
+            repository_url=_opt(doc, "repository_url"),
+            website_url=_opt(doc, "website_url"),
+            license=_opt(doc, "license"),
+            tags=_tuple(doc, "tags"),
+            tool_definitions=_tuple(doc, "tool_definitions"),
+            env_vars=tuple(EnvVar.from_document(e) for e in doc.get("env_vars") or ()),
+            headers=tuple(Header.from_document(h) for h in doc.get("headers") or ()),
+            args=_tuple(doc, "args"),
+            docker_tags=_tuple(doc, "docker_tags"),
+            permissions=sub("permissions", Permissions.from_document),
+            oauth_config=sub("oauth_config", OAuthConfig.from_document),
+            provenance=sub("provenance", Provenance.from_document),
+            icons=tuple(Icon.from_document(i) for i in doc.get("icons") or ()),
+            examples=_tuple(doc, "examples"),
+            metadata=sub("metadata", Metadata.from_document),
+            custom_metadata=doc.get("custom_metadata"),
+            source=source,
+        )
+
+    @property
+    def kind(self) -> Kind:
+        return Kind.REMOTE if self.url is not None and self.image is None else Kind.CONTAINER
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def deprecated(self) -> bool:
+        return self.status == "Deprecated"
+
+    @property
+    def last_updated(self) -> str | None:
+        return self.metadata.last_updated if self.metadata else None
+
+    @property
+    def stars(self) -> int | None:
+        return self.metadata.stars if self.metadata else None
+
+    @property
+    def pulls(self) -> int | None:
+        return self.metadata.pulls if self.metadata else None
+
+    def to_document(self, *, include_name: bool | None = None) -> JsonDict:
+        """The authored form of this entry, keys in :data:`ENTRY_KEYS` order."""
+        values: JsonDict = {}
+        if self.declared_name if include_name is None else include_name:
+            values["name"] = self.name
+        for key in ENTRY_KEYS[1:]:
+            value = getattr(self, key)
+            if key in {"env_vars", "headers", "icons"}:
+                value = tuple(v.to_document() for v in value)
+            elif key == "tool_definitions":
+                value = tuple(value)
+            elif hasattr(value, "to_document"):
+                value = value.to_document()
+            _put(values, key, value)
+        return values
+
+
+@dataclass(frozen=True)
+class Group:
+    """A named bundle of entries (``registry/<name>/group.yaml``)."""
+
+    name: str
+    description: str
+    servers: tuple[str, ...]
+    title: str | None = None
+    declared_name: bool = False
+    source: Source | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def from_document(cls, name: str, doc: Mapping[str, Any], source: Source | None = None) -> Group:
+        return cls(
+            name=name,
+            description=doc["description"],
+            servers=_tuple(doc, "servers"),
+            title=doc.get("title"),
+            declared_name="name" in doc,
+            source=source,
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        if self.declared_name:
+            out["name"] = self.name
+        _put(out, "title", self.title)
+        out["description"] = self.description
+        out["servers"] = list(self.servers)
+        return out
+
+
+@dataclass(frozen=True)
+class Registry:
+    """All entries and groups of a registry, sorted by name."""
+
+    entries: tuple[Entry, ...]
+    groups: tuple[Group, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "entries", tuple(sorted(self.entries, key=lambda e: e.name)))
+        object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.name)))
+
+    def entry(self, name: str) -> Entry | None:
+        return self.by_name.get(name)
+
+    @property
+    def by_name(self) -> dict[str, Entry]:
+        return {e.name: e for e in self.entries}
+
+    @property
+    def containers(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind is Kind.CONTAINER)
+
+    @property
+    def remotes(self) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.kind is Kind.REMOTE)

@@ -1,0 +1,144 @@
+"""Validation: schema first, then the semantic rules, for every file in one run.
+
+:func:`validate_documents` takes what :mod:`regup.load` read and returns the valid part of
+the registry as a :class:`~regup.model.Registry` together with every diagnostic.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
+from regup.load import RawDocument
+from regup.model import Entry, Group, Registry
+from regup.validate.rules import RULES, check_entry, check_group
+from regup.validate.schema import check_schema
+
+__all__ = ["RULES", "ValidationResult", "validate_documents"]
+
+
+@dataclass
+class ValidationResult:
+    registry: Registry
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+
+    @property
+    def errors(self) -> int:
+        return count_errors(self.diagnostics)
+
+    @property
+    def warnings(self) -> int:
+        return sum(1 for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    @property
+    def ok(self) -> bool:
+        return self.errors == 0
+
+
+def _name_field(doc: RawDocument) -> list[Diagnostic]:
+    declared = doc.data.get("name") if isinstance(doc.data, dict) else None
+    if isinstance(declared, str) and declared != doc.name:
+        line, col = doc.positions.value(("name",))
+        return [
+            Diagnostic(
+                doc.source.display, line, col, Severity.ERROR, "name-mismatch",
+                f"name is {declared!r} but the folder is {doc.name!r}; make them equal "
+                "(or drop name:, the folder name is used)",
+            )
+        ]
+    return []
+
+
+_PLACEHOLDERS = {
+    "description": "(missing description)",
+    "tier": "Community",
+    "status": "Active",
+    "tools": ["placeholder"],
+}
+
+
+def _best_effort(doc: RawDocument, bad_keys: set[str]) -> dict[str, Any] | None:
+    """The entry without the top-level keys that failed the schema, for the semantic rules.
+
+    Lets one run report schema and semantic problems together. Required keys that are
+    missing or broken get neutral stand-ins that no rule reports on.
+    """
+    if doc.kind != "entry" or not isinstance(doc.data, dict):
+        return None
+    data = {k: v for k, v in doc.data.items() if k not in bad_keys}
+    for key, value in _PLACEHOLDERS.items():
+        data.setdefault(key, value)
+    data.setdefault("transport", "streamable-http" if "url" in data else "stdio")
+    return data
+
+
+def validate_documents(
+    docs: Iterable[RawDocument], *, strict: bool = False, report_for: Iterable[RawDocument] | None = None
+) -> ValidationResult:
+    """Validate every document; only entries and groups without errors enter the registry.
+
+    ``report_for`` limits the reported diagnostics to some documents (cross-file checks
+    still see all of them). ``strict`` turns warnings into errors.
+    """
+    docs = list(docs)
+    entries: list[Entry] = []
+    groups: list[Group] = []
+    per_doc: dict[int, list[Diagnostic]] = {}
+    for doc in docs:
+        found = list(doc.diagnostics)
+        if found:
+            per_doc[id(doc)] = found
+            continue
+        schema_errors, bad_keys = check_schema(doc)
+        found += schema_errors + _name_field(doc)
+        if schema_errors:
+            partial = _best_effort(doc, bad_keys)
+            if partial is not None:
+                found += check_entry(Entry.from_document(doc.name, partial, doc.source))
+        else:
+            if doc.kind == "entry":
+                entry = Entry.from_document(doc.name, doc.data, doc.source)
+                found += check_entry(entry)
+                if count_errors(found) == 0:
+                    entries.append(entry)
+            else:
+                group = Group.from_document(doc.name, doc.data, doc.source)
+                groups.append(group)
+        per_doc[id(doc)] = found
+
+    by_name: dict[str, list[RawDocument]] = defaultdict(list)
+    for doc in docs:
+        by_name[doc.name].append(doc)
+    for name, same in by_name.items():
+        for doc in same[1:]:
+            per_doc[id(doc)].append(
+                Diagnostic(
+                    doc.source.display, 1, 1, Severity.ERROR, "duplicate-name",
+                    f"{name!r} is also defined in {same[0].source.display}; names must be unique "
+                    "across entries and groups",
+                )
+            )
+    known = {d.name for d in docs if d.kind == "entry"}
+    valid_groups = []
+    for group in groups:
+        doc = next(d for d in docs if d.source.path == group.source.path) if group.source else None
+        found = check_group(group, known)
+        if doc is not None:
+            per_doc[id(doc)].extend(found)
+        if count_errors(found) == 0:
+            valid_groups.append(group)
+
+    wanted = {id(d) for d in (report_for if report_for is not None else docs)}
+    diagnostics = [d for key, ds in per_doc.items() if key in wanted for d in ds]
+    if strict:
+        diagnostics = [d.as_error() for d in diagnostics]
+    bad = {d.path for d in diagnostics if d.severity is Severity.ERROR}
+    registry = Registry(
+        entries=tuple(e for e in entries if e.source is None or e.source.display not in bad),
+        groups=tuple(valid_groups),
+    )
+    return ValidationResult(registry, sort_diagnostics(diagnostics), files=len(docs))

@@ -1,0 +1,306 @@
+"""Semantic rules: what the schema cannot say.
+
+:data:`RULES` documents every rule id regup can report (schema-derived ones included);
+the CLI reference and the tests are generated from / checked against it. Entry checks are
+plain functions registered with :func:`entry_check`; each gets a :class:`Checker` that knows
+where every value of the file was written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from regup.diagnostics import Diagnostic, Severity
+from regup.imageref import ImageRef, ImageRefError
+from regup.model import Entry, Group, Kind
+from regup.yamlio import YamlPath
+
+ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
+_HOSTNAME = re.compile(
+    r"^\.?(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
+UPSTREAM_DESCRIPTION_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    summary: str
+
+
+E, W = Severity.ERROR, Severity.WARNING
+
+#: Every rule id, its default severity and what it checks.
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in (
+        Rule("yaml-syntax", E, "The file is valid YAML with a single document."),
+        Rule("yaml-duplicate-key", E, "No mapping key appears twice."),
+        Rule("yaml-tag", E, "No YAML tags other than the core ones (!!str, !!int, …)."),
+        Rule("yaml-key", E, "Mapping keys are plain text."),
+        Rule("yaml-alias-expansion", E, "Anchors and aliases expand to a bounded size."),
+        Rule("yaml-too-deep", E, "Nesting stays within 64 levels."),
+        Rule("file-unreadable", E, "The file can be read."),
+        Rule("file-too-large", E, "The file is at most 1 MB."),
+        Rule("file-encoding", E, "The file is UTF-8."),
+        Rule("empty-file", E, "The file is not empty."),
+        Rule("folder-layout", E, "Each folder holds exactly one spec.yaml or group.yaml."),
+        Rule("unknown-key", E, "Only documented keys (anything goes under custom_metadata)."),
+        Rule("wrong-type", E, "Each value has the documented type (no true where text is due)."),
+        Rule("empty-value", E, "No empty text, list or null value; omit the key instead."),
+        Rule("missing-field", E, "Required keys are present."),
+        Rule("invalid-value", E, "Enumerated values (tier, status, transport) are known ones."),
+        Rule("invalid-length", E, "Text lengths are within bounds."),
+        Rule("invalid-format", E, "Values match their documented pattern."),
+        Rule("out-of-range", E, "Numbers are within bounds."),
+        Rule("duplicate-item", E, "Lists that must be unique have no repeated item."),
+        Rule("schema", E, "Any other schema violation."),
+        Rule("entry-name", E, "Folder names match ^[a-z0-9][a-z0-9-]+[a-z0-9]$."),
+        Rule("name-mismatch", E, "A name: field equals the folder name."),
+        Rule("duplicate-name", E, "No two entries or groups share a name."),
+        Rule("image-or-url", E, "An entry has exactly one of image (container) and url (remote)."),
+        Rule("remote-transport", E, "Remote servers use sse or streamable-http, never stdio."),
+        Rule("kind-field", E, "Container-only and remote-only fields are not mixed."),
+        Rule("port-range", E, "Ports are integers from 1 to 65535."),
+        Rule("target-port-missing", W, "Container sse / streamable-http servers set target_port."),
+        Rule("target-port-unused", W, "stdio servers have no target_port."),
+        Rule("env-var-name", E, "Env var names match ^[A-Za-z_][A-Za-z0-9_]*$."),
+        Rule("header-name", E, "Header names match ^[A-Za-z0-9][A-Za-z0-9-]*$."),
+        Rule("duplicate-env-var", E, "No env var is listed twice."),
+        Rule("duplicate-header", E, "No header is listed twice (names compare case-insensitively)."),
+        Rule("default-on-required", W, "Only optional env vars and headers have a default."),
+        Rule("secret-default", W, "Secrets have no default value."),
+        Rule("header-choices", E, "A header's default is one of its choices."),
+        Rule("allow-host", E, "allow_host items are bare hostnames or .domain suffixes."),
+        Rule("allow-host-parent", W, ".example.com is listed together with example.com."),
+        Rule("duplicate-port", E, "allow_port lists each port once."),
+        Rule("image-ref", E, "The image reference parses (host[:port]/path[:tag][@digest])."),
+        Rule("image-latest", W, "The image is pinned to a tag or digest other than latest."),
+        Rule("url-scheme", E, "URLs are absolute http(s) URLs with a host."),
+        Rule("tag-format", E, "Tags match ^[a-z0-9][a-z0-9_-]*[a-z0-9]$."),
+        Rule("tool-name", E, "Tool names match ^[\\w-]+$."),
+        Rule("tools-missing", E, "An entry lists at least one tool."),
+        Rule("description-length", E, "description is 10 to 500 characters."),
+        Rule(
+            "description-long",
+            W,
+            "A description over 100 characters (the upstream limit) has a title or overview.",
+        ),
+        Rule("oauth-endpoints", E, "oauth_config has an issuer, or both authorize_url and token_url."),
+        Rule("group-member", E, "Groups list existing entries."),
+    )
+}
+
+
+class Checker:
+    """Produces diagnostics for one entry, placed at the right line and column."""
+
+    def __init__(self, entry: Entry | Group) -> None:
+        self.entry = entry
+        source = entry.source
+        self.display = source.display if source else entry.name
+        self.positions = source.positions if source else None
+        self.found: list[Diagnostic] = []
+
+    def report(self, rule: str, path: YamlPath, message: str, *, key: bool = False) -> None:
+        line, col = (1, 1)
+        if self.positions is not None:
+            line, col = self.positions.key(path) if key else self.positions.value(path)
+        self.found.append(Diagnostic(self.display, line, col, RULES[rule].severity, rule, message))
+
+
+EntryCheck = Callable[[Entry, Checker], None]
+ENTRY_CHECKS: list[EntryCheck] = []
+
+
+def entry_check(func: EntryCheck) -> EntryCheck:
+    ENTRY_CHECKS.append(func)
+    return func
+
+
+def _is_http_url(text: str) -> bool:
+    parts = urlsplit(text)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in text
+
+
+@entry_check
+def _name(entry: Entry, c: Checker) -> None:
+    if not ENTRY_NAME.match(entry.name):
+        c.report(
+            "entry-name",
+            (),
+            f"folder name {entry.name!r} must be lowercase letters, digits and '-' "
+            "(at least 3 characters, not starting or ending with '-')",
+        )
+
+
+@entry_check
+def _kind(entry: Entry, c: Checker) -> None:
+    if entry.image is not None and entry.url is not None:
+        c.report("image-or-url", ("url",), "give either image (container) or url (remote), not both", key=True)
+        return
+    if entry.image is None and entry.url is None:
+        c.report("image-or-url", (), "give image (a container server) or url (a remote server)")
+        return
+    if entry.kind is Kind.REMOTE:
+        if entry.transport == "stdio":
+            c.report("remote-transport", ("transport",), "a remote server cannot use stdio; use streamable-http or sse")
+        for key in ("permissions", "provenance", "args", "docker_tags", "target_port"):
+            if getattr(entry, key) not in (None, ()):
+                c.report("kind-field", (key,), f"{key} applies to container servers only (this one has url)", key=True)
+    else:
+        for key in ("headers", "oauth_config"):
+            if getattr(entry, key) not in (None, ()):
+                c.report("kind-field", (key,), f"{key} applies to remote servers only (this one has image)", key=True)
+
+
+@entry_check
+def _ports(entry: Entry, c: Checker) -> None:
+    if entry.kind is not Kind.CONTAINER or entry.image is None:
+        return
+    if entry.transport in {"sse", "streamable-http"} and entry.target_port is None:
+        c.report(
+            "target-port-missing",
+            ("transport",),
+            f"{entry.transport} container without target_port: ToolHive will pick a port; "
+            "set the port the server listens on",
+        )
+    if entry.transport == "stdio" and entry.target_port is not None:
+        c.report("target-port-unused", ("target_port",), "target_port has no effect on a stdio server", key=True)
+
+
+@entry_check
+def _variables(entry: Entry, c: Checker) -> None:
+    for field, items, fold in (("env_vars", entry.env_vars, False), ("headers", entry.headers, True)):
+        seen: set[str] = set()
+        for i, item in enumerate(items):
+            key = item.name.lower() if fold else item.name
+            if key in seen:
+                rule = "duplicate-header" if fold else "duplicate-env-var"
+                c.report(rule, (field, i, "name"), f"{item.name} is listed more than once in {field}")
+            seen.add(key)
+            if item.default is not None and item.required:
+                c.report(
+                    "default-on-required",
+                    (field, i, "default"),
+                    f"{item.name} is required, so its default is never used; drop one of them",
+                    key=True,
+                )
+            if item.default is not None and item.is_secret:
+                c.report("secret-default", (field, i, "default"), f"{item.name} is a secret with a default value", key=True)
+    for i, header in enumerate(entry.headers):
+        if header.default is not None and header.choices and header.default not in header.choices:
+            c.report(
+                "header-choices",
+                ("headers", i, "default"),
+                f"default {header.default!r} of {header.name} is not one of its choices",
+            )
+
+
+@entry_check
+def _network(entry: Entry, c: Checker) -> None:
+    outbound = entry.permissions.outbound if entry.permissions else None
+    if outbound is None:
+        return
+    base: YamlPath = ("permissions", "network", "outbound")
+    hosts = set(outbound.allow_host)
+    for i, host in enumerate(outbound.allow_host):
+        if not isinstance(host, str) or "://" in host or "/" in host or ":" in host or not _HOSTNAME.match(host):
+            c.report(
+                "allow-host",
+                (*base, "allow_host", i),
+                f"{host!r} is not a bare hostname or .domain suffix (no scheme, path or port)",
+            )
+        elif host.startswith(".") and host[1:] not in hosts:
+            c.report(
+                "allow-host-parent",
+                (*base, "allow_host", i),
+                f"{host} allows subdomains of {host[1:]} but not {host[1:]} itself; add it if needed",
+            )
+    seen: set[int] = set()
+    for i, port in enumerate(outbound.allow_port):
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            c.report("port-range", (*base, "allow_port", i), f"port {port!r} must be from 1 to 65535")
+        elif port in seen:
+            c.report("duplicate-port", (*base, "allow_port", i), f"port {port} is listed more than once")
+        else:
+            seen.add(port)
+
+
+@entry_check
+def _image(entry: Entry, c: Checker) -> None:
+    if entry.image is None:
+        return
+    try:
+        ref = ImageRef.parse(entry.image)
+    except ImageRefError as exc:
+        c.report("image-ref", ("image",), f"image {entry.image!r} is not a valid reference: {exc}")
+        return
+    if ref.is_latest_or_untagged:
+        what = "uses :latest" if ref.tag == "latest" else "has no tag"
+        c.report("image-latest", ("image",), f"image {entry.image} {what}; pin a version tag or digest")
+
+
+@entry_check
+def _urls(entry: Entry, c: Checker) -> None:
+    candidates: list[tuple[YamlPath, str | None]] = [
+        (("url",), entry.url),
+        (("repository_url",), entry.repository_url),
+        (("website_url",), entry.website_url),
+    ]
+    candidates += [(("icons", i, "src"), icon.src) for i, icon in enumerate(entry.icons)]
+    if entry.oauth_config:
+        for key in ("issuer", "authorize_url", "token_url"):
+            candidates.append((("oauth_config", key), getattr(entry.oauth_config, key)))
+    if entry.provenance:
+        candidates.append((("provenance", "repository_uri"), entry.provenance.repository_uri))
+        candidates.append((("provenance", "cert_issuer"), entry.provenance.cert_issuer))
+    for path, value in candidates:
+        if value is not None and not _is_http_url(value):
+            c.report("url-scheme", path, f"{'.'.join(map(str, path))} {value!r} must be an http(s) URL")
+
+
+@entry_check
+def _description(entry: Entry, c: Checker) -> None:
+    if len(entry.description) > UPSTREAM_DESCRIPTION_LIMIT and not (entry.title or entry.overview):
+        c.report(
+            "description-long",
+            ("description",),
+            f"description is {len(entry.description)} characters; the upstream format allows "
+            f"{UPSTREAM_DESCRIPTION_LIMIT}. Shorten it and move the detail into overview",
+        )
+
+
+@entry_check
+def _oauth(entry: Entry, c: Checker) -> None:
+    oauth = entry.oauth_config
+    if oauth is None:
+        return
+    if not oauth.issuer and not (oauth.authorize_url and oauth.token_url):
+        c.report(
+            "oauth-endpoints",
+            ("oauth_config",),
+            "oauth_config needs issuer (OIDC discovery) or both authorize_url and token_url",
+        )
+
+
+def check_entry(entry: Entry) -> list[Diagnostic]:
+    checker = Checker(entry)
+    for check in ENTRY_CHECKS:
+        check(entry, checker)
+    return checker.found
+
+
+def check_group(group: Group, entry_names: set[str]) -> list[Diagnostic]:
+    checker = Checker(group)
+    if not ENTRY_NAME.match(group.name):
+        checker.report("entry-name", (), f"folder name {group.name!r} is not a valid group name")
+    for i, member in enumerate(group.servers):
+        if member not in entry_names:
+            checker.report("group-member", ("servers", i), f"group lists {member!r}, which is not an entry of the registry")
+    return checker.found
