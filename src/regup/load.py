@@ -8,6 +8,7 @@ registry folder raises.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,10 @@ MAX_FILE_BYTES = 1_000_000
 
 DocKind = Literal["entry", "group"]
 
+# ``# regup: ignore[rule-a, rule-b]`` silences those warnings on its own line, or on the
+# next line when the comment stands alone. Errors cannot be silenced.
+_IGNORE = re.compile(r"#\s*regup:\s*ignore\[([a-z0-9,\s-]+)\]")
+
 
 @dataclass
 class RawDocument:
@@ -34,6 +39,7 @@ class RawDocument:
     source: Source
     data: Any = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    suppressed: dict[int, frozenset[str]] = field(default_factory=dict)
 
     @property
     def positions(self) -> SourceMap:
@@ -77,7 +83,23 @@ def read_document(path: Path, kind: DocKind, name: str | None = None) -> RawDocu
     return parse_document(doc, text)
 
 
+def find_suppressions(text: str) -> dict[int, frozenset[str]]:
+    """Line number → warning rule ids silenced there by ``# regup: ignore[...]`` comments."""
+    found: dict[int, frozenset[str]] = {}
+    if "regup:" not in text:
+        return found
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _IGNORE.search(line)
+        if match is None:
+            continue
+        rules = frozenset(r.strip() for r in match.group(1).split(",") if r.strip())
+        target = number + 1 if line.lstrip().startswith("#") else number
+        found[target] = found.get(target, frozenset()) | rules
+    return found
+
+
 def parse_document(doc: RawDocument, text: str) -> RawDocument:
+    doc.suppressed = find_suppressions(text)
     try:
         parsed = load_yaml(text)
     except YamlSyntaxError as exc:

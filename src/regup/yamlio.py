@@ -40,6 +40,8 @@ _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
 
 _CORE = "tag:yaml.org,2002:"
+# Plain words that YAML 1.1 loaders (PyYAML) read as booleans: quoted when written.
+_YAML11_WORDS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
@@ -270,3 +272,47 @@ def load_yaml(text: str) -> YamlDocument:
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps us far from the limit
         raise YamlSyntaxError(YamlProblem(1, 1, "yaml-too-deep", "nesting too deep")) from None
     return YamlDocument(data, builder.source, builder.problems)
+
+
+def _plain_tree(value: Any) -> Any:
+    """Convert to ruamel's commented containers so strings get block or plain style."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+    from ruamel.yaml.scalarstring import LiteralScalarString, SingleQuotedScalarString
+
+    if isinstance(value, dict):
+        out = CommentedMap()
+        for key, item in value.items():
+            out[key] = _plain_tree(item)
+        return out
+    if isinstance(value, (list, tuple)):
+        seq = CommentedSeq(_plain_tree(item) for item in value)
+        if value and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, str) and "\n" in value:
+        return LiteralScalarString(value)
+    if isinstance(value, str) and _YAML11_WORDS.match(value):
+        return SingleQuotedScalarString(value)
+    return value
+
+
+def dump_yaml(document: dict[str, Any], *, footer: list[str] | None = None) -> str:
+    """Render a mapping as tidy block-style YAML (keys in the given order).
+
+    ``footer`` lines are appended as ``#`` comments. Multi-line text becomes a literal
+    block; lines are never folded.
+    """
+    import io
+
+    from ruamel.yaml import YAML
+
+    yaml_out = YAML(typ="rt")
+    yaml_out.width = 4096
+    yaml_out.indent(mapping=2, sequence=4, offset=2)
+    yaml_out.explicit_start = False
+    stream = io.StringIO()
+    yaml_out.dump(_plain_tree(document), stream)
+    text = stream.getvalue()
+    if footer:
+        text += "".join(f"# {line}\n".replace("# \n", "#\n") for line in footer)
+    return text

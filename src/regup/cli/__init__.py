@@ -68,9 +68,9 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, validate
+    from regup.cli import browse, build, imports, validate
 
-    for module in (validate, build, browse):
+    for module in (validate, build, browse, imports):
         for command in module.COMMANDS:
             cli.add_command(command)
 

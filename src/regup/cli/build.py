@@ -29,11 +29,13 @@ def build_command(state: AppState, out_dir: Path, check: bool, strict: bool) -> 
     """
     result = build(BuildRequest(state.registry_dir, out_dir, state.config, check=check, strict=strict))
     v = result.validation
-    if v.diagnostics:
+    if v.errors or (v.warnings and state.verbose):
         REPORTERS["text"](
             v.diagnostics, Summary(v.files, v.errors, v.warnings), sys.stderr,
             color=state.color, quiet=True,
         )
+    elif v.warnings and not state.quiet:
+        click.echo(f"{v.warnings} warning(s); run `regup validate` (or build -v) to see them.", err=True)
     if not v.ok:
         raise InvalidRegistryError(v.errors)
     if check:

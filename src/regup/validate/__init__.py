@@ -110,6 +110,14 @@ def validate_documents(
                 groups.append(group)
         per_doc[id(doc)] = found
 
+    for doc in docs:
+        if doc.suppressed:
+            per_doc[id(doc)] = [
+                d
+                for d in per_doc[id(doc)]
+                if d.severity is Severity.ERROR or d.rule not in doc.suppressed.get(d.line, ())
+            ]
+
     by_name: dict[str, list[RawDocument]] = defaultdict(list)
     for doc in docs:
         by_name[doc.name].append(doc)

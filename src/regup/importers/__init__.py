@@ -1,0 +1,175 @@
+"""``regup import``: bring an existing registry over as ``registry/<name>/spec.yaml`` files.
+
+Sources: a ToolHive ``registry.json``, an upstream file (ToolHive's envelope, a JSON array
+of ``server.json`` documents, or one ``server.json``), or a live MCP Registry API v0.1 base
+URL. Everything is read, converted and validated before the first file is written, so a
+bad source leaves ``registry/`` untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from regup.errors import ImportSourceError
+from regup.importers.base import Candidate, GroupCandidate, SourceContent, Skipped, assign_names, shorten_description
+from regup.importers.sources import is_url, read_file
+from regup.importers.toolhive import looks_like_toolhive, read_toolhive
+from regup.load import GROUP_FILE, SPEC_FILE, RawDocument, parse_document
+from regup.model import ENTRY_KEYS, Source
+from regup.validate import validate_documents
+from regup.writeback import write_registry_files
+from regup.yamlio import SourceMap, dump_yaml
+
+#: One line on each optional field, for the comment under imported files.
+OPTIONAL_FIELD_HINTS: dict[str, str] = {
+    "title": "display name for people",
+    "overview": "Markdown shown on the catalog page",
+    "version": "the server's version in the upstream output",
+    "website_url": "home page or documentation",
+    "license": "SPDX license expression",
+    "icons": "list of {src, mime_type, sizes, theme}",
+    "examples": "example prompts",
+    "repository_url": "source repository",
+    "tags": "lowercase categories",
+    "env_vars": "environment variables {name, description, required, secret, default}",
+}
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    source: str
+    registry_dir: Path
+    dry_run: bool = False
+    only: Sequence[str] = ()
+    overwrite: bool = False
+
+
+@dataclass
+class ImportResult:
+    written: list[str] = field(default_factory=list)
+    would_write: dict[str, str] = field(default_factory=dict)
+    existing: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    renamed: list[tuple[str, str]] = field(default_factory=list)
+    adjusted: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_source(source: str) -> SourceContent:
+    """Read and convert a source; raises :class:`ImportSourceError` for a bad one."""
+    from regup.importers.upstream import looks_like_upstream, read_api, read_upstream
+
+    if is_url(source):
+        from regup.importers.sources import fetch_json
+        from regup.net import make_client
+
+        with make_client() as client:
+            if source.rstrip("/").endswith((".json",)):
+                data = fetch_json(client, source)
+            else:
+                return read_api(client, source)
+    else:
+        path = Path(source)
+        if not path.exists():
+            raise ImportSourceError(f"{source} is neither a file nor an http(s) URL")
+        data = read_file(path)
+    if looks_like_toolhive(data):
+        return read_toolhive(data)
+    if looks_like_upstream(data):
+        return read_upstream(data)
+    raise ImportSourceError(
+        f"{source} has an unknown shape: expected a ToolHive registry (servers / remote_servers), "
+        "an upstream registry ({version, meta, data: {servers}}), a JSON array of server.json "
+        "documents, or one server.json"
+    )
+
+
+def _footer(document: dict[str, Any]) -> list[str]:
+    missing = [k for k in ENTRY_KEYS if k in OPTIONAL_FIELD_HINTS and k not in document]
+    if not missing:
+        return []
+    width = max(len(k) for k in missing)
+    return ["Optional fields not set (see the spec reference in the docs):"] + [
+        f"  {k.ljust(width)}  {OPTIONAL_FIELD_HINTS[k]}" for k in missing
+    ]
+
+
+def _render_entry(candidate: Candidate) -> str:
+    ordered = {k: candidate.document[k] for k in ENTRY_KEYS if k in candidate.document}
+    ordered.update({k: v for k, v in candidate.document.items() if k not in ordered})
+    return dump_yaml(ordered, footer=_footer(ordered))
+
+
+def run_import(request: ImportRequest) -> ImportResult:
+    """Import ``request.source`` into ``request.registry_dir``.
+
+    Raises :class:`ImportSourceError` when the source cannot be read or has the wrong
+    shape, and :class:`~regup.errors.WriteBackError` when a file cannot be written.
+    """
+    content = read_source(request.source)
+    result = ImportResult(skipped=list(content.skipped))
+    only = set(request.only)
+    candidates = [c for c in content.candidates if not only or c.original in only or _short(c) in only]
+    groups: list[GroupCandidate] = [] if only else content.groups
+    taken: set[str] = set()
+    result.renamed = assign_names(candidates, taken) + assign_names(groups, taken)
+    files: dict[str, str] = {}
+    docs: list[RawDocument] = []
+    for candidate in candidates:
+        if not candidate.name:
+            result.skipped.append(Skipped(candidate.original, "no usable entry name can be made from it"))
+            continue
+        shorten_description(candidate)
+        rel = f"{candidate.name}/{SPEC_FILE}"
+        files[rel] = _render_entry(candidate)
+        docs.append(_raw(request.registry_dir / rel, candidate.name, "entry", files[rel]))
+        result.adjusted += [(candidate.name, note) for note in candidate.notes]
+    names = {c.name for c in candidates if c.name}
+    for group in groups:
+        members = [m for m in group.document.get("servers", []) if _renamed(m, candidates) in names]
+        group.document["servers"] = [_renamed(m, candidates) for m in members]
+        rel = f"{group.name}/{GROUP_FILE}"
+        files[rel] = dump_yaml(group.document)
+        docs.append(_raw(request.registry_dir / rel, group.name, "group", files[rel]))
+    validation = validate_documents(docs)
+    bad_paths = {d.path for d in validation.diagnostics if d.severity.value == "error"}
+    for doc in docs:
+        rel = f"{doc.name}/{doc.source.path.name}"
+        if doc.source.display in bad_paths:
+            problems = "; ".join(
+                f"{d.message} [{d.rule}]" for d in validation.diagnostics if d.path == doc.source.display
+            )
+            result.skipped.append(Skipped(doc.name, f"would not pass validation: {problems}"))
+            files.pop(rel)
+    for d in validation.diagnostics:
+        if d.severity.value == "warning" and d.path not in bad_paths:
+            result.warnings.append(f"{d.path}:{d.line}:{d.col}: {d.message} [{d.rule}]")
+    for rel in sorted(files):
+        if (request.registry_dir / rel).parent.exists() and not request.overwrite:
+            result.existing.append(rel.split("/")[0])
+            del files[rel]
+    if request.dry_run:
+        result.would_write = files
+        return result
+    write_registry_files(request.registry_dir, files)
+    result.written = sorted(files)
+    return result
+
+
+def _short(candidate: Candidate) -> str:
+    return candidate.original.rsplit("/", 1)[-1]
+
+
+def _renamed(original: str, candidates: list[Candidate]) -> str:
+    for c in candidates:
+        if c.original == original:
+            return c.name
+    return original
+
+
+def _raw(path: Path, name: str, kind: str, text: str) -> RawDocument:
+    doc = RawDocument(name=name, kind="group" if kind == "group" else "entry", source=Source(path, str(path), SourceMap()))
+    return parse_document(doc, text)
