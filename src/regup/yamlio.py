@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +37,8 @@ _HEX = re.compile(r"^0x[0-9a-fA-F]+$")
 _FLOAT = re.compile(r"^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?$")
 _INF = re.compile(r"^[-+]?\.(?:inf|Inf|INF)$")
 _NAN = re.compile(r"^\.(?:nan|NaN|NAN)$")
+# A plain scalar starting with anything else is text: skip the regular expressions.
+_SPECIAL_FIRST = frozenset("0123456789+-.~nNtTfF")
 
 _CORE = "tag:yaml.org,2002:"
 # Plain words that YAML 1.1 loaders (PyYAML) read as booleans: quoted when written.
@@ -95,6 +96,8 @@ class YamlDocument:
 
 def resolve_plain(text: str) -> Any:
     """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    if text and text[0] not in _SPECIAL_FIRST:
+        return text
     if _NULL.match(text):
         return None
     if _TRUE.match(text):
@@ -122,15 +125,12 @@ def _pos(event: Any) -> Position:
 
 
 class _Builder:
-    def __init__(self, events: Iterator[Any]) -> None:
-        self.events = events
+    def __init__(self, loader: Any) -> None:
+        self.next = loader.get_event
         self.source = SourceMap()
         self.problems: list[YamlProblem] = []
         self.anchors: dict[str, tuple[Any, int]] = {}
         self.nodes = 0
-
-    def next(self) -> Any:
-        return next(self.events)
 
     def fail(self, event: Any, rule: str, message: str) -> YamlSyntaxError:
         line, col = _pos(event)
@@ -249,12 +249,12 @@ def load_yaml(text: str) -> YamlDocument:
     Raises :class:`YamlSyntaxError` when the text is not readable YAML (syntax errors,
     several documents, runaway aliases). Softer problems come back in ``problems``.
     """
+    loader = yaml.CSafeLoader(text)
     try:
-        events = yaml.parse(text, Loader=yaml.CSafeLoader)
-        builder = _Builder(events)
+        builder = _Builder(loader)
         data: Any = None
         documents = 0
-        for event in events:
+        while not isinstance(event := builder.next(), yaml.StreamEndEvent):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents > 1:
@@ -271,6 +271,8 @@ def load_yaml(text: str) -> YamlDocument:
         raise YamlSyntaxError(YamlProblem(1, 1, "yaml-syntax", str(exc))) from None
     except RecursionError:  # pragma: no cover - MAX_DEPTH keeps us far from the limit
         raise YamlSyntaxError(YamlProblem(1, 1, "yaml-too-deep", "nesting too deep")) from None
+    finally:
+        loader.dispose()
     return YamlDocument(data, builder.source, builder.problems)
 
 

@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from regup.diagnostics import Diagnostic, Severity
 from regup.load import RawDocument
 from regup.resources import load_schema
+from regup.validate.fastcheck import Check, compile_schema
 
 SCHEMA_BY_KIND = {"entry": "spec.schema.json", "group": "group.schema.json"}
 
@@ -37,6 +38,11 @@ def validator_for(kind: str) -> Draft202012Validator:
     schema = load_schema(SCHEMA_BY_KIND[kind])
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema)
+
+
+@cache
+def fast_check_for(kind: str) -> Check | None:
+    return compile_schema(load_schema(SCHEMA_BY_KIND[kind]))
 
 
 def _describe(value: Any) -> str:
@@ -188,6 +194,9 @@ def check_schema(doc: RawDocument) -> tuple[list[Diagnostic], set[str]]:
             "the file is empty; see the README for an example entry",
         )
         return [empty], set()
+    fast = fast_check_for(doc.kind)
+    if fast is not None and fast(doc.data):
+        return [], set()
     validator = validator_for(doc.kind)
     out: list[Diagnostic] = []
     bad: set[str] = set()
