@@ -26,7 +26,9 @@ class EmitContext:
 
 def dump_json(value: Any) -> bytes:
     """JSON with sorted keys, two-space indent, UTF-8 and a trailing newline."""
-    return (json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+    # allow_nan=False: never write Infinity / NaN, which no JSON reader accepts.
+    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+    return (text + "\n").encode()
 
 
 def format_timestamp(moment: datetime) -> str:

@@ -8,14 +8,16 @@ where every value of the file was written.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
-from regup.model import Entry, Group, Kind
+from regup.model import Entry, EnvVar, Group, Header, Kind
 from regup.yamlio import YamlPath
 
 ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
@@ -124,8 +126,12 @@ def entry_check(func: EntryCheck) -> EntryCheck:
 
 
 def _is_http_url(text: str) -> bool:
-    parts = urlsplit(text)
-    return parts.scheme in {"http", "https"} and bool(parts.hostname) and " " not in text
+    try:
+        parts = urlsplit(text)
+        host = parts.hostname
+    except ValueError:  # e.g. an unclosed IPv6 bracket: not a URL at all
+        return False
+    return parts.scheme in {"http", "https"} and bool(host) and " " not in text
 
 
 @entry_check
@@ -176,7 +182,11 @@ def _ports(entry: Entry, c: Checker) -> None:
 
 @entry_check
 def _variables(entry: Entry, c: Checker) -> None:
-    for field, items, fold in (("env_vars", entry.env_vars, False), ("headers", entry.headers, True)):
+    lists: tuple[tuple[str, tuple[EnvVar | Header, ...], bool], ...] = (
+        ("env_vars", entry.env_vars, False),
+        ("headers", entry.headers, True),
+    )
+    for field, items, fold in lists:
         seen: set[str] = set()
         for i, item in enumerate(items):
             key = item.name.lower() if fold else item.name
@@ -273,6 +283,53 @@ def _description(entry: Entry, c: Checker) -> None:
             ("description",),
             f"description is {len(entry.description)} characters; the upstream format allows "
             f"{UPSTREAM_DESCRIPTION_LIMIT}. Shorten it and move the detail into overview",
+        )
+
+
+def _non_finite(value: object, path: YamlPath) -> Iterator[YamlPath]:
+    if isinstance(value, float) and not math.isfinite(value):
+        yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, (*path, key))
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, (*path, i))
+
+
+@entry_check
+def _json_numbers(entry: Entry, c: Checker) -> None:
+    # Free-form places take any YAML value, but JSON has no .inf or .nan.
+    free: list[tuple[YamlPath, object]] = [
+        (("custom_metadata",), entry.custom_metadata),
+        (("tool_definitions",), list(entry.tool_definitions)),
+    ]
+    if entry.provenance and entry.provenance.attestation:
+        free.append((("provenance", "attestation", "predicate"), entry.provenance.attestation.predicate))
+    for base, value in free:
+        for path in _non_finite(value, base):
+            c.report(
+                "wrong-type",
+                path,
+                f"{'.'.join(map(str, path))} is not a finite number (.inf or .nan), which JSON "
+                "cannot hold; quote it to keep it as text",
+            )
+
+
+@entry_check
+def _timestamps(entry: Entry, c: Checker) -> None:
+    # The schema pattern only checks the shape; ToolHive reads it as an RFC 3339 date-time.
+    stamp = entry.last_updated
+    if stamp is None:
+        return
+    try:
+        datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        c.report(
+            "invalid-format",
+            ("metadata", "last_updated"),
+            f"metadata.last_updated {stamp!r} is not a real date and time "
+            "(RFC 3339, e.g. 2025-01-31T12:00:00Z)",
         )
 
 

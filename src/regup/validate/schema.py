@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError
 
 from regup.diagnostics import Diagnostic, Severity
@@ -33,11 +33,23 @@ _TYPE_NAMES = {
 }
 
 
+def _is_integer(checker: object, instance: object) -> bool:
+    # jsonschema counts 8080.0 as an integer; ToolHive's Go loader rejects it.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_StrictValidator: Any = validators.extend(  # type: ignore[no-untyped-call]
+    Draft202012Validator,
+    type_checker=Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
 def validator_for(kind: str) -> Draft202012Validator:
     schema = load_schema(SCHEMA_BY_KIND[kind])
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    validator: Draft202012Validator = _StrictValidator(schema)
+    return validator
 
 
 @cache
@@ -88,6 +100,10 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
     path = tuple(error.absolute_path)
     positions = doc.positions
     validator = error.validator
+    # jsonschema types these as 'Any | Unset'; they are always set on a reported error.
+    instance: Any = error.instance
+    schema: Any = error.schema
+    expected_value: Any = error.validator_value
     display = doc.source.display
 
     def make(rule: str, message: str, pos: tuple[int, int] | None = None) -> Diagnostic:
@@ -95,8 +111,8 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         return Diagnostic(display, line, col, Severity.ERROR, rule, message)
 
     if validator == "additionalProperties":
-        allowed = sorted(error.schema.get("properties", {}))
-        for key in sorted(set(error.instance) - set(allowed)):
+        allowed = sorted(schema.get("properties", {}))
+        for key in sorted(set(instance) - set(allowed)):
             hint = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
             where = f" in {_where(path)}" if path else ""
@@ -107,16 +123,16 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
             )
         return
     if validator == "type":
-        if error.instance is None or error.instance == "":
+        if instance is None or instance == "":
             yield make("empty-value", f"{_where(path)} has no value; give one or remove the key")
             return
-        expected = error.validator_value
+        expected = expected_value
         wanted = (
-            " or ".join(_TYPE_NAMES.get(t, t) for t in expected)
+            " or ".join(_TYPE_NAMES.get(t, str(t)) for t in expected)
             if isinstance(expected, list)
             else _TYPE_NAMES.get(expected, str(expected))
         )
-        yield make("wrong-type", f"{_where(path)} must be {wanted}, not {_describe(error.instance)}")
+        yield make("wrong-type", f"{_where(path)} must be {wanted}, not {_describe(instance)}")
         return
     if validator == "required":
         missing = error.message.split("'")[1] if "'" in error.message else error.message
@@ -124,37 +140,37 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         yield make(rule, f"required key {missing!r} is missing from {_where(path)}")
         return
     if validator == "enum":
-        choices = list(error.validator_value)
-        hint = [c for c in choices if str(c).lower() == str(error.instance).lower()]
+        choices = list(expected_value)
+        hint = [c for c in choices if str(c).lower() == str(instance).lower()]
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         yield make(
             "invalid-value",
-            f"{_where(path)} is {error.instance!r}; it must be one of "
+            f"{_where(path)} is {instance!r}; it must be one of "
             f"{', '.join(map(str, choices))}{suggestion}",
         )
         return
-    if validator in {"minItems", "minLength"} and error.validator_value == 1:
+    if validator in {"minItems", "minLength"} and expected_value == 1:
         rule = "tools-missing" if path == ("tools",) else "empty-value"
         yield make(rule, f"{_where(path)} is empty; give a value or remove the key")
         return
     if validator in {"minLength", "maxLength"}:
         rule = "description-length" if path[-1:] == ("description",) else "invalid-length"
-        length = len(error.instance)
+        length = len(instance)
         bound = "at least" if validator == "minLength" else "at most"
         yield make(
             rule,
             f"{_where(path)} is {length} characters long; it must be {bound} "
-            f"{error.validator_value}",
+            f"{expected_value}",
         )
         return
     if validator in {"minimum", "maximum"}:
         rule = "port-range" if str(path[-1]).endswith("port") or "port" in str(path) else "out-of-range"
         bound = "at least" if validator == "minimum" else "at most"
-        yield make(rule, f"{_where(path)} is {error.instance}; it must be {bound} {error.validator_value}")
+        yield make(rule, f"{_where(path)} is {instance}; it must be {bound} {expected_value}")
         return
     if validator == "uniqueItems":
         seen: set[str] = set()
-        for index, item in enumerate(error.instance):
+        for index, item in enumerate(instance):
             marker = repr(item)
             if marker in seen:
                 yield make(
@@ -166,7 +182,7 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         return
     if validator == "pattern":
         rule = _pattern_rule(path)
-        yield make(rule, f"{_where(path)} is {error.instance!r}; {_PATTERN_HINTS.get(rule, '')}".rstrip("; "))
+        yield make(rule, f"{_where(path)} is {instance!r}; {_PATTERN_HINTS.get(rule, '')}".rstrip("; "))
         return
     yield make("schema", f"{_where(path)}: {error.message}")
 

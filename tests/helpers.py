@@ -1,0 +1,163 @@
+"""Test helpers shared by the unit and acceptance suites: registry writers and a CLI runner."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from click.testing import CliRunner
+
+from regup.cli import main
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+CASES_DIR = Path(__file__).resolve().parent / "cases"
+
+JsonDict = dict[str, Any]
+
+#: A valid container entry: every later test starts from a copy of this.
+CONTAINER: JsonDict = {
+    "description": "Fetches web pages and turns them into Markdown.",
+    "tier": "Community",
+    "status": "Active",
+    "transport": "stdio",
+    "image": "ghcr.io/example/fetch:1.2.3",
+    "repository_url": "https://github.com/example/fetch",
+    "tags": ["web", "markdown"],
+    "tools": ["fetch"],
+    "env_vars": [
+        {"name": "FETCH_TIMEOUT", "description": "Seconds to wait for a page.", "required": False}
+    ],
+    "metadata": {"stars": 42, "pulls": 1000, "last_updated": "2025-06-01T12:00:00Z"},
+}
+
+#: A valid remote entry.
+REMOTE: JsonDict = {
+    "description": "Searches the issue tracker of a hosted service.",
+    "tier": "Official",
+    "status": "Active",
+    "transport": "streamable-http",
+    "url": "https://mcp.example.com/mcp",
+    "tags": ["issues"],
+    "tools": ["search_issues", "get_issue"],
+    "headers": [
+        {
+            "name": "X-Api-Key",
+            "description": "Key of your account.",
+            "required": True,
+            "secret": True,
+        }
+    ],
+    "oauth_config": {"issuer": "https://auth.example.com", "scopes": ["read"]},
+    "metadata": {"stars": 7, "last_updated": "2025-03-01T08:00:00Z"},
+}
+
+
+def container(**changes: Any) -> JsonDict:
+    """A copy of :data:`CONTAINER` with top-level keys replaced (``None`` removes a key)."""
+    return _changed(CONTAINER, changes)
+
+
+def remote(**changes: Any) -> JsonDict:
+    """A copy of :data:`REMOTE` with top-level keys replaced (``None`` removes a key)."""
+    return _changed(REMOTE, changes)
+
+
+def _changed(base: JsonDict, changes: Mapping[str, Any]) -> JsonDict:
+    out = copy.deepcopy(base)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    return out
+
+
+class Files(dict[str, "str | bytes"]):
+    """The exact files of one registry folder, by file name (``{"group.yaml": "..."}``)."""
+
+
+Content = JsonDict | str | bytes | Files
+
+
+def to_yaml(data: Mapping[str, Any]) -> str:
+    return yaml.safe_dump(dict(data), sort_keys=False, allow_unicode=True, width=4096)
+
+
+def write_registry(root: Path, **entries: Content) -> Path:
+    """Write ``root/<name>/spec.yaml`` for each entry and return ``root``.
+
+    A dict is dumped as YAML, a str or bytes is written as is, :class:`Files` gives the
+    folder's files by name (groups, several files, no file at all).
+    """
+    root.mkdir(parents=True, exist_ok=True)
+    for name, content in entries.items():
+        folder = root / name
+        folder.mkdir(parents=True, exist_ok=True)
+        files: Mapping[str, str | bytes]
+        if isinstance(content, Files):
+            files = content
+        elif isinstance(content, dict):
+            files = {"spec.yaml": to_yaml(content)}
+        else:
+            files = {"spec.yaml": content}
+        for file_name, data in files.items():
+            target = folder / file_name
+            if isinstance(data, bytes):
+                target.write_bytes(data)
+            else:
+                target.write_text(data, encoding="utf-8")
+    return root
+
+
+def group(description: str, *servers: str) -> Files:
+    return Files({"group.yaml": to_yaml({"description": description, "servers": list(servers)})})
+
+
+@dataclass(frozen=True)
+class CliResult:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def run_cli(args: Sequence[str], env: Mapping[str, str | None] | None = None) -> CliResult:
+    """Run ``regup`` in this process through its console entry point (error boundary included)."""
+    runner = CliRunner()
+    with runner.isolation(env=env) as (out, err, _):
+        try:
+            main(list(args))
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+    return CliResult(code, out.getvalue().decode(), err.getvalue().decode())
+
+
+def run_subprocess(
+    args: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m regup`` as a separate process, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "regup", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
