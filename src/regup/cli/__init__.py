@@ -80,7 +80,10 @@ _register()
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the CLI and maps errors to exit codes."""
-    verbose = any(a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"}) for a in (argv or sys.argv[1:]))
+    verbose = any(
+        a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"})
+        for a in (argv or sys.argv[1:])
+    )
     try:
         cli.main(args=argv, prog_name="regup", standalone_mode=False)
     except click.exceptions.Exit as exc:

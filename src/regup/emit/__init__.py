@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from regup.emit.api import emit_api
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.emit.toolhive import emit_toolhive
+from regup.emit.upstream import emit_upstream
 from regup.model import Registry
 
 Emitter = Callable[[Registry, EmitContext], Artifacts]
@@ -18,6 +20,8 @@ Emitter = Callable[[Registry, EmitContext], Artifacts]
 #: Every output of ``regup build``, by name, in the order they are produced.
 EMITTERS: dict[str, Emitter] = {
     "toolhive": emit_toolhive,
+    "upstream": emit_upstream,
+    "api": emit_api,
 }
 
 __all__ = ["EMITTERS", "Artifacts", "EmitContext", "Emitter"]

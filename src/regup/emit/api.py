@@ -1,0 +1,180 @@
+"""A static MCP Registry API v0.1 tree, plus what static hosts need to serve it.
+
+This module owns ``dist/v0.1/`` and the two files beside it that make the tree an API:
+``openapi.yaml`` (ToolHive's ``thv config set-registry-api`` checks it before it accepts a
+URL) and ``_headers`` (Netlify / Cloudflare Pages: JSON content type and CORS).
+
+Server names contain a ``/``, so the files sit at the *decoded* path, the one static hosts
+look up: ``/v0.1/servers/io.github.stacklok/fetch/versions/latest`` is the file
+``v0.1/servers/io.github.stacklok/fetch/versions/latest``. Paths that are both an endpoint
+and a folder (``/v0.1/servers``, ``…/versions``) are written as the folder's
+``index.html`` (with JSON in it), the file every static host answers for a folder.
+``regup serve`` adds what static hosts cannot do (``%2F`` names, query parameters).
+
+Each server has one version, its latest. Dates come from the entry's
+``metadata.last_updated``, else the build timestamp, so the tree is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from regup.emit.canonical import (
+    Artifacts,
+    EmitContext,
+    dump_json,
+    format_timestamp,
+    parse_timestamp,
+)
+from regup.emit.upstream import official_status, to_upstream
+from regup.model import Entry, JsonDict, Registry
+
+API_VERSION = "v0.1"
+OFFICIAL_META = "io.modelcontextprotocol.registry/official"
+#: A folder that is also an endpoint is written as this file inside it.
+INDEX_FILE = "index.html"
+LIST_PATH = f"{API_VERSION}/servers/{INDEX_FILE}"
+OPENAPI_PATH = "openapi.yaml"
+HEADERS_PATH = "_headers"
+LATEST = "latest"
+
+
+def path_segment(text: str) -> str:
+    """``text`` as one safe path segment: ``/`` and other unsafe characters percent-encoded.
+
+    Raises :class:`ValueError` for ``.`` and ``..``, which no file name can be.
+    """
+    if text in {"", ".", ".."}:
+        raise ValueError(f"{text!r} cannot be a path segment")
+    return quote(text, safe="-._~+!$&'()*,;=:@")
+
+
+def server_dir(name: str) -> str:
+    """Folder of one server's endpoints: ``v0.1/servers/<namespace>/<name>``."""
+    return "/".join([API_VERSION, "servers", *(path_segment(p) for p in name.split("/"))])
+
+
+def versions_path(name: str) -> str:
+    return f"{server_dir(name)}/versions/{INDEX_FILE}"
+
+
+def version_path(name: str, version: str) -> str:
+    return f"{server_dir(name)}/versions/{path_segment(version)}"
+
+
+def _moment(entry: Entry, fallback: str) -> str:
+    if entry.last_updated:
+        try:
+            return format_timestamp(parse_timestamp(entry.last_updated))
+        except ValueError:
+            pass
+    return fallback
+
+
+def server_response(entry: Entry, ctx: EmitContext) -> JsonDict:
+    """``{server, _meta: {io.modelcontextprotocol.registry/official: …}}`` of one entry."""
+    moment = _moment(entry, ctx.timestamp)
+    return {
+        "server": to_upstream(entry, ctx.config),
+        "_meta": {
+            OFFICIAL_META: {
+                "status": official_status(entry.status),
+                "publishedAt": moment,
+                "updatedAt": moment,
+                "isLatest": True,
+            }
+        },
+    }
+
+
+def list_response(responses: list[JsonDict], next_cursor: str | None = None) -> JsonDict:
+    """A ``ServerListResponse``: the servers and ``metadata.count`` (and ``nextCursor``)."""
+    metadata: dict[str, Any] = {"count": len(responses)}
+    if next_cursor:
+        metadata["nextCursor"] = next_cursor
+    return {"servers": responses, "metadata": metadata}
+
+
+OPENAPI = """\
+openapi: 3.1.0
+info:
+  title: {title}
+  version: 1.0.0
+  description: >-
+    A static MCP Registry API v0.1 written by regup, following the specification of
+    https://github.com/modelcontextprotocol/registry (read-only: list, versions, version).
+paths:
+  /v0.1/servers:
+    get:
+      summary: The latest version of every server, in one page.
+      parameters:
+        - {{name: cursor, in: query, schema: {{type: string}}}}
+        - {{name: limit, in: query, schema: {{type: integer, minimum: 1, maximum: 100}}}}
+        - {{name: search, in: query, schema: {{type: string}}}}
+        - {{name: version, in: query, schema: {{type: string}}}}
+        - {{name: updated_since, in: query, schema: {{type: string, format: date-time}}}}
+      responses:
+        "200": {{description: A ServerListResponse}}
+  /v0.1/servers/{{serverName}}/versions:
+    get:
+      summary: Every version of one server.
+      parameters:
+        - {{name: serverName, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A ServerListResponse}}
+        "404": {{description: No such server}}
+  /v0.1/servers/{{serverName}}/versions/{{version}}:
+    get:
+      summary: One version of one server; `latest` is the newest.
+      parameters:
+        - {{name: serverName, in: path, required: true, schema: {{type: string}}}}
+        - {{name: version, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A ServerResponse}}
+        "404": {{description: No such server or version}}
+"""
+
+HEADERS = """\
+# Written by regup: serve the static MCP Registry API as JSON, readable from any origin.
+# Netlify and Cloudflare Pages read this file; see the outputs documentation for nginx.
+/v0.1/*
+  Content-Type: application/json; charset=utf-8
+  Access-Control-Allow-Origin: *
+/openapi.yaml
+  Content-Type: application/yaml; charset=utf-8
+  Access-Control-Allow-Origin: *
+/registry.json
+  Access-Control-Allow-Origin: *
+/upstream/*
+  Access-Control-Allow-Origin: *
+"""
+
+
+def _yaml_text(text: str) -> str:
+    """A YAML double-quoted scalar (JSON strings are valid YAML)."""
+    return dump_json(text).decode().strip()
+
+
+def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
+    """The ``v0.1/`` tree, ``openapi.yaml`` and ``_headers``."""
+    artifacts: Artifacts = {}
+    latest: list[JsonDict] = []
+    for entry in registry.entries:
+        response = server_response(entry, ctx)
+        server = response["server"]
+        name, version = server["name"], server["version"]
+        latest.append(response)
+        body = dump_json(response)
+        artifacts[versions_path(name)] = dump_json(list_response([response]))
+        artifacts[version_path(name, LATEST)] = body
+        if version != LATEST:
+            try:
+                artifacts[version_path(name, version)] = body
+            except ValueError:
+                pass  # a version of "." or "..": reachable as latest only
+    latest.sort(key=lambda r: str(r["server"]["name"]))
+    artifacts[LIST_PATH] = dump_json(list_response(latest))
+    artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
+    artifacts[HEADERS_PATH] = HEADERS.encode()
+    return artifacts

@@ -1,0 +1,388 @@
+"""A local preview server: ``dist/`` over HTTP, with the MCP Registry API v0.1 answered properly.
+
+This module owns request handling for ``regup serve``. Static files come from a built folder
+or from an in-memory build (:class:`DirectoryFiles`, :class:`MemoryFiles`). Under ``/v0.1/``
+it gives what static hosts cannot: ``application/json`` and CORS on every answer, server
+names with an encoded ``/`` (``%2F``), the ``cursor``, ``limit``, ``search``, ``version`` and
+``updated_since`` query parameters, and 404s as JSON problem details (RFC 9457).
+
+API answers come from an index read once from the built tree, never from a path built out
+of the request, so no request reaches a file outside the served folder. Uses the standard
+library's ``http.server``; binds to loopback unless told otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+import socket
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from regup.emit.api import API_VERSION, INDEX_FILE, LATEST, LIST_PATH, list_response, versions_path
+from regup.emit.canonical import dump_json, parse_timestamp
+from regup.errors import ConfigError, LoadError
+
+JsonDict = dict[str, Any]
+
+DEFAULT_LIMIT = 30
+MAX_LIMIT = 100
+_SERVER_NAME = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
+JSON_TYPE = "application/json"
+PROBLEM_TYPE = "application/problem+json"
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+
+_CONTENT_TYPES: dict[str, str] = {
+    ".json": JSON_TYPE,
+    ".html": "text/html; charset=utf-8",
+    ".yaml": "application/yaml; charset=utf-8",
+    ".yml": "application/yaml; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".txt": "text/plain; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".xml": "application/xml",
+}
+_TEXT_FILES = {"SHA256SUMS", "_headers", "_redirects"}
+
+
+class SiteFiles(Protocol):
+    """Read-only access to the built files, by relative path (``upstream/registry.json``)."""
+
+    def read(self, rel: str) -> bytes | None:
+        """The file's bytes, or None when there is no such file."""
+        ...
+
+
+@dataclass(frozen=True)
+class DirectoryFiles:
+    """Files of a built folder; nothing outside it is ever read, symlinks included."""
+
+    root: Path
+
+    def read(self, rel: str) -> bytes | None:
+        root = self.root.resolve()
+        target = (root / rel).resolve()
+        if not target.is_relative_to(root) or not target.is_file():
+            return None
+        try:
+            return target.read_bytes()
+        except OSError:
+            return None
+
+
+@dataclass(frozen=True)
+class MemoryFiles:
+    """Files of an in-memory build (``regup serve --build``)."""
+
+    artifacts: Mapping[str, bytes]
+
+    def read(self, rel: str) -> bytes | None:
+        return self.artifacts.get(rel)
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes = b""
+    content_type: str | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+
+
+def problem(status: HTTPStatus, detail: str) -> Response:
+    """A JSON problem-details answer (``{title, status, detail}``)."""
+    body = {"title": status.phrase, "status": int(status), "detail": detail}
+    return Response(int(status), dump_json(body), PROBLEM_TYPE)
+
+
+def _json(value: Any) -> Response:
+    return Response(200, dump_json(value), JSON_TYPE)
+
+
+def _load_json(files: SiteFiles, rel: str) -> Any:
+    data = files.read(rel)
+    if data is None:
+        raise LoadError(
+            f"the built files have no {rel}; run `regup build` first, or use `regup serve --build`"
+        )
+    try:
+        return json.loads(data)
+    except ValueError as exc:
+        raise LoadError(f"{rel} is not valid JSON ({exc}); rebuild with `regup build`") from None
+
+
+def _name(response: JsonDict) -> str:
+    return str(response["server"]["name"])
+
+
+def _updated(response: JsonDict) -> datetime | None:
+    meta = response.get("_meta", {}).get("io.modelcontextprotocol.registry/official", {})
+    try:
+        return parse_timestamp(str(meta["updatedAt"]))
+    except (KeyError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class ApiIndex:
+    """Every server's API answers, read once from the built tree."""
+
+    latest: tuple[JsonDict, ...]
+    versions: dict[str, tuple[JsonDict, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, files: SiteFiles) -> ApiIndex:
+        """Raises :class:`LoadError` when the tree is missing or unreadable."""
+        listing = _load_json(files, LIST_PATH)
+        try:
+            latest = tuple(sorted(listing["servers"], key=_name))
+            versions = {}
+            for response in latest:
+                name = _name(response)
+                versions[name] = tuple(_load_json(files, versions_path(name))["servers"])
+        except (KeyError, TypeError) as exc:
+            raise LoadError(
+                f"the {API_VERSION} tree does not have the expected shape ({exc}); "
+                "rebuild with `regup build`"
+            ) from None
+        return cls(latest=latest, versions=versions)
+
+
+class PreviewApp:
+    """Answers one request: ``handle(method, target)`` → :class:`Response`. No sockets here."""
+
+    def __init__(self, files: SiteFiles) -> None:
+        self.files = files
+        self.api = ApiIndex.load(files)
+
+    def handle(self, method: str, target: str) -> Response:
+        if method == "OPTIONS":
+            return Response(
+                204,
+                headers=(
+                    ("Access-Control-Allow-Methods", ALLOWED_METHODS),
+                    ("Access-Control-Allow-Headers", "*"),
+                    ("Access-Control-Max-Age", "86400"),
+                ),
+            )
+        if method not in {"GET", "HEAD"}:
+            response = problem(
+                HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not supported; this API is read-only"
+            )
+            return Response(
+                response.status, response.body, response.content_type, (("Allow", ALLOWED_METHODS),)
+            )
+        parts = urlsplit(target)
+        path = parts.path or "/"
+        if path == f"/{API_VERSION}" or path.startswith(f"/{API_VERSION}/"):
+            return self.api_request(path, parts.query)
+        return self.static_request(path)
+
+    # --- the API -----------------------------------------------------------------------
+
+    def api_request(self, raw_path: str, query: str) -> Response:
+        segments = raw_path.split("/")[2:]
+        if segments and segments[-1] == "":
+            segments = segments[:-1]
+        if segments == ["servers"]:
+            return self.list_servers(query)
+        if len(segments) >= 3 and segments[0] == "servers":
+            return self.server_request(segments[1:])
+        return problem(HTTPStatus.NOT_FOUND, f"no such endpoint: {unquote(raw_path)}")
+
+    def server_request(self, tail: list[str]) -> Response:
+        # The name is one segment with %2F, or two decoded segments; "versions" can also be
+        # a server's own name, so try every place it appears.
+        for i, segment in enumerate(tail):
+            if segment != "versions" or i == 0:
+                continue
+            name = unquote("/".join(tail[:i]))
+            found = self.api.versions.get(name)
+            if found is None:
+                continue
+            rest = tail[i + 1 :]
+            if not rest:
+                return _json(list_response(list(found)))
+            if len(rest) == 1:
+                return self.one_version(name, found, unquote(rest[0]))
+            return problem(HTTPStatus.NOT_FOUND, f"no such endpoint under server {name}")
+        name = unquote("/".join(tail))
+        return problem(HTTPStatus.NOT_FOUND, f"server {name} not found")
+
+    def one_version(self, name: str, found: tuple[JsonDict, ...], version: str) -> Response:
+        if version == LATEST:
+            flagged = [r for r in found if _official(r).get("isLatest") is True]
+            chosen = flagged[-1] if flagged else (found[-1] if found else None)
+        else:
+            chosen = next((r for r in found if r["server"].get("version") == version), None)
+        if chosen is None:
+            return problem(HTTPStatus.NOT_FOUND, f"server {name} has no version {version}")
+        return _json(chosen)
+
+    def list_servers(self, query: str) -> Response:
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            params.setdefault(key, value)
+        limit = DEFAULT_LIMIT
+        if "limit" in params:
+            text = params["limit"]
+            if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+                return problem(
+                    HTTPStatus.BAD_REQUEST, f"limit must be a whole number from 1 to {MAX_LIMIT}"
+                )
+            limit = int(text)
+        cursor = params.get("cursor", "")
+        if cursor and (len(cursor) > 200 or not _SERVER_NAME.match(cursor)):
+            return problem(
+                HTTPStatus.BAD_REQUEST,
+                "cursor is not one this server gave out; use metadata.nextCursor of the last page",
+            )
+        since: datetime | None = None
+        if params.get("updated_since"):
+            try:
+                since = parse_timestamp(params["updated_since"])
+            except ValueError:
+                return problem(
+                    HTTPStatus.BAD_REQUEST, "updated_since must be an RFC 3339 timestamp"
+                )
+        search = params.get("search", "").casefold()
+        version = params.get("version", "")
+        items = list(self.api.latest)
+        if search:
+            items = [r for r in items if search in _name(r).casefold()]
+        if version and version != LATEST:
+            items = [r for r in items if r["server"].get("version") == version]
+        if since is not None:
+            items = [r for r in items if (moment := _updated(r)) is not None and moment > since]
+        if cursor:
+            items = [r for r in items if _name(r) > cursor]
+        page = items[:limit]
+        next_cursor = _name(page[-1]) if len(items) > limit else None
+        return _json(list_response(page, next_cursor))
+
+    # --- static files ------------------------------------------------------------------
+
+    def static_request(self, raw_path: str) -> Response:
+        decoded = unquote(raw_path)
+        if "\x00" in decoded or "\\" in decoded:
+            return problem(HTTPStatus.BAD_REQUEST, "the path has characters no file name has")
+        segments = [s for s in decoded.split("/") if s not in ("", ".")]
+        if ".." in segments:
+            return problem(HTTPStatus.BAD_REQUEST, "the path leaves the served folder")
+        rel = "/".join(segments)
+        if rel:
+            data = self.files.read(rel)
+            if data is not None:
+                return Response(200, data, content_type(rel))
+        index = f"{rel}/{INDEX_FILE}" if rel else INDEX_FILE
+        data = self.files.read(index)
+        if data is not None:
+            if rel and not raw_path.endswith("/"):
+                return Response(301, headers=(("Location", raw_path + "/"),))
+            return Response(200, data, content_type(index))
+        return problem(HTTPStatus.NOT_FOUND, f"no file at {decoded}")
+
+
+def _official(response: JsonDict) -> dict[str, Any]:
+    meta = response.get("_meta")
+    official = (
+        meta.get("io.modelcontextprotocol.registry/official") if isinstance(meta, dict) else None
+    )
+    return official if isinstance(official, dict) else {}
+
+
+def content_type(rel: str) -> str:
+    """The ``Content-Type`` of a built file, from its place and extension."""
+    name = rel.rsplit("/", 1)[-1]
+    if rel.startswith(f"{API_VERSION}/"):
+        return JSON_TYPE
+    if name in _TEXT_FILES:
+        return "text/plain; charset=utf-8"
+    suffix = Path(name).suffix.lower()
+    if suffix in _CONTENT_TYPES:
+        return _CONTENT_TYPES[suffix]
+    guessed, _ = mimetypes.guess_type(name)
+    return guessed or "application/octet-stream"
+
+
+class _Handler(BaseHTTPRequestHandler):
+    app: PreviewApp
+    quiet: bool = True
+    server_version = "regup-serve"
+    protocol_version = "HTTP/1.1"
+
+    def _answer(self, method: str) -> None:
+        response = self.app.handle(method, self.path)
+        self.send_response(response.status)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Cache-Control", "no-store")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        for key, value in response.headers:
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if method != "HEAD":
+            self.wfile.write(response.body)
+
+    def do_GET(self) -> None:  # noqa: N802 - the names http.server dispatches to
+        self._answer("GET")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._answer("HEAD")
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        self._answer("OPTIONS")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._answer("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._answer("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._answer("DELETE")
+
+    def do_PATCH(self) -> None:  # noqa: N802
+        self._answer("PATCH")
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+        if not self.quiet:
+            super().log_message(format, *args)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+
+class _Server6(_Server):
+    address_family = socket.AF_INET6
+
+
+def make_server(
+    app: PreviewApp, host: str, port: int, *, quiet: bool = True
+) -> ThreadingHTTPServer:
+    """A server bound to ``host:port`` (port 0 picks a free one), not yet serving.
+
+    Raises :class:`ConfigError` when the address cannot be used.
+    """
+    handler = type("Handler", (_Handler,), {"app": app, "quiet": quiet})
+    server_class = _Server6 if ":" in host else _Server
+    try:
+        return server_class((host, port), handler)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port or --host"
+        ) from None
+
+
+def is_loopback(host: str) -> bool:
+    return host in {"localhost", "::1"} or host.startswith("127.")
