@@ -68,9 +68,9 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, imports, validate
+    from regup.cli import browse, build, imports, serve, validate
 
-    for module in (validate, build, browse, imports):
+    for module in (validate, build, browse, imports, serve):
         for command in module.COMMANDS:
             cli.add_command(command)
 
