@@ -39,11 +39,13 @@ HOSTS = ["api.example.com", "example.com", "uploads.example.com", "auth.example.
 
 
 def entry_yaml(i: int, rng: random.Random) -> str:
-    tools = sorted({f"{rng.choice(WORDS)}_{rng.choice(WORDS)}_{j}" for j in range(rng.randint(2, 25))})
+    tools = sorted(
+        {f"{rng.choice(WORDS)}_{rng.choice(WORDS)}_{j}" for j in range(rng.randint(2, 25))}
+    )
     tags = sorted({rng.choice(WORDS) for _ in range(rng.randint(1, 6))})
     lines = [
         f"title: Synthetic server {i}",
-        f"description: Synthetic server number {i} that lets an assistant {rng.choice(WORDS)} things.",
+        f"description: Synthetic server {i} that lets an assistant {rng.choice(WORDS)} things.",
         "tier: " + rng.choice(["Official", "Community"]),
         "status: Active",
     ]
@@ -106,7 +108,9 @@ def timed(cmd: list[str], cwd: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("n", type=int, help="number of synthetic entries")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the best counts")
     args = parser.parse_args()

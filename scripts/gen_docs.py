@@ -122,7 +122,11 @@ def config_page() -> str:
     ]
     for key, doc in CONFIG_KEYS.items():
         default = getattr(defaults, key)
-        lines.append(f"| `{key}` | `{default}` | {_cell(doc)} |" if default else f"| `{key}` | | {_cell(doc)} |")
+        lines.append(
+            f"| `{key}` | `{default}` | {_cell(doc)} |"
+            if default
+            else f"| `{key}` | | {_cell(doc)} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -130,7 +134,9 @@ PAGES = {"cli.md": cli_page, "rules.md": rules_page, "spec.md": spec_page, "conf
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--check", action="store_true", help="exit 1 when a page is out of date")
     args = parser.parse_args()
     stale = []

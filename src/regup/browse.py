@@ -62,14 +62,18 @@ class SearchHit:
     matched: tuple[str, ...]
 
     def to_json(self) -> JsonDict:
-        return {**ListRow.from_entry(self.entry).to_json(), "score": self.score, "matched": list(self.matched)}
+        return {
+            **ListRow.from_entry(self.entry).to_json(),
+            "score": self.score,
+            "matched": list(self.matched),
+        }
 
 
 _WORD = re.compile(r"[\w.-]+")
 
 
 def _term_score(entry: Entry, term: str) -> tuple[int, list[str]]:
-    score, where = 0, []
+    score, where = 0, list[str]()
     name = entry.name.lower()
     if term == name:
         score, where = score + 100, [*where, "name"]

@@ -72,7 +72,7 @@ def build(request: BuildRequest) -> BuildResult:
     for rel in result.stale:
         target = request.out_dir / rel
         try:
-            write_atomic(target, result.artifacts[rel])
+            write_atomic(target, result.artifacts[rel], durable=False)
         except OSError as exc:
             raise OutputError.from_os_error(target, exc) from None
         result.written.append(rel)

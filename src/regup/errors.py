@@ -56,7 +56,9 @@ class OutputError(RegupError):
 
     @classmethod
     def from_os_error(cls, path: Path, exc: OSError) -> OutputError:
-        return cls(f"cannot write {path}: {exc.strerror or exc}. Check that the folder is writable.")
+        return cls(
+            f"cannot write {path}: {exc.strerror or exc}. Check that the folder is writable."
+        )
 
 
 class CheckFailedError(RegupError):

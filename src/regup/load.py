@@ -118,16 +118,17 @@ def _folder_document(folder: Path) -> RawDocument:
     if spec.is_file() and group.is_file():
         doc = read_document(spec, "entry")
         doc.error(
-            1, 1, "folder-layout", f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one"
+            1,
+            1,
+            "folder-layout",
+            f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one",
         )
         return doc
     if group.is_file():
         return read_document(group, "group")
     if spec.is_file():
         return read_document(spec, "entry")
-    doc = RawDocument(
-        folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap())
-    )
+    doc = RawDocument(folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap()))
     doc.error(
         1, 1, "folder-layout", f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group)"
     )
@@ -138,9 +139,7 @@ def registry_folders(registry: Path) -> list[Path]:
     """Sub-folders of the registry, sorted; hidden ones are skipped."""
     if not registry.is_dir():
         raise LoadError.missing_registry(registry)
-    return sorted(
-        p for p in registry.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    )
+    return sorted(p for p in registry.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
 
 
 def load_registry(registry: Path) -> list[RawDocument]:

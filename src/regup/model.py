@@ -373,7 +373,9 @@ class Entry:
     source: Source | None = field(default=None, compare=False, repr=False, hash=False)
 
     @classmethod
-    def from_document(cls, name: str, doc: Mapping[str, Any], source: Source | None = None) -> Entry:
+    def from_document(
+        cls, name: str, doc: Mapping[str, Any], source: Source | None = None
+    ) -> Entry:
         """Build an entry from a schema-valid document (the authored or ToolHive form)."""
 
         def sub(key: str, build: Any) -> Any:
@@ -467,7 +469,9 @@ class Group:
     source: Source | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def from_document(cls, name: str, doc: Mapping[str, Any], source: Source | None = None) -> Group:
+    def from_document(
+        cls, name: str, doc: Mapping[str, Any], source: Source | None = None
+    ) -> Group:
         return cls(
             name=name,
             description=doc["description"],

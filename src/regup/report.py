@@ -42,8 +42,12 @@ def report_text(
     for d in diagnostics:
         label = d.severity.value
         if color:
-            label = click.style(label, fg="red" if d.severity is Severity.ERROR else "yellow", bold=True)
-        click.echo(f"{d.path}:{d.line}:{d.col}: {label}: {d.message} [{d.rule}]", file=out, color=color)
+            label = click.style(
+                label, fg="red" if d.severity is Severity.ERROR else "yellow", bold=True
+            )
+        click.echo(
+            f"{d.path}:{d.line}:{d.col}: {label}: {d.message} [{d.rule}]", file=out, color=color
+        )
     if not quiet:
         click.echo(summary_line(summary), file=out)
 

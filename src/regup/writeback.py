@@ -19,7 +19,7 @@ def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[P
     Raises :class:`WriteBackError` when a file cannot be written (files written before
     it stay complete; none is left half-written).
     """
-    written = []
+    written: list[Path] = []
     for rel, text in sorted(files.items()):
         target = registry_dir / rel
         try:

@@ -162,10 +162,10 @@ class _Builder:
         if isinstance(event, yaml.AliasEvent):
             if event.anchor not in self.anchors:
                 raise self.fail(event, "yaml-syntax", f"unknown alias *{event.anchor}")
-            value, size = self.anchors[event.anchor]
+            shared, size = self.anchors[event.anchor]
             self.count(event, size)
             self.source.values.setdefault(path, _pos(event))
-            return value
+            return shared
         start = self.nodes
         self.source.values[path] = _pos(event)
         self.check_tag(event)

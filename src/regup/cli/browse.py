@@ -18,7 +18,11 @@ from regup.model import Registry
 from regup.validate import validate_documents
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
     help="table for people, json for tools.",
 )
 
@@ -44,10 +48,18 @@ def _echo_json(value: Any) -> None:
 def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None) -> None:
     table = Table(box=None, pad_edge=False, header_style="bold")
     for column in ("NAME", "KIND", "TIER", "STATUS", "TRANSPORT", "STARS", "DESCRIPTION"):
-        table.add_column(column, no_wrap=column != "DESCRIPTION", justify="right" if column == "STARS" else "left")
+        table.add_column(
+            column,
+            no_wrap=column != "DESCRIPTION",
+            justify="right" if column == "STARS" else "left",
+        )
     for i, row in enumerate(rows):
         table.add_row(
-            row.name, row.kind, row.tier, row.status, row.transport,
+            row.name,
+            row.kind,
+            row.tier,
+            row.status,
+            row.transport,
             "" if row.stars is None else f"{row.stars:,}",
             row.description + (f"  [{extra[i]}]" if extra else ""),
         )

@@ -15,10 +15,16 @@ from regup.report import REPORTERS, Summary
 
 @click.command("build")
 @click.option(
-    "--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("dist"),
-    show_default=True, help="Output folder.",
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("dist"),
+    show_default=True,
+    help="Output folder.",
 )
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the output folder is out of date.")
+@click.option(
+    "--check", is_flag=True, help="Write nothing; exit 1 if the output folder is out of date."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @pass_state
 def build_command(state: AppState, out_dir: Path, check: bool, strict: bool) -> None:
@@ -27,21 +33,29 @@ def build_command(state: AppState, out_dir: Path, check: bool, strict: bool) -> 
     Nothing is written when an entry is invalid. Output is deterministic: timestamps come
     from the entries or SOURCE_DATE_EPOCH.
     """
-    result = build(BuildRequest(state.registry_dir, out_dir, state.config, check=check, strict=strict))
+    result = build(
+        BuildRequest(state.registry_dir, out_dir, state.config, check=check, strict=strict)
+    )
     v = result.validation
     if v.errors or (v.warnings and state.verbose):
         REPORTERS["text"](
-            v.diagnostics, Summary(v.files, v.errors, v.warnings), sys.stderr,
-            color=state.color, quiet=True,
+            v.diagnostics,
+            Summary(v.files, v.errors, v.warnings),
+            sys.stderr,
+            color=state.color,
+            quiet=True,
         )
     elif v.warnings and not state.quiet:
-        click.echo(f"{v.warnings} warning(s); run `regup validate` (or build -v) to see them.", err=True)
+        click.echo(
+            f"{v.warnings} warning(s); run `regup validate` (or build -v) to see them.", err=True
+        )
     if not v.ok:
         raise InvalidRegistryError(v.errors)
     if check:
         if result.stale:
             raise CheckFailedError(
-                f"{out_dir} is out of date ({', '.join(result.stale)}); run `regup build` and commit"
+                f"{out_dir} is out of date ({', '.join(result.stale)}); "
+                "run `regup build` and commit"
             )
         if not state.quiet:
             click.echo(f"{out_dir} is up to date ({len(result.artifacts)} files).")

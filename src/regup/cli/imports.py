@@ -16,7 +16,10 @@ def _report(result: ImportResult, dry_run: bool, quiet: bool) -> None:
     count = len(result.would_write) if dry_run else len(result.written)
     click.echo(f"{verb} {count} file(s).")
     if result.existing:
-        click.echo(f"Left {len(result.existing)} existing entr(y/ies) alone (use --overwrite): {', '.join(result.existing)}")
+        click.echo(
+            f"Left {len(result.existing)} existing entr(y/ies) alone (use --overwrite): "
+            f"{', '.join(result.existing)}"
+        )
     if result.renamed and not quiet:
         click.echo("Renamed:")
         for original, name in result.renamed:
@@ -38,17 +41,23 @@ def _report(result: ImportResult, dry_run: bool, quiet: bool) -> None:
 @click.command("import")
 @click.argument("source")
 @click.option("--dry-run", is_flag=True, help="Show what would be written; write nothing.")
-@click.option("--only", "only", multiple=True, metavar="NAME", help="Import only these servers (repeatable).")
+@click.option(
+    "--only", "only", multiple=True, metavar="NAME", help="Import only these servers (repeatable)."
+)
 @click.option("--overwrite", is_flag=True, help="Replace entries that already exist.")
 @pass_state
-def import_command(state: AppState, source: str, dry_run: bool, only: tuple[str, ...], overwrite: bool) -> None:
+def import_command(
+    state: AppState, source: str, dry_run: bool, only: tuple[str, ...], overwrite: bool
+) -> None:
     """Write registry/<name>/spec.yaml files from SOURCE.
 
     SOURCE is a ToolHive registry.json, an upstream registry file, a JSON array of
     server.json documents or one server.json (a path or an http(s) URL), or the base URL of
     an MCP Registry API v0.1. Nothing is written when the source cannot be read.
     """
-    request = ImportRequest(source, state.registry_dir, dry_run=dry_run, only=only, overwrite=overwrite)
+    request = ImportRequest(
+        source, state.registry_dir, dry_run=dry_run, only=only, overwrite=overwrite
+    )
     _report(run_import(request), dry_run, state.quiet)
 
 

@@ -15,7 +15,11 @@ from regup.validate import validate_documents
 @click.command()
 @click.argument("targets", nargs=-1, metavar="[NAMES|PATHS]...")
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(REPORTERS)), default="text", show_default=True,
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
     help="text for people, json for tools, github for Actions annotations.",
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,26 +65,34 @@ def build_timestamp(registry: Registry, environ: Mapping[str, str] | None = None
 
 def sha256sums(artifacts: Mapping[str, bytes]) -> bytes:
     """A ``sha256sum -c`` compatible listing of the artifacts, sorted by path."""
-    lines = [f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(artifacts.items())]
+    lines = [
+        f"{hashlib.sha256(data).hexdigest()}  {path}\n" for path, data in sorted(artifacts.items())
+    ]
     return "".join(lines).encode()
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename.
 
+    Readers see the old file or the new one, never a part. ``durable`` also flushes the
+    file to disk before the rename (hand-written registry files); build outputs, which can
+    be rebuilt, skip it because thousands of fsyncs dominate a large build.
     Raises OSError; the previous file stays intact on failure.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    parent = path.parent
+    if not parent.is_dir():
+        parent.mkdir(parents=True, exist_ok=True)
+    tmp = parent / f".{path.name}.{os.getpid()}.tmp"
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+            if durable:
+                fh.flush()
+                os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 

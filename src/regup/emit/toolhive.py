@@ -1,4 +1,7 @@
-"""The ToolHive ``registry.json`` format (what ToolHive before v0.25 and its Registry Server read)."""
+"""The ToolHive ``registry.json`` format.
+
+What ToolHive before v0.25 and the ToolHive Registry Server (``format: toolhive``) read.
+"""
 
 from __future__ import annotations
 

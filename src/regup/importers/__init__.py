@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import ImportSourceError
-from regup.importers.base import Candidate, GroupCandidate, SourceContent, Skipped, assign_names, shorten_description
+from regup.importers.base import (
+    Candidate,
+    GroupCandidate,
+    Skipped,
+    SourceContent,
+    assign_names,
+    shorten_description,
+)
 from regup.importers.sources import is_url, read_file
 from regup.importers.toolhive import looks_like_toolhive, read_toolhive
 from regup.load import GROUP_FILE, SPEC_FILE, RawDocument, parse_document
@@ -112,7 +119,9 @@ def run_import(request: ImportRequest) -> ImportResult:
     content = read_source(request.source)
     result = ImportResult(skipped=list(content.skipped))
     only = set(request.only)
-    candidates = [c for c in content.candidates if not only or c.original in only or _short(c) in only]
+    candidates = [
+        c for c in content.candidates if not only or c.original in only or _short(c) in only
+    ]
     groups: list[GroupCandidate] = [] if only else content.groups
     taken: set[str] = set()
     result.renamed = assign_names(candidates, taken) + assign_names(groups, taken)
@@ -120,7 +129,9 @@ def run_import(request: ImportRequest) -> ImportResult:
     docs: list[RawDocument] = []
     for candidate in candidates:
         if not candidate.name:
-            result.skipped.append(Skipped(candidate.original, "no usable entry name can be made from it"))
+            result.skipped.append(
+                Skipped(candidate.original, "no usable entry name can be made from it")
+            )
             continue
         shorten_description(candidate)
         rel = f"{candidate.name}/{SPEC_FILE}"
@@ -140,7 +151,9 @@ def run_import(request: ImportRequest) -> ImportResult:
         rel = f"{doc.name}/{doc.source.path.name}"
         if doc.source.display in bad_paths:
             problems = "; ".join(
-                f"{d.message} [{d.rule}]" for d in validation.diagnostics if d.path == doc.source.display
+                f"{d.message} [{d.rule}]"
+                for d in validation.diagnostics
+                if d.path == doc.source.display
             )
             result.skipped.append(Skipped(doc.name, f"would not pass validation: {problems}"))
             files.pop(rel)
@@ -171,5 +184,9 @@ def _renamed(original: str, candidates: list[Candidate]) -> str:
 
 
 def _raw(path: Path, name: str, kind: str, text: str) -> RawDocument:
-    doc = RawDocument(name=name, kind="group" if kind == "group" else "entry", source=Source(path, str(path), SourceMap()))
+    doc = RawDocument(
+        name=name,
+        kind="group" if kind == "group" else "entry",
+        source=Source(path, str(path), SourceMap()),
+    )
     return parse_document(doc, text)

@@ -25,14 +25,18 @@ def parse_json(data: bytes, where: str) -> Any:
     try:
         return json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportSourceError(f"{where} is not JSON ({exc}); give a registry.json, a server.json or an API URL") from None
+        raise ImportSourceError(
+            f"{where} is not JSON ({exc}); give a registry.json, a server.json or an API URL"
+        ) from None
 
 
 def read_file(path: Path) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_RESPONSE_BYTES:
-            raise ImportSourceError(f"{path} is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB")
+            raise ImportSourceError(
+                f"{path} is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB"
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ImportSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -42,23 +46,34 @@ def read_file(path: Path) -> Any:
 def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = None) -> Any:
     """GET ``url`` and parse JSON, refusing answers over :data:`MAX_RESPONSE_BYTES`."""
     try:
-        with client.stream("GET", url, params=params, headers={"Accept": "application/json"}) as response:
+        with client.stream(
+            "GET", url, params=params, headers={"Accept": "application/json"}
+        ) as response:
             if response.status_code != 200:
                 raise ImportSourceError(
-                    f"{response.request.url} answered HTTP {response.status_code}; check the URL or try later"
+                    f"{response.request.url} answered HTTP {response.status_code}; "
+                    "check the URL or try later"
                 )
             declared = response.headers.get("content-length")
             if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
-                raise ImportSourceError(f"{url} sends {declared} bytes, more than the {MAX_RESPONSE_BYTES} byte limit")
+                raise ImportSourceError(
+                    f"{url} sends {declared} bytes, more than the {MAX_RESPONSE_BYTES} byte limit"
+                )
             chunks, total = [], 0
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > MAX_RESPONSE_BYTES:
-                    raise ImportSourceError(f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; not importing it")
+                    raise ImportSourceError(
+                        f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; "
+                        "not importing it"
+                    )
                 chunks.append(chunk)
     except httpx.TimeoutException:
-        raise ImportSourceError(f"{url} did not answer in time; check the URL or try later") from None
+        raise ImportSourceError(
+            f"{url} did not answer in time; check the URL or try later"
+        ) from None
     except httpx.HTTPError as exc:
-        raise ImportSourceError(f"cannot fetch {url}: {exc}. Check the URL and your connection") from None
+        raise ImportSourceError(
+            f"cannot fetch {url}: {exc}. Check the URL and your connection"
+        ) from None
     return parse_json(b"".join(chunks), url)
-

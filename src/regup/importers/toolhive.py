@@ -5,18 +5,24 @@ from __future__ import annotations
 from typing import Any
 
 from regup.errors import ImportSourceError
-from regup.importers.base import Candidate, GroupCandidate, SourceContent, Skipped
+from regup.importers.base import Candidate, GroupCandidate, Skipped, SourceContent
 
 
 def looks_like_toolhive(data: Any) -> bool:
-    return isinstance(data, dict) and ("servers" in data or "remote_servers" in data) and "data" not in data
+    return (
+        isinstance(data, dict)
+        and ("servers" in data or "remote_servers" in data)
+        and "data" not in data
+    )
 
 
 def _server_map(value: Any, where: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        raise ImportSourceError(f"{where} must be a mapping of server name to server, not {type(value).__name__}")
+        raise ImportSourceError(
+            f"{where} must be a mapping of server name to server, not {type(value).__name__}"
+        )
     return value
 
 
@@ -47,10 +53,14 @@ def read_toolhive(data: dict[str, Any]) -> SourceContent:
             continue
         members: list[str] = []
         for key in ("servers", "remote_servers"):
-            for name, server in sorted(_server_map(group.get(key), f"group {group['name']} {key}").items()):
+            for name, server in sorted(
+                _server_map(group.get(key), f"group {group['name']} {key}").items()
+            ):
                 add(name, server, f"group {group['name']}")
                 members.append(name)
         content.groups.append(
-            GroupCandidate(group["name"], {"description": group.get("description", ""), "servers": members})
+            GroupCandidate(
+                group["name"], {"description": group.get("description", ""), "servers": members}
+            )
         )
     return content

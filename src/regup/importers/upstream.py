@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from regup.errors import ImportSourceError
-from regup.importers.base import Candidate, SourceContent, Skipped
+from regup.importers.base import Candidate, Skipped, SourceContent
 from regup.importers.sources import fetch_json
 
 MAX_PAGES = 1000
@@ -20,8 +20,10 @@ PAGE_SIZE = 100
 
 
 def _is_server(value: Any) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("name"), str) and (
-        "packages" in value or "remotes" in value or "description" in value
+    return (
+        isinstance(value, dict)
+        and isinstance(value.get("name"), str)
+        and ("packages" in value or "remotes" in value or "description" in value)
     )
 
 
@@ -30,7 +32,11 @@ def looks_like_upstream(data: Any) -> bool:
         return all(_is_server(item) or _is_server(_unwrap(item)) for item in data)
     if isinstance(data, dict):
         inner = data.get("data")
-        return (isinstance(inner, dict) and "servers" in inner) or _is_server(data) or "servers" in data
+        return (
+            (isinstance(inner, dict) and "servers" in inner)
+            or _is_server(data)
+            or "servers" in data
+        )
     return False
 
 
@@ -96,17 +102,23 @@ def read_api(client: httpx.Client, base_url: str) -> SourceContent:
             params["cursor"] = cursor
         page = fetch_json(client, url, params)
         if not isinstance(page, dict) or not isinstance(page.get("servers"), list):
-            raise ImportSourceError(f"{url} did not answer with a v0.1 server list ({{servers: [...]}})")
+            raise ImportSourceError(
+                f"{url} did not answer with a v0.1 server list ({{servers: [...]}})"
+            )
         servers += [_unwrap(i) for i in page["servers"]]
         metadata = page.get("metadata") or {}
         cursor = metadata.get("nextCursor") if isinstance(metadata, dict) else None
         if not cursor:
             break
         if cursor in seen:
-            raise ImportSourceError(f"{url} repeats the page cursor {cursor!r}; the listing never ends")
+            raise ImportSourceError(
+                f"{url} repeats the page cursor {cursor!r}; the listing never ends"
+            )
         seen.add(cursor)
     else:
-        raise ImportSourceError(f"{url} has more than {MAX_PAGES} pages; stopping (a listing that never ends?)")
+        raise ImportSourceError(
+            f"{url} has more than {MAX_PAGES} pages; stopping (a listing that never ends?)"
+        )
     content = SourceContent()
     _convert(servers, content)
     return content

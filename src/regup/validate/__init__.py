@@ -15,7 +15,7 @@ from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnosti
 from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
 from regup.validate.rules import RULES, check_entry, check_group
-from regup.validate.schema import check_schema
+from regup.validate.schema import SchemaPath, check_schema
 
 __all__ = ["RULES", "ValidationResult", "validate_documents"]
 
@@ -45,7 +45,11 @@ def _name_field(doc: RawDocument) -> list[Diagnostic]:
         line, col = doc.positions.value(("name",))
         return [
             Diagnostic(
-                doc.source.display, line, col, Severity.ERROR, "name-mismatch",
+                doc.source.display,
+                line,
+                col,
+                Severity.ERROR,
+                "name-mismatch",
                 f"name is {declared!r} but the folder is {doc.name!r}; make them equal "
                 "(or drop name:, the folder name is used)",
             )
@@ -61,15 +65,53 @@ _PLACEHOLDERS = {
 }
 
 
-def _best_effort(doc: RawDocument, bad_keys: set[str]) -> dict[str, Any] | None:
-    """The entry without the top-level keys that failed the schema, for the semantic rules.
+#: Lists of mappings whose broken items are repaired one by one (not dropped as a whole),
+#: so that the checks across items (duplicates, defaults) still see the good ones.
+_ITEM_LISTS = frozenset({"env_vars", "headers"})
 
-    Lets one run report schema and semantic problems together. Required keys that are
-    missing or broken get neutral stand-ins that no rule reports on.
+
+def _repair_items(items: list[Any], fixes: set[tuple[int, str | None]]) -> list[dict[str, Any]]:
+    """Copies of ``items`` without their broken fields; indexes stay, so positions do."""
+    repaired = [dict(item) if isinstance(item, dict) else {} for item in items]
+    for index, field_name in fixes:
+        if field_name is None:
+            repaired[index] = {}
+        else:
+            repaired[index].pop(field_name, None)
+    for index, item in enumerate(repaired):
+        # A name no real variable has, so no duplicate check fires on a stand-in.
+        item.setdefault("name", f"\0invalid-{index}")
+        item.setdefault("description", "(invalid)")
+    return repaired
+
+
+def _best_effort(doc: RawDocument, bad_paths: set[SchemaPath]) -> dict[str, Any] | None:
+    """The entry without the values that failed the schema, for the semantic rules.
+
+    Lets one run report schema and semantic problems together. Top-level keys whose value
+    failed are left out, except in env_vars and headers, where only the broken fields of
+    the broken items are. Required keys that are missing or broken get neutral stand-ins
+    that no rule reports on.
     """
     if doc.kind != "entry" or not isinstance(doc.data, dict):
         return None
-    data = {k: v for k, v in doc.data.items() if k not in bad_keys}
+    dropped: set[str] = set()
+    fixes: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
+    for path in bad_paths:
+        key = str(path[0])
+        if (
+            key in _ITEM_LISTS
+            and len(path) >= 2
+            and isinstance(path[1], int)
+            and isinstance(doc.data.get(key), list)
+        ):
+            fixes[key].add((path[1], str(path[2]) if len(path) >= 3 else None))
+        else:
+            dropped.add(key)
+    data = {k: v for k, v in doc.data.items() if k not in dropped}
+    for key, item_fixes in fixes.items():
+        if key in data:
+            data[key] = _repair_items(data[key], item_fixes)
     for key, value in _PLACEHOLDERS.items():
         data.setdefault(key, value)
     data.setdefault("transport", "streamable-http" if "url" in data else "stdio")
@@ -77,7 +119,10 @@ def _best_effort(doc: RawDocument, bad_keys: set[str]) -> dict[str, Any] | None:
 
 
 def validate_documents(
-    docs: Iterable[RawDocument], *, strict: bool = False, report_for: Iterable[RawDocument] | None = None
+    docs: Iterable[RawDocument],
+    *,
+    strict: bool = False,
+    report_for: Iterable[RawDocument] | None = None,
 ) -> ValidationResult:
     """Validate every document; only entries and groups without errors enter the registry.
 
@@ -93,10 +138,10 @@ def validate_documents(
         if found:
             per_doc[id(doc)] = found
             continue
-        schema_errors, bad_keys = check_schema(doc)
+        schema_errors, bad_paths = check_schema(doc)
         found += schema_errors + _name_field(doc)
         if schema_errors:
-            partial = _best_effort(doc, bad_keys)
+            partial = _best_effort(doc, bad_paths)
             if partial is not None:
                 found += check_entry(Entry.from_document(doc.name, partial, doc.source))
         else:
@@ -125,18 +170,23 @@ def validate_documents(
         for doc in same[1:]:
             per_doc[id(doc)].append(
                 Diagnostic(
-                    doc.source.display, 1, 1, Severity.ERROR, "duplicate-name",
+                    doc.source.display,
+                    1,
+                    1,
+                    Severity.ERROR,
+                    "duplicate-name",
                     f"{name!r} is also defined in {same[0].source.display}; names must be unique "
                     "across entries and groups",
                 )
             )
     known = {d.name for d in docs if d.kind == "entry"}
+    by_path = {d.source.path: d for d in docs}
     valid_groups = []
     for group in groups:
-        doc = next(d for d in docs if d.source.path == group.source.path) if group.source else None
+        owner = by_path.get(group.source.path) if group.source else None
         found = check_group(group, known)
-        if doc is not None:
-            per_doc[id(doc)].extend(found)
+        if owner is not None:
+            per_doc[id(owner)].extend(found)
         if count_errors(found) == 0:
             valid_groups.append(group)
 

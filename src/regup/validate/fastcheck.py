@@ -16,7 +16,16 @@ from typing import Any
 
 Check = Callable[[Any], bool]
 
-_ANNOTATIONS = {"$schema", "$id", "$defs", "title", "description", "default", "examples", "$comment"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$defs",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "$comment",
+}
 
 
 class _Unsupported(Exception):
@@ -41,6 +50,10 @@ def _type_check(name: str) -> Check:
     raise _Unsupported(name)
 
 
+def _never(value: Any) -> bool:
+    return False
+
+
 def _unique(value: list[Any]) -> bool:
     try:
         return len({(type(v), v) for v in value}) == len(value)
@@ -57,80 +70,121 @@ class _Compiler:
         if not pointer.startswith("#/$defs/") or "/" in pointer[len("#/$defs/") :]:
             raise _Unsupported(pointer)
         if pointer not in self.refs:
-            self.refs[pointer] = lambda v: False  # placeholder against recursion
+            self.refs[pointer] = _never  # placeholder while compiling a recursive reference
             compiled = self.compile(self.root["$defs"][pointer[len("#/$defs/") :]])
             self.refs[pointer] = compiled
         return lambda v: self.refs[pointer](v)
 
-    def compile(self, schema: Any) -> Check:  # noqa: C901 - one branch per keyword
+    def compile(self, schema: Any) -> Check:
         if schema is True or schema == {}:
-            return lambda v: True
+            return _always
         if not isinstance(schema, dict):
             raise _Unsupported(repr(schema))
-        checks: list[Check] = []
-        for key, arg in schema.items():
-            if key in _ANNOTATIONS:
-                continue
-            if key == "$ref":
-                checks.append(self.ref(arg))
-            elif key == "type":
-                if isinstance(arg, list):
-                    options = [_type_check(t) for t in arg]
-                    checks.append(lambda v, o=options: any(c(v) for c in o))
-                else:
-                    checks.append(_type_check(arg))
-            elif key == "enum":
-                if not all(isinstance(a, str) for a in arg):
-                    raise _Unsupported("enum")
-                allowed = frozenset(arg)
-                checks.append(lambda v, a=allowed: isinstance(v, str) and v in a)
-            elif key == "pattern":
-                rx = re.compile(arg)
-                checks.append(lambda v, r=rx: not isinstance(v, str) or r.search(v) is not None)
-            elif key == "minLength":
-                checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) >= n)
-            elif key == "maxLength":
-                checks.append(lambda v, n=arg: not isinstance(v, str) or len(v) <= n)
-            elif key == "minimum":
-                checks.append(lambda v, n=arg: isinstance(v, bool) or not isinstance(v, (int, float)) or v >= n)
-            elif key == "maximum":
-                checks.append(lambda v, n=arg: isinstance(v, bool) or not isinstance(v, (int, float)) or v <= n)
-            elif key == "minItems":
-                checks.append(lambda v, n=arg: not isinstance(v, list) or len(v) >= n)
-            elif key == "uniqueItems":
-                if arg:
-                    checks.append(lambda v: not isinstance(v, list) or _unique(v))
-            elif key == "items":
-                item = self.compile(arg)
-                checks.append(lambda v, c=item: not isinstance(v, list) or all(c(i) for i in v))
-            elif key == "required":
-                needed = tuple(arg)
-                checks.append(lambda v, r=needed: not isinstance(v, dict) or all(k in v for k in r))
-            elif key == "properties":
-                props = {name: self.compile(sub) for name, sub in arg.items()}
-                checks.append(
-                    lambda v, p=props: not isinstance(v, dict)
-                    or all(p[k](x) for k, x in v.items() if k in p)
-                )
-            elif key == "additionalProperties":
-                known = frozenset(schema.get("properties", {}))
-                if schema.get("patternProperties"):
-                    raise _Unsupported("patternProperties with additionalProperties")
-                if arg is False:
-                    checks.append(lambda v, k=known: not isinstance(v, dict) or k.issuperset(v))
-                else:
-                    extra = self.compile(arg)
-                    checks.append(
-                        lambda v, k=known, c=extra: not isinstance(v, dict)
-                        or all(c(x) for n, x in v.items() if n not in k)
-                    )
-            else:
-                raise _Unsupported(key)
-        if not checks:
-            return lambda v: True
-        if len(checks) == 1:
-            return checks[0]
-        return lambda v, cs=tuple(checks): all(c(v) for c in cs)
+        checks = [
+            self.keyword(key, arg, schema) for key, arg in schema.items() if key not in _ANNOTATIONS
+        ]
+        return _all_of([c for c in checks if c is not _always])
+
+    def keyword(self, key: str, arg: Any, schema: dict[str, Any]) -> Check:  # noqa: C901
+        """One keyword as a check; raises _Unsupported for keywords it does not know."""
+        if key == "$ref":
+            return self.ref(arg)
+        if key == "type":
+            if isinstance(arg, list):
+                return _any_of([_type_check(t) for t in arg])
+            return _type_check(arg)
+        if key == "enum":
+            if not all(isinstance(a, str) for a in arg):
+                raise _Unsupported("enum")
+            return _enum(frozenset(arg))
+        if key == "pattern":
+            return _pattern(re.compile(arg))
+        if key in _BOUNDS:
+            return _bound(key, arg)
+        if key == "uniqueItems":
+            return _unique_items if arg else _always
+        if key == "items":
+            return _items(self.compile(arg))
+        if key == "required":
+            return _required(tuple(arg))
+        if key == "properties":
+            return _properties({name: self.compile(sub) for name, sub in arg.items()})
+        if key == "additionalProperties":
+            if schema.get("patternProperties"):
+                raise _Unsupported("patternProperties with additionalProperties")
+            known = frozenset(schema.get("properties", {}))
+            return _no_extra(known) if arg is False else _extra(known, self.compile(arg))
+        raise _Unsupported(key)
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return _always
+    if len(checks) == 1:
+        return checks[0]
+    group = tuple(checks)
+    return lambda v: all(c(v) for c in group)
+
+
+def _any_of(checks: list[Check]) -> Check:
+    return lambda v: any(c(v) for c in checks)
+
+
+def _enum(allowed: frozenset[str]) -> Check:
+    return lambda v: isinstance(v, str) and v in allowed
+
+
+def _pattern(rx: re.Pattern[str]) -> Check:
+    return lambda v: not isinstance(v, str) or rx.search(v) is not None
+
+
+_BOUNDS = {"minLength", "maxLength", "minimum", "maximum", "minItems"}
+
+
+def _bound(key: str, n: int | float) -> Check:
+    if key == "minLength":
+        return lambda v: not isinstance(v, str) or len(v) >= n
+    if key == "maxLength":
+        return lambda v: not isinstance(v, str) or len(v) <= n
+    if key == "minItems":
+        return lambda v: not isinstance(v, list) or len(v) >= n
+
+    def numeric(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if key == "minimum":
+        return lambda v: not numeric(v) or v >= n
+    return lambda v: not numeric(v) or v <= n
+
+
+def _unique_items(value: Any) -> bool:
+    return not isinstance(value, list) or _unique(value)
+
+
+def _items(item: Check) -> Check:
+    return lambda v: not isinstance(v, list) or all(item(i) for i in v)
+
+
+def _required(needed: tuple[str, ...]) -> Check:
+    return lambda v: not isinstance(v, dict) or all(k in v for k in needed)
+
+
+def _properties(props: dict[str, Check]) -> Check:
+    return lambda v: not isinstance(v, dict) or all(props[k](x) for k, x in v.items() if k in props)
+
+
+def _no_extra(known: frozenset[str]) -> Check:
+    return lambda v: not isinstance(v, dict) or known.issuperset(v)
+
+
+def _extra(known: frozenset[str], check: Check) -> Check:
+    return lambda v: (
+        not isinstance(v, dict) or all(check(x) for k, x in v.items() if k not in known)
+    )
 
 
 def compile_schema(schema: dict[str, Any]) -> Check | None:

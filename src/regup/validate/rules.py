@@ -74,7 +74,9 @@ RULES: dict[str, Rule] = {
         Rule("env-var-name", E, "Env var names match ^[A-Za-z_][A-Za-z0-9_]*$."),
         Rule("header-name", E, "Header names match ^[A-Za-z0-9][A-Za-z0-9-]*$."),
         Rule("duplicate-env-var", E, "No env var is listed twice."),
-        Rule("duplicate-header", E, "No header is listed twice (names compare case-insensitively)."),
+        Rule(
+            "duplicate-header", E, "No header is listed twice (names compare case-insensitively)."
+        ),
         Rule("default-on-required", W, "Only optional env vars and headers have a default."),
         Rule("secret-default", W, "Secrets have no default value."),
         Rule("header-choices", E, "A header's default is one of its choices."),
@@ -93,7 +95,9 @@ RULES: dict[str, Rule] = {
             W,
             "A description over 100 characters (the upstream limit) has a title or overview.",
         ),
-        Rule("oauth-endpoints", E, "oauth_config has an issuer, or both authorize_url and token_url."),
+        Rule(
+            "oauth-endpoints", E, "oauth_config has an issuer, or both authorize_url and token_url."
+        ),
         Rule("group-member", E, "Groups list existing entries."),
     )
 }
@@ -148,21 +152,40 @@ def _name(entry: Entry, c: Checker) -> None:
 @entry_check
 def _kind(entry: Entry, c: Checker) -> None:
     if entry.image is not None and entry.url is not None:
-        c.report("image-or-url", ("url",), "give either image (container) or url (remote), not both", key=True)
+        c.report(
+            "image-or-url",
+            ("url",),
+            "give either image (container) or url (remote), not both",
+            key=True,
+        )
         return
     if entry.image is None and entry.url is None:
         c.report("image-or-url", (), "give image (a container server) or url (a remote server)")
         return
     if entry.kind is Kind.REMOTE:
         if entry.transport == "stdio":
-            c.report("remote-transport", ("transport",), "a remote server cannot use stdio; use streamable-http or sse")
+            c.report(
+                "remote-transport",
+                ("transport",),
+                "a remote server cannot use stdio; use streamable-http or sse",
+            )
         for key in ("permissions", "provenance", "args", "docker_tags", "target_port"):
             if getattr(entry, key) not in (None, ()):
-                c.report("kind-field", (key,), f"{key} applies to container servers only (this one has url)", key=True)
+                c.report(
+                    "kind-field",
+                    (key,),
+                    f"{key} applies to container servers only (this one has url)",
+                    key=True,
+                )
     else:
         for key in ("headers", "oauth_config"):
             if getattr(entry, key) not in (None, ()):
-                c.report("kind-field", (key,), f"{key} applies to remote servers only (this one has image)", key=True)
+                c.report(
+                    "kind-field",
+                    (key,),
+                    f"{key} applies to remote servers only (this one has image)",
+                    key=True,
+                )
 
 
 @entry_check
@@ -177,7 +200,12 @@ def _ports(entry: Entry, c: Checker) -> None:
             "set the port the server listens on",
         )
     if entry.transport == "stdio" and entry.target_port is not None:
-        c.report("target-port-unused", ("target_port",), "target_port has no effect on a stdio server", key=True)
+        c.report(
+            "target-port-unused",
+            ("target_port",),
+            "target_port has no effect on a stdio server",
+            key=True,
+        )
 
 
 @entry_check
@@ -192,7 +220,9 @@ def _variables(entry: Entry, c: Checker) -> None:
             key = item.name.lower() if fold else item.name
             if key in seen:
                 rule = "duplicate-header" if fold else "duplicate-env-var"
-                c.report(rule, (field, i, "name"), f"{item.name} is listed more than once in {field}")
+                c.report(
+                    rule, (field, i, "name"), f"{item.name} is listed more than once in {field}"
+                )
             seen.add(key)
             if item.default is not None and item.required:
                 c.report(
@@ -202,7 +232,12 @@ def _variables(entry: Entry, c: Checker) -> None:
                     key=True,
                 )
             if item.default is not None and item.is_secret:
-                c.report("secret-default", (field, i, "default"), f"{item.name} is a secret with a default value", key=True)
+                c.report(
+                    "secret-default",
+                    (field, i, "default"),
+                    f"{item.name} is a secret with a default value",
+                    key=True,
+                )
     for i, header in enumerate(entry.headers):
         if header.default is not None and header.choices and header.default not in header.choices:
             c.report(
@@ -220,7 +255,13 @@ def _network(entry: Entry, c: Checker) -> None:
     base: YamlPath = ("permissions", "network", "outbound")
     hosts = set(outbound.allow_host)
     for i, host in enumerate(outbound.allow_host):
-        if not isinstance(host, str) or "://" in host or "/" in host or ":" in host or not _HOSTNAME.match(host):
+        if (
+            not isinstance(host, str)
+            or "://" in host
+            or "/" in host
+            or ":" in host
+            or not _HOSTNAME.match(host)
+        ):
             c.report(
                 "allow-host",
                 (*base, "allow_host", i),
@@ -230,14 +271,19 @@ def _network(entry: Entry, c: Checker) -> None:
             c.report(
                 "allow-host-parent",
                 (*base, "allow_host", i),
-                f"{host} allows subdomains of {host[1:]} but not {host[1:]} itself; add it if needed",
+                f"{host} allows subdomains of {host[1:]} but not {host[1:]} itself; "
+                "add it if needed",
             )
     seen: set[int] = set()
     for i, port in enumerate(outbound.allow_port):
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
-            c.report("port-range", (*base, "allow_port", i), f"port {port!r} must be from 1 to 65535")
+            c.report(
+                "port-range", (*base, "allow_port", i), f"port {port!r} must be from 1 to 65535"
+            )
         elif port in seen:
-            c.report("duplicate-port", (*base, "allow_port", i), f"port {port} is listed more than once")
+            c.report(
+                "duplicate-port", (*base, "allow_port", i), f"port {port} is listed more than once"
+            )
         else:
             seen.add(port)
 
@@ -253,7 +299,9 @@ def _image(entry: Entry, c: Checker) -> None:
         return
     if ref.is_latest_or_untagged:
         what = "uses :latest" if ref.tag == "latest" else "has no tag"
-        c.report("image-latest", ("image",), f"image {entry.image} {what}; pin a version tag or digest")
+        c.report(
+            "image-latest", ("image",), f"image {entry.image} {what}; pin a version tag or digest"
+        )
 
 
 @entry_check
@@ -272,7 +320,9 @@ def _urls(entry: Entry, c: Checker) -> None:
         candidates.append((("provenance", "cert_issuer"), entry.provenance.cert_issuer))
     for path, value in candidates:
         if value is not None and not _is_http_url(value):
-            c.report("url-scheme", path, f"{'.'.join(map(str, path))} {value!r} must be an http(s) URL")
+            c.report(
+                "url-scheme", path, f"{'.'.join(map(str, path))} {value!r} must be an http(s) URL"
+            )
 
 
 @entry_check
@@ -305,7 +355,9 @@ def _json_numbers(entry: Entry, c: Checker) -> None:
         (("tool_definitions",), list(entry.tool_definitions)),
     ]
     if entry.provenance and entry.provenance.attestation:
-        free.append((("provenance", "attestation", "predicate"), entry.provenance.attestation.predicate))
+        free.append(
+            (("provenance", "attestation", "predicate"), entry.provenance.attestation.predicate)
+        )
     for base, value in free:
         for path in _non_finite(value, base):
             c.report(
@@ -359,5 +411,9 @@ def check_group(group: Group, entry_names: set[str]) -> list[Diagnostic]:
         checker.report("entry-name", (), f"folder name {group.name!r} is not a valid group name")
     for i, member in enumerate(group.servers):
         if member not in entry_names:
-            checker.report("group-member", ("servers", i), f"group lists {member!r}, which is not an entry of the registry")
+            checker.report(
+                "group-member",
+                ("servers", i),
+                f"group lists {member!r}, which is not an entry of the registry",
+            )
     return checker.found

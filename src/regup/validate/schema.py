@@ -20,6 +20,8 @@ from regup.load import RawDocument
 from regup.resources import load_schema
 from regup.validate.fastcheck import Check, compile_schema
 
+SchemaPath = tuple[str | int, ...]
+
 SCHEMA_BY_KIND = {"entry": "spec.schema.json", "group": "group.schema.json"}
 
 _TYPE_NAMES = {
@@ -159,12 +161,15 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         bound = "at least" if validator == "minLength" else "at most"
         yield make(
             rule,
-            f"{_where(path)} is {length} characters long; it must be {bound} "
-            f"{expected_value}",
+            f"{_where(path)} is {length} characters long; it must be {bound} {expected_value}",
         )
         return
     if validator in {"minimum", "maximum"}:
-        rule = "port-range" if str(path[-1]).endswith("port") or "port" in str(path) else "out-of-range"
+        rule = (
+            "port-range"
+            if str(path[-1]).endswith("port") or "port" in str(path)
+            else "out-of-range"
+        )
         bound = "at least" if validator == "minimum" else "at most"
         yield make(rule, f"{_where(path)} is {instance}; it must be {bound} {expected_value}")
         return
@@ -182,14 +187,18 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         return
     if validator == "pattern":
         rule = _pattern_rule(path)
-        yield make(rule, f"{_where(path)} is {instance!r}; {_PATTERN_HINTS.get(rule, '')}".rstrip("; "))
+        yield make(
+            rule, f"{_where(path)} is {instance!r}; {_PATTERN_HINTS.get(rule, '')}".rstrip("; ")
+        )
         return
     yield make("schema", f"{_where(path)}: {error.message}")
 
 
 _PATTERN_HINTS = {
     "tool-name": "tool names use letters, digits, '_' and '-' only",
-    "tag-format": "tags are lowercase letters, digits, '-' and '_', not starting or ending with - or _",
+    "tag-format": (
+        "tags are lowercase letters, digits, '-' and '_', not starting or ending with - or _"
+    ),
     "env-var-name": "names start with a letter or '_' and use letters, digits and '_'",
     "header-name": "header names use letters, digits and '-'",
     "entry-name": "names are lowercase letters, digits and '-', at least 3 characters",
@@ -197,16 +206,20 @@ _PATTERN_HINTS = {
 }
 
 
-def check_schema(doc: RawDocument) -> tuple[list[Diagnostic], set[str]]:
+def check_schema(doc: RawDocument) -> tuple[list[Diagnostic], set[SchemaPath]]:
     """Schema diagnostics of one parsed document (empty when it is valid).
 
-    Also returns the top-level keys whose values failed, so the semantic rules can still
-    look at the rest of the document.
+    Also returns the paths of the values that failed (an unknown key's own path), so the
+    semantic rules can still look at the rest of the document.
     """
     if doc.data is None:
         line, col = doc.positions.value(())
         empty = Diagnostic(
-            doc.source.display, line, col, Severity.ERROR, "empty-file",
+            doc.source.display,
+            line,
+            col,
+            Severity.ERROR,
+            "empty-file",
             "the file is empty; see the README for an example entry",
         )
         return [empty], set()
@@ -215,12 +228,15 @@ def check_schema(doc: RawDocument) -> tuple[list[Diagnostic], set[str]]:
         return [], set()
     validator = validator_for(doc.kind)
     out: list[Diagnostic] = []
-    bad: set[str] = set()
+    bad: set[SchemaPath] = set()
     for error in validator.iter_errors(doc.data):
         out.extend(_diagnostic(doc, error))
-        path = list(error.absolute_path)
-        if path:
-            bad.add(str(path[0]))
-        elif error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            bad.update(set(error.instance) - set(error.schema.get("properties", {})))
+        path: SchemaPath = tuple(error.absolute_path)
+        instance: Any = error.instance
+        schema: Any = error.schema
+        if error.validator == "additionalProperties" and isinstance(instance, dict):
+            allowed = set(schema.get("properties", {}))
+            bad.update((*path, key) for key in set(instance) - allowed)
+        elif path:
+            bad.add(path)
     return out, bad
