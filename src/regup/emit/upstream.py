@@ -555,7 +555,9 @@ def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
     }
 
 
-def registry_from_upstream(doc: Mapping[str, Any], config: Config | None = None) -> Registry:
+def registry_from_upstream(
+    doc: Mapping[str, Any] | list[Any], config: Config | None = None
+) -> Registry:
     """Entries and groups of an upstream envelope, or of a plain array of ``server.json``.
 
     Raises :class:`~regup.errors.ImportSourceError` on the first unreadable server.
