@@ -33,7 +33,11 @@ class Reply:
 
     @classmethod
     def json(cls, value: Any, status: int = 200, headers: dict[str, str] | None = None) -> Reply:
-        return cls(status, json.dumps(value).encode(), {"Content-Type": "application/json", **(headers or {})})
+        return cls(
+            status,
+            json.dumps(value).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
 
 
 Route = Callable[[Request], Reply | None]

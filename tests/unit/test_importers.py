@@ -27,7 +27,10 @@ def toolhive_file(tmp_path: Path, **extra: Any) -> Path:
             {
                 "name": "starter-kit",
                 "description": "The two servers everybody starts with.",
-                "servers": {"fetch": CONTAINER, "extra-tool": {**CONTAINER, "image": "ghcr.io/x/y:1.0"}},
+                "servers": {
+                    "fetch": CONTAINER,
+                    "extra-tool": {**CONTAINER, "image": "ghcr.io/x/y:1.0"},
+                },
                 "remote_servers": {"tracker": REMOTE},
             }
         ],
@@ -55,7 +58,12 @@ def test_toolhive_import_writes_valid_entries_and_groups(tmp_path: Path) -> None
     fetch = validation.registry.entry("fetch")
     assert fetch is not None and fetch.image == CONTAINER["image"]
     text = (registry / "fetch" / "spec.yaml").read_text()
-    assert text.index("description:") < text.index("tier:") < text.index("image:") < text.index("tools:")
+    assert (
+        text.index("description:")
+        < text.index("tier:")
+        < text.index("image:")
+        < text.index("tools:")
+    )
     assert "# Optional fields not set" in text and "#   title" in text
 
 
@@ -80,11 +88,16 @@ def test_dry_run_and_only(tmp_path: Path) -> None:
 
 
 def test_long_description_moves_to_overview(tmp_path: Path) -> None:
-    long = "Reads pages. " + "It also converts tables, lists and code blocks into tidy Markdown " * 3
+    long = (
+        "Reads pages. " + "It also converts tables, lists and code blocks into tidy Markdown " * 3
+    )
     source = toolhive_file(tmp_path, servers={"fetch": {**CONTAINER, "description": long.strip()}})
     registry = tmp_path / "registry"
     result = run_import(ImportRequest(str(source), registry))
-    assert ("fetch", "description shortened to 12 characters; the full text is in overview") in result.adjusted
+    assert (
+        "fetch",
+        "description shortened to 12 characters; the full text is in overview",
+    ) in result.adjusted
     entry = validate_documents(load_registry(registry)).registry.entry("fetch")
     assert entry is not None
     assert entry.description == "Reads pages."
@@ -156,7 +169,9 @@ def test_missing_file(tmp_path: Path, registry: Path) -> None:
 
 def test_http_500(registry: Path) -> None:
     with serve_http({"/registry.json": lambda r: Reply(500, b"boom")}) as server:
-        result = run_cli(["--registry", str(registry), "import", f"{server.base_url}/registry.json"])
+        result = run_cli(
+            ["--registry", str(registry), "import", f"{server.base_url}/registry.json"]
+        )
     assert result.exit_code == 1
     assert "answered HTTP 500" in result.stderr
     _assert_untouched(registry)
@@ -164,7 +179,9 @@ def test_http_500(registry: Path) -> None:
 
 def test_fifty_megabyte_response(registry: Path) -> None:
     big = b'{"servers": {"x": "' + b"a" * (50 * 1024 * 1024) + b'"}}'
-    with serve_http({"/big.json": lambda r: Reply(200, big, {"Content-Type": "application/json"})}) as server:
+    with serve_http(
+        {"/big.json": lambda r: Reply(200, big, {"Content-Type": "application/json"})}
+    ) as server:
         result = run_cli(["--registry", str(registry), "import", f"{server.base_url}/big.json"])
     assert result.exit_code == 1
     assert "byte limit" in result.stderr
