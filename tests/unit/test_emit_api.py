@@ -1,0 +1,177 @@
+"""The static MCP Registry API v0.1 tree, its openapi.yaml and the static hosts' _headers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+
+from regup.config import Config
+from regup.emit import EMITTERS
+from regup.emit.api import (
+    HEADERS_PATH,
+    LIST_PATH,
+    OFFICIAL_META,
+    OPENAPI_PATH,
+    emit_api,
+    path_segment,
+    version_path,
+    versions_path,
+)
+from regup.emit.canonical import EmitContext
+from regup.emit.upstream import to_upstream
+from regup.model import Entry, Registry
+from tests.helpers import container, remote
+
+JsonDict = dict[str, Any]
+CTX = EmitContext(config=Config(name="Test registry"), timestamp="2025-07-01T00:00:00Z")
+
+
+def registry() -> Registry:
+    return Registry(
+        entries=(
+            Entry.from_document("fetch", container()),
+            Entry.from_document("tracker", remote(status="Deprecated")),
+            Entry.from_document(
+                "no-date", container(image="ghcr.io/example/nd:v2.0.1", metadata=None)
+            ),
+            Entry.from_document(
+                "versioned", remote(url="https://v.example.com/mcp", version="2025.1/beta")
+            ),
+        )
+    )
+
+
+def load(artifacts: dict[str, bytes], path: str) -> Any:
+    return json.loads(artifacts[path])
+
+
+def test_the_api_emitter_runs_in_every_build() -> None:
+    assert list(EMITTERS)[-2:] == ["upstream", "api"]
+
+
+def test_layout_is_the_decoded_path_with_index_files_for_folders() -> None:
+    artifacts = emit_api(registry(), CTX)
+    assert set(artifacts) == {
+        "v0.1/servers/index.html",
+        "v0.1/servers/io.github.stacklok/fetch/versions/index.html",
+        "v0.1/servers/io.github.stacklok/fetch/versions/latest",
+        "v0.1/servers/io.github.stacklok/fetch/versions/1.2.3",
+        "v0.1/servers/io.github.stacklok/tracker/versions/index.html",
+        "v0.1/servers/io.github.stacklok/tracker/versions/latest",
+        "v0.1/servers/io.github.stacklok/tracker/versions/1.0.0",
+        "v0.1/servers/io.github.stacklok/no-date/versions/index.html",
+        "v0.1/servers/io.github.stacklok/no-date/versions/latest",
+        "v0.1/servers/io.github.stacklok/no-date/versions/2.0.1",
+        "v0.1/servers/io.github.stacklok/versioned/versions/index.html",
+        "v0.1/servers/io.github.stacklok/versioned/versions/latest",
+        "v0.1/servers/io.github.stacklok/versioned/versions/2025.1%2Fbeta",
+        "openapi.yaml",
+        "_headers",
+    }
+
+
+def test_the_list_is_one_page_of_latest_versions() -> None:
+    listing = load(emit_api(registry(), CTX), LIST_PATH)
+    assert listing["metadata"] == {"count": 4}  # one page: no nextCursor
+    names = [r["server"]["name"] for r in listing["servers"]]
+    assert names == sorted(names) and len(names) == 4
+    for response in listing["servers"]:
+        assert response["_meta"][OFFICIAL_META]["isLatest"] is True
+
+
+def test_each_response_has_the_official_meta_with_dates_from_the_entry() -> None:
+    artifacts = emit_api(registry(), CTX)
+    fetch = load(artifacts, version_path("io.github.stacklok/fetch", "latest"))
+    assert fetch["server"] == json.loads(json.dumps(to_upstream(registry().entries[0], CTX.config)))
+    assert fetch["_meta"] == {
+        OFFICIAL_META: {
+            "status": "active",
+            "publishedAt": "2025-06-01T12:00:00Z",
+            "updatedAt": "2025-06-01T12:00:00Z",
+            "isLatest": True,
+        }
+    }
+    tracker = load(artifacts, version_path("io.github.stacklok/tracker", "1.0.0"))
+    assert tracker["_meta"][OFFICIAL_META]["status"] == "deprecated"
+    undated = load(artifacts, version_path("io.github.stacklok/no-date", "latest"))
+    assert undated["_meta"][OFFICIAL_META]["publishedAt"] == CTX.timestamp
+
+
+def test_versions_list_and_latest_agree() -> None:
+    artifacts = emit_api(registry(), CTX)
+    name = "io.github.stacklok/fetch"
+    versions = load(artifacts, versions_path(name))
+    assert versions["metadata"] == {"count": 1}
+    assert versions["servers"] == [load(artifacts, version_path(name, "latest"))]
+    assert artifacts[version_path(name, "latest")] == artifacts[version_path(name, "1.2.3")]
+
+
+def test_every_server_in_the_tree_is_valid_against_the_official_schema(reference_dir: Path) -> None:
+    schema = json.loads(
+        (reference_dir / "schemas" / "server.schema.json").read_text(encoding="utf-8")
+    )
+    validator = jsonschema.Draft7Validator(schema)
+    artifacts = emit_api(registry(), CTX)
+    for path, data in artifacts.items():
+        if not path.startswith("v0.1/"):
+            continue
+        body = json.loads(data)
+        for response in body.get("servers", [body]):
+            assert list(validator.iter_errors(response["server"])) == [], path
+
+
+def test_openapi_yaml_is_what_toolhive_checks() -> None:
+    """``thv config set-registry-api`` accepts a URL whose /openapi.yaml says this."""
+    spec = yaml.safe_load(emit_api(registry(), CTX)[OPENAPI_PATH])
+    assert spec["info"]["version"] == "1.0.0"
+    assert "https://github.com/modelcontextprotocol/registry" in spec["info"]["description"]
+    assert spec["info"]["title"] == "Test registry"
+    assert set(spec["paths"]) == {
+        "/v0.1/servers",
+        "/v0.1/servers/{serverName}/versions",
+        "/v0.1/servers/{serverName}/versions/{version}",
+    }
+
+
+def test_a_registry_name_with_yaml_syntax_stays_a_string() -> None:
+    ctx = EmitContext(config=Config(name='Acme: "internal" #1'), timestamp=CTX.timestamp)
+    spec = yaml.safe_load(emit_api(registry(), ctx)[OPENAPI_PATH])
+    assert spec["info"]["title"] == 'Acme: "internal" #1'
+
+
+def test_headers_file_gives_json_and_cors_on_static_hosts() -> None:
+    text = emit_api(registry(), CTX)[HEADERS_PATH].decode()
+    block = text.split("/v0.1/*\n", 1)[1].split("\n/", 1)[0]
+    assert "Content-Type: application/json" in block
+    assert "Access-Control-Allow-Origin: *" in block
+
+
+def test_path_segments_cannot_climb_out() -> None:
+    assert path_segment("1.0.0") == "1.0.0"
+    assert path_segment("a/b") == "a%2Fb"
+    for bad in ("", ".", ".."):
+        with pytest.raises(ValueError):
+            path_segment(bad)
+    assert versions_path("io.github.x/y") == "v0.1/servers/io.github.x/y/versions/index.html"
+
+
+def test_a_version_that_cannot_be_a_file_is_reachable_as_latest_only() -> None:
+    entry = Entry.from_document("dots", remote(version=".."))
+    artifacts = emit_api(Registry(entries=(entry,)), CTX)
+    assert sorted(artifacts) == [
+        "_headers",
+        "openapi.yaml",
+        "v0.1/servers/index.html",
+        "v0.1/servers/io.github.stacklok/dots/versions/index.html",
+        "v0.1/servers/io.github.stacklok/dots/versions/latest",
+    ]
+
+
+def test_the_tree_is_deterministic() -> None:
+    again = Registry(entries=tuple(reversed(registry().entries)))
+    assert emit_api(registry(), CTX) == emit_api(again, CTX)
