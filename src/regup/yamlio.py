@@ -228,6 +228,8 @@ class _Builder:
             return text
         if tag in _ALLOWED_TAGS:
             resolved = resolve_plain(text)
+            if tag == _CORE + "float" and type(resolved) is int:
+                resolved = float(resolved)  # !!float 1 is 1.0, as the core schema says
             expected = {
                 _CORE + "int": int,
                 _CORE + "float": float,

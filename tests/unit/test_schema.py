@@ -79,7 +79,7 @@ def test_wrong_type_names_both_types() -> None:
     (d,), bad = check_schema(raw(text))
     assert (d.rule, d.line, d.col) == ("wrong-type", 6, 14)
     assert d.message == "target_port must be a whole number, not text ('8080')"
-    assert bad == {"target_port"}
+    assert bad == {("target_port",)}
 
 
 def test_group_schema_is_strict() -> None:

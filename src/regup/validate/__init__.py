@@ -14,7 +14,7 @@ from typing import Any
 from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
 from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
-from regup.validate.rules import RULES, check_entry, check_group
+from regup.validate.rules import ENTRY_NAME, RULES, check_entry, check_group
 from regup.validate.schema import SchemaPath, check_schema
 
 __all__ = ["RULES", "ValidationResult", "validate_documents"]
@@ -69,6 +69,15 @@ _PLACEHOLDERS = {
 #: so that the checks across items (duplicates, defaults) still see the good ones.
 _ITEM_LISTS = frozenset({"env_vars", "headers"})
 
+#: Neutral values for keys that were written but broken: their presence still counts
+#: (container or remote, a port was given), their value is reported by the schema alone.
+_STAND_INS: dict[str, Any] = {
+    "image": "stand-in.invalid/image:1",
+    "url": "https://stand-in.invalid/",
+    "target_port": 1,
+    "proxy_port": 1,
+}
+
 
 def _repair_items(items: list[Any], fixes: set[tuple[int, str | None]]) -> list[dict[str, Any]]:
     """Copies of ``items`` without their broken fields; indexes stay, so positions do."""
@@ -85,19 +94,36 @@ def _repair_items(items: list[Any], fixes: set[tuple[int, str | None]]) -> list[
     return repaired
 
 
+def _prune(data: dict[str, Any], path: SchemaPath) -> None:
+    """Remove the broken value at ``path`` from nested copies of mappings.
+
+    Removal stops at the first list (its key goes as a whole), so that no index, and so
+    no reported position, moves.
+    """
+    parent: Any = data
+    for depth, part in enumerate(path):
+        is_last = depth == len(path) - 1
+        child = parent.get(part) if isinstance(parent, dict) else None
+        if is_last or not isinstance(child, dict) or isinstance(path[depth + 1], int):
+            if isinstance(parent, dict):
+                parent.pop(part, None)
+            return
+        parent[part] = child = dict(child)
+        parent = child
+
+
 def _best_effort(doc: RawDocument, bad_paths: set[SchemaPath]) -> dict[str, Any] | None:
     """The entry without the values that failed the schema, for the semantic rules.
 
-    Lets one run report schema and semantic problems together. Top-level keys whose value
-    failed are left out, except in env_vars and headers, where only the broken fields of
-    the broken items are. Required keys that are missing or broken get neutral stand-ins
-    that no rule reports on.
+    Lets one run report schema and semantic problems together: only the broken values
+    are left out (in env_vars and headers, the broken fields of the broken items).
+    Required keys that are missing or broken get neutral stand-ins that no rule reports on.
     """
     if doc.kind != "entry" or not isinstance(doc.data, dict):
         return None
-    dropped: set[str] = set()
+    data = dict(doc.data)
     fixes: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
-    for path in bad_paths:
+    for path in sorted(bad_paths, key=len):
         key = str(path[0])
         if (
             key in _ITEM_LISTS
@@ -107,15 +133,27 @@ def _best_effort(doc: RawDocument, bad_paths: set[SchemaPath]) -> dict[str, Any]
         ):
             fixes[key].add((path[1], str(path[2]) if len(path) >= 3 else None))
         else:
-            dropped.add(key)
-    data = {k: v for k, v in doc.data.items() if k not in dropped}
+            _prune(data, path)
     for key, item_fixes in fixes.items():
         if key in data:
             data[key] = _repair_items(data[key], item_fixes)
+    for key, value in _STAND_INS.items():
+        if key in doc.data and key not in data:
+            data[key] = value
     for key, value in _PLACEHOLDERS.items():
         data.setdefault(key, value)
     data.setdefault("transport", "streamable-http" if "url" in data else "stdio")
     return data
+
+
+def _best_effort_group(doc: RawDocument) -> Group | None:
+    """A group with schema errors, kept only to check which of its members exist."""
+    servers = doc.data.get("servers") if isinstance(doc.data, dict) else None
+    if doc.kind != "group" or not isinstance(servers, list):
+        return None
+    # Members that are not names get an empty stand-in: the schema reported them already.
+    names = [s if isinstance(s, str) and ENTRY_NAME.match(s) else "" for s in servers]
+    return Group.from_document(doc.name, {"description": "", "servers": names}, doc.source)
 
 
 def validate_documents(
@@ -132,6 +170,7 @@ def validate_documents(
     docs = list(docs)
     entries: list[Entry] = []
     groups: list[Group] = []
+    broken_groups: list[Group] = []
     per_doc: dict[int, list[Diagnostic]] = {}
     for doc in docs:
         found = list(doc.diagnostics)
@@ -144,6 +183,9 @@ def validate_documents(
             partial = _best_effort(doc, bad_paths)
             if partial is not None:
                 found += check_entry(Entry.from_document(doc.name, partial, doc.source))
+            broken_group = _best_effort_group(doc)
+            if broken_group is not None:
+                broken_groups.append(broken_group)
         else:
             if doc.kind == "entry":
                 entry = Entry.from_document(doc.name, doc.data, doc.source)
@@ -189,6 +231,12 @@ def validate_documents(
             per_doc[id(owner)].extend(found)
         if count_errors(found) == 0:
             valid_groups.append(group)
+    for group in broken_groups:  # members are still checked; the group stays out
+        owner = by_path.get(group.source.path) if group.source else None
+        if owner is not None:
+            per_doc[id(owner)].extend(
+                d for d in check_group(group, known) if d.rule == "group-member"
+            )
 
     wanted = {id(d) for d in (report_for if report_for is not None else docs)}
     diagnostics = [d for key, ds in per_doc.items() if key in wanted for d in ds]

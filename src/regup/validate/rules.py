@@ -410,7 +410,7 @@ def check_group(group: Group, entry_names: set[str]) -> list[Diagnostic]:
     if not ENTRY_NAME.match(group.name):
         checker.report("entry-name", (), f"folder name {group.name!r} is not a valid group name")
     for i, member in enumerate(group.servers):
-        if member not in entry_names:
+        if member and member not in entry_names:
             checker.report(
                 "group-member",
                 ("servers", i),
