@@ -24,6 +24,7 @@ from regup.emit.api import (
 )
 from regup.emit.canonical import EmitContext
 from regup.emit.upstream import to_upstream
+from regup.errors import ConfigError
 from regup.model import Entry, Registry
 from tests.helpers import container, remote
 
@@ -175,3 +176,8 @@ def test_a_version_that_cannot_be_a_file_is_reachable_as_latest_only() -> None:
 def test_the_tree_is_deterministic() -> None:
     again = Registry(entries=tuple(reversed(registry().entries)))
     assert emit_api(registry(), CTX) == emit_api(again, CTX)
+
+
+def test_a_namespace_that_would_climb_out_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="namespace"):
+        emit_api(registry(), EmitContext(config=Config(namespace=".."), timestamp=CTX.timestamp))

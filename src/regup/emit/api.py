@@ -27,7 +27,7 @@ from regup.emit.canonical import (
     format_timestamp,
     parse_timestamp,
 )
-from regup.emit.upstream import official_status, to_upstream
+from regup.emit.upstream import check_config, official_status, to_upstream
 from regup.model import Entry, JsonDict, Registry
 
 API_VERSION = "v0.1"
@@ -157,7 +157,11 @@ def _yaml_text(text: str) -> str:
 
 
 def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
-    """The ``v0.1/`` tree, ``openapi.yaml`` and ``_headers``."""
+    """The ``v0.1/`` tree, ``openapi.yaml`` and ``_headers``.
+
+    Raises :class:`~regup.errors.ConfigError` for a namespace that cannot name servers.
+    """
+    check_config(ctx.config)
     artifacts: Artifacts = {}
     latest: list[JsonDict] = []
     for entry in registry.entries:
