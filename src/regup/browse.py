@@ -73,6 +73,7 @@ _WORD = re.compile(r"[\w.-]+")
 
 
 def _term_score(entry: Entry, term: str) -> tuple[int, list[str]]:
+    # An exact tool or tag (60, 55) outranks a partial name plus text (40 + 10).
     score, where = 0, list[str]()
     name = entry.name.lower()
     if term == name:
@@ -83,12 +84,12 @@ def _term_score(entry: Entry, term: str) -> tuple[int, list[str]]:
         score, where = score + 25, [*where, "title"]
     tools = [t.lower() for t in entry.tools]
     if term in tools:
-        score, where = score + 35, [*where, "tool"]
+        score, where = score + 60, [*where, "tool"]
     elif any(term in t for t in tools):
         score, where = score + 15, [*where, "tool"]
     tags = [t.lower() for t in entry.tags]
     if term in tags:
-        score, where = score + 30, [*where, "tag"]
+        score, where = score + 55, [*where, "tag"]
     elif any(term in t for t in tags):
         score, where = score + 10, [*where, "tag"]
     if term in entry.description.lower():

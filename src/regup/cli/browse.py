@@ -38,7 +38,13 @@ def _load(state: AppState) -> Registry:
 
 
 def _console(state: AppState) -> Console:
-    return Console(no_color=not state.color, highlight=False, soft_wrap=False, width=160)
+    # color_system=None: no escape codes at all (no_color alone still writes bold).
+    return Console(
+        color_system="auto" if state.color else None,
+        highlight=False,
+        soft_wrap=False,
+        width=160,
+    )
 
 
 def _echo_json(value: Any) -> None:

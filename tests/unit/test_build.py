@@ -1,0 +1,201 @@
+"""``regup build``: deterministic bytes, timestamps, refusal on errors, --check, conformance."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from regup.build import BuildRequest, build
+from regup.config import Config
+from regup.resources import schemas_dir
+from tests.conftest import RegistryFactory
+from tests.helpers import CASES_DIR, container, group, remote, run_cli
+
+FULL = CASES_DIR / "valid" / "full" / "registry"
+
+
+def dist_files(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def build_into(registry: Path, out: Path) -> None:
+    result = build(BuildRequest(registry, out, Config()))
+    assert result.validation.ok, result.validation.diagnostics
+    assert result.written
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validator(schema_path: Path) -> Draft202012Validator:
+    schema = load_json(schema_path)
+    Draft202012Validator.check_schema(schema)
+    # The schemas' $refs are all local (#/$defs/...): nothing is fetched from the network.
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def test_format_checker_knows_the_formats_toolhive_uses() -> None:
+    """Without these the format keywords would pass silently (install the dev extras)."""
+    assert {"date-time", "uri", "hostname"} <= set(Draft202012Validator.FORMAT_CHECKER.checkers)
+
+
+def test_two_builds_are_byte_identical(tmp_path: Path) -> None:
+    build_into(FULL, tmp_path / "one")
+    build_into(FULL, tmp_path / "two")
+    one, two = dist_files(tmp_path / "one"), dist_files(tmp_path / "two")
+    assert "registry.json" in one
+    assert one == two
+
+
+def test_build_does_not_depend_on_file_order_or_location(tmp_path: Path) -> None:
+    build_into(FULL, tmp_path / "one")
+    moved = tmp_path / "elsewhere" / "reg"
+    shutil.copytree(FULL, moved)
+    for spec in moved.rglob("*.yaml"):  # new mtimes, new inode order
+        os.utime(spec, (0, 0))
+    build_into(moved, tmp_path / "two")
+    assert dist_files(tmp_path / "one") == dist_files(tmp_path / "two")
+
+
+def test_registry_json_is_canonical(tmp_path: Path) -> None:
+    build_into(FULL, tmp_path / "dist")
+    raw = (tmp_path / "dist" / "registry.json").read_text(encoding="utf-8")
+    doc = load_json(tmp_path / "dist" / "registry.json")
+    assert raw.endswith("}\n") and not raw.endswith("\n\n")
+    assert raw == json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    assert list(doc["servers"]) == sorted(doc["servers"])
+    assert set(doc) >= {"$schema", "version", "last_updated", "servers", "remote_servers", "groups"}
+    assert list(doc["remote_servers"]) == ["tracker"]
+    assert [g["name"] for g in doc["groups"]] == ["web-kit"]
+    assert "version" not in doc["servers"]["fetch"]  # regup-only keys stay out
+
+
+def test_last_updated_is_the_newest_entry_timestamp(tmp_path: Path) -> None:
+    build_into(FULL, tmp_path / "dist")
+    doc = load_json(tmp_path / "dist" / "registry.json")
+    # tracker: 2025-10-15T08:30:00+02:00 is the newest, written in UTC
+    assert doc["last_updated"] == "2025-10-15T06:30:00Z"
+
+
+def test_last_updated_without_timestamps_is_the_epoch(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = make_registry(fetch=container(metadata=None))
+    build_into(registry, tmp_path / "dist")
+    assert load_json(tmp_path / "dist" / "registry.json")["last_updated"] == "1970-01-01T00:00:00Z"
+
+
+def test_source_date_epoch_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    build_into(FULL, tmp_path / "dist")
+    assert load_json(tmp_path / "dist" / "registry.json")["last_updated"] == "2026-01-01T00:00:00Z"
+
+
+def test_invalid_registry_writes_nothing(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry(fetch=container(), broken=container(tier="community"))
+    out = tmp_path / "dist"
+    out.mkdir()
+    old = out / "registry.json"
+    old.write_bytes(b'{"old": true}\n')
+    os.utime(old, (1_000_000, 1_000_000))
+    result = build(BuildRequest(registry, out, Config()))
+    assert not result.validation.ok
+    assert [d.rule for d in result.validation.diagnostics] == ["invalid-value"]
+    assert result.written == [] and result.artifacts == {}
+    assert old.read_bytes() == b'{"old": true}\n'
+    assert old.stat().st_mtime == 1_000_000
+    assert sorted(p.name for p in out.iterdir()) == ["registry.json"]
+
+
+def test_cli_build_refuses_invalid_registry(make_registry: RegistryFactory, in_tmp: Path) -> None:
+    make_registry(broken=container(tools=[]))
+    result = run_cli(["--registry", "registry", "build"])
+    assert result.exit_code == 1
+    assert "registry/broken/spec.yaml:" in result.stderr and "[tools-missing]" in result.stderr
+    assert "Error: the registry has 1 error; nothing was written." in result.stderr
+    assert not (in_tmp / "dist").exists()
+
+
+def test_build_check(make_registry: RegistryFactory, in_tmp: Path) -> None:
+    make_registry(fetch=container(), tracker=remote())
+    stale = run_cli(["--registry", "registry", "build", "--check"])
+    assert stale.exit_code == 1
+    assert "is out of date" in stale.stderr and "registry.json" in stale.stderr
+    assert not (in_tmp / "dist").exists()  # --check writes nothing
+
+    assert run_cli(["--registry", "registry", "build"]).exit_code == 0
+    fresh = run_cli(["--registry", "registry", "build", "--check"])
+    assert fresh.exit_code == 0, fresh.stderr
+    assert "up to date" in fresh.stdout
+
+    make_registry(fetch=container(description="Fetches web pages, now faster than before."))
+    again = run_cli(["--registry", "registry", "build", "--check"])
+    assert again.exit_code == 1 and "registry.json" in again.stderr
+
+
+def test_rebuild_rewrites_only_changed_files(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = make_registry(fetch=container())
+    first = build(BuildRequest(registry, tmp_path / "dist", Config()))
+    second = build(BuildRequest(registry, tmp_path / "dist", Config()))
+    assert "registry.json" in first.written
+    assert second.written == [] and second.stale == []
+
+
+@pytest.mark.parametrize("case", ["minimal", "full", "yaml-edges"])
+def test_output_matches_our_schema(case: str, tmp_path: Path) -> None:
+    build_into(CASES_DIR / "valid" / case / "registry", tmp_path / "dist")
+    doc = load_json(tmp_path / "dist" / "registry.json")
+    errors = [e.message for e in validator(schemas_dir() / "registry.schema.json").iter_errors(doc)]
+    assert errors == []
+
+
+@pytest.mark.parametrize("case", ["minimal", "full", "yaml-edges"])
+def test_output_matches_toolhive_schema(case: str, tmp_path: Path, reference_dir: Path) -> None:
+    build_into(CASES_DIR / "valid" / case / "registry", tmp_path / "dist")
+    doc = load_json(tmp_path / "dist" / "registry.json")
+    schema = reference_dir / "schemas" / "toolhive-legacy-registry.schema.json"
+    errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator(schema).iter_errors(doc)]
+    assert errors == []
+
+
+def test_toolhive_schema_catches_a_broken_output(reference_dir: Path) -> None:
+    """The conformance check itself has teeth (formats included)."""
+    schema = reference_dir / "schemas" / "toolhive-legacy-registry.schema.json"
+    bad = {"version": "1.0.0", "last_updated": "yesterday", "servers": {}}
+    assert [e.validator for e in validator(schema).iter_errors(bad)] == ["format"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="ToolHive's registry schema has no digests in image (pattern without @sha256:); "
+    "regup accepts pinned digests. Decide: reject them for this output, or strip them.",
+)
+def test_digest_pinned_image_matches_toolhive_schema(
+    make_registry: RegistryFactory, tmp_path: Path, reference_dir: Path
+) -> None:
+    registry = make_registry(fetch=container(image="ghcr.io/example/fetch@sha256:" + "a" * 64))
+    build_into(registry, tmp_path / "dist")
+    doc = load_json(tmp_path / "dist" / "registry.json")
+    schema = reference_dir / "schemas" / "toolhive-legacy-registry.schema.json"
+    assert list(validator(schema).iter_errors(doc)) == []
+
+
+def test_groups_carry_their_members(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry(
+        fetch=container(),
+        tracker=remote(),
+        kit=group("Servers for the web and issues.", "fetch", "tracker"),
+    )
+    build_into(registry, tmp_path / "dist")
+    (kit,) = load_json(tmp_path / "dist" / "registry.json")["groups"]
+    assert kit["name"] == "kit"
+    assert list(kit["servers"]) == ["fetch"] and list(kit["remote_servers"]) == ["tracker"]
