@@ -169,8 +169,8 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
         server = response["server"]
         name, version = server["name"], server["version"]
         latest.append(response)
-        body = dump_json(response)
-        artifacts[versions_path(name)] = dump_json(list_response([response]))
+        body = dump_json(response, compact=True)
+        artifacts[versions_path(name)] = dump_json(list_response([response]), compact=True)
         artifacts[version_path(name, LATEST)] = body
         if version != LATEST:
             try:
@@ -178,7 +178,7 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
             except ValueError:
                 pass  # a version of "." or "..": reachable as latest only
     latest.sort(key=lambda r: str(r["server"]["name"]))
-    artifacts[LIST_PATH] = dump_json(list_response(latest))
+    artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
     artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
     artifacts[HEADERS_PATH] = HEADERS.encode()
     return artifacts

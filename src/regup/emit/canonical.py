@@ -23,10 +23,19 @@ class EmitContext:
     timestamp: str
 
 
-def dump_json(value: Any) -> bytes:
-    """JSON with sorted keys, two-space indent, UTF-8 and a trailing newline."""
-    # allow_nan=False: never write Infinity / NaN, which no JSON reader accepts.
-    text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
+def dump_json(value: Any, *, compact: bool = False) -> bytes:
+    """JSON with sorted keys, UTF-8 and a trailing newline; never NaN or Infinity.
+
+    Files people read and diff (registry.json, server.json) get a two-space indent; API
+    responses read by programs are ``compact``, which also lets the C encoder do the work
+    (the indented encoder is pure Python and dominates a large build).
+    """
+    if compact:
+        text = json.dumps(
+            value, sort_keys=True, ensure_ascii=False, allow_nan=False, separators=(",", ":")
+        )
+    else:
+        text = json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False)
     return (text + "\n").encode()
 
 
