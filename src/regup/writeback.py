@@ -2,15 +2,34 @@
 
 New entry files (from ``regup import``) are written whole and atomically; an existing
 file is replaced only when the caller asked to overwrite it.
+
+``regup refresh`` updates ``metadata.stars``, ``metadata.pulls`` and
+``metadata.last_updated`` in place (:func:`update_metadata`). The file is parsed with
+ruamel.yaml's round-trip composer, which knows where every key and value was written;
+only the characters of the values that change are replaced (a key that appears or goes
+away adds or drops its own line). Every other byte (comments, blank lines, quoting, key
+order, indentation, line endings, ``# regup: ignore[...]`` comments) stays as it was. The
+result is parsed again and compared with what was intended before it is written, through
+a temporary file and a rename, so a file is always either old or new.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from regup.emit.canonical import write_atomic
 from regup.errors import WriteBackError
+
+#: The keys :func:`update_metadata` may touch, in the order they are written.
+METADATA_KEYS: tuple[str, ...] = ("stars", "pulls", "last_updated")
+
+MetadataValue = int | str | None
+
+# New values are single-quoted, as `regup import` writes them.
+_NEW = "'"
 
 
 def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[Path]:
@@ -31,3 +50,228 @@ def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[P
             ) from None
         written.append(target)
     return written
+
+
+@dataclass(frozen=True)
+class _Edit:
+    start: int
+    end: int
+    text: str
+
+
+def _render(value: int | str, style: str | None) -> str:
+    """A scalar in the style the file already used for that key (new keys: single quotes)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise WriteBackError(f"cannot write {value!r} into metadata; this is a bug in regup")
+    if isinstance(value, int):
+        return str(value)
+    if style == '"':
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if style is None and value and all(c.isalnum() or c in "-:.+TZ" for c in value):
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _line_start(text: str, index: int) -> int:
+    return text.rfind("\n", 0, index) + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    """Index just past the newline of the line holding ``index`` (or the end of the text)."""
+    found = text.find("\n", index)
+    return len(text) if found < 0 else found + 1
+
+
+def _newline(text: str) -> str:
+    return "\r\n" if "\r\n" in text else "\n"
+
+
+def _indent_of(root: Any) -> int:
+    """The indentation the file uses below a key (2 when nothing is nested)."""
+    for key, value in root.value:
+        kind = type(value).__name__
+        if kind in ("MappingNode", "SequenceNode") and not value.flow_style and value.value:
+            offset = value.start_mark.column - key.start_mark.column
+            if offset > 0:
+                return int(offset)
+    return 2
+
+
+def _compose(text: str, where: str) -> Any:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        return YAML(typ="rt").compose(text)
+    except YAMLError as exc:
+        raise WriteBackError(
+            f"{where}: cannot read the YAML ({exc}); run `regup validate`"
+        ) from None
+
+
+def _block_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
+    """Edits of a block-style ``metadata:`` mapping."""
+    newline = _newline(text)
+    items = {k.value: (k, v) for k, v in node.value}
+    indent = " " * node.value[0][0].start_mark.column
+    edits: list[_Edit] = []
+    for position, key in enumerate(METADATA_KEYS):
+        if key not in wanted:
+            continue
+        value = wanted[key]
+        if key in items:
+            key_node, value_node = items[key]
+            if value is None:
+                start = _line_start(text, key_node.start_mark.index)
+                edits.append(_Edit(start, _line_end(text, value_node.end_mark.index), ""))
+            elif type(value_node).__name__ == "ScalarNode":
+                rendered = _render(value, value_node.style)
+                edits.append(
+                    _Edit(value_node.start_mark.index, value_node.end_mark.index, rendered)
+                )
+            else:
+                raise WriteBackError(f"metadata.{key} is not a plain value; fix it by hand")
+        elif value is not None:
+            line = f"{indent}{key}: {_render(value, _NEW)}{newline}"
+            before = [items[k][1] for k in METADATA_KEYS[:position] if k in items]
+            if before:
+                at = _line_end(text, before[-1].end_mark.index)
+                if at == len(text) and not text.endswith("\n"):
+                    line = newline + line
+            else:
+                at = _line_start(text, node.value[0][0].start_mark.index)
+            edits.append(_Edit(at, at, line))
+    return edits
+
+
+def _flow_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
+    """A flow-style ``metadata: {...}`` is rewritten as one flow mapping, other keys kept."""
+    parts: list[str] = []
+    items = [(k.value, k, v) for k, v in node.value]
+    seen = set()
+    for name, key_node, value_node in items:
+        seen.add(name)
+        if name in wanted:
+            value = wanted[name]
+            if value is None:
+                continue
+            parts.append(
+                f"{text[key_node.start_mark.index : key_node.end_mark.index]}: "
+                f"{_render(value, getattr(value_node, 'style', None))}"
+            )
+        else:
+            parts.append(text[key_node.start_mark.index : value_node.end_mark.index])
+    for key in METADATA_KEYS:
+        value = wanted.get(key)
+        if key not in seen and value is not None:
+            parts.append(f"{key}: {_render(value, _NEW)}")
+    return [_Edit(node.start_mark.index, node.end_mark.index, "{" + ", ".join(parts) + "}")]
+
+
+def _appended_block(text: str, root: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
+    newline = _newline(text)
+    indent = " " * _indent_of(root)
+    lines = [
+        f"{indent}{k}: {_render(v, _NEW)}"
+        for k in METADATA_KEYS
+        if (v := wanted.get(k)) is not None
+    ]
+    if not lines:
+        return []
+    block = newline.join(["metadata:", *lines]) + newline
+    if text and not text.endswith("\n"):
+        block = newline + block
+    return [_Edit(len(text), len(text), block)]
+
+
+def apply_metadata(text: str, wanted: Mapping[str, MetadataValue], where: str = "spec.yaml") -> str:
+    """``text`` with the ``metadata`` keys of ``wanted`` set (``None``: removed).
+
+    Keys of ``wanted`` must be among :data:`METADATA_KEYS`; keys not in ``wanted`` and every
+    other byte of ``text`` are kept. A missing ``metadata`` block is appended at the end.
+    Raises :class:`WriteBackError` when the file cannot be edited safely.
+    """
+    unknown = set(wanted) - set(METADATA_KEYS)
+    if unknown:
+        raise WriteBackError(f"cannot update metadata key(s) {sorted(unknown)}; this is a bug")
+    root = _compose(text, where)
+    if root is None or type(root).__name__ != "MappingNode" or root.flow_style:
+        raise WriteBackError(f"{where}: the file is not a block mapping of keys; fix it by hand")
+    found = [(k, v) for k, v in root.value if k.value == "metadata"]
+    if not found:
+        edits = _appended_block(text, root, wanted)
+    else:
+        node = found[0][1]
+        if type(node).__name__ != "MappingNode" or not node.value:
+            raise WriteBackError(f"{where}: metadata is not a mapping of keys; fix it by hand")
+        remaining = {k.value for k, _ in node.value} - {k for k, v in wanted.items() if v is None}
+        remaining |= {k for k, v in wanted.items() if v is not None}
+        if not remaining:
+            start = _line_start(text, found[0][0].start_mark.index)
+            last = node.value[-1][1].end_mark.index
+            edits = [_Edit(start, _line_end(text, last), "")]
+        elif node.flow_style:
+            edits = _flow_edits(text, node, wanted)
+        else:
+            edits = _block_edits(text, node, wanted)
+    out = text
+    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+        out = out[: edit.start] + edit.text + out[edit.end :]
+    _verify(text, out, wanted, where)
+    return out
+
+
+def _plain(text: str, where: str) -> Any:
+    from regup.yamlio import YamlSyntaxError, load_yaml
+
+    try:
+        return load_yaml(text).data
+    except YamlSyntaxError as exc:
+        raise WriteBackError(
+            f"{where}: the update would not be valid YAML ({exc}); the file was left as it was"
+        ) from None
+
+
+def _verify(before: str, after: str, wanted: Mapping[str, MetadataValue], where: str) -> None:
+    """Parse both texts: everything but the wanted metadata keys must be equal."""
+    old, new = _plain(before, where), _plain(after, where)
+    expected = dict(old)
+    metadata = dict(old.get("metadata") or {})
+    for key, value in wanted.items():
+        if value is None:
+            metadata.pop(key, None)
+        else:
+            metadata[key] = value
+    if metadata:
+        expected["metadata"] = metadata
+    else:
+        expected.pop("metadata", None)
+    if new != expected:
+        raise WriteBackError(
+            f"{where}: updating metadata in place would change other values; the file was "
+            "left as it was. Reformat the metadata block as plain `key: value` lines and rerun."
+        )
+
+
+def update_metadata(path: Path, wanted: Mapping[str, MetadataValue]) -> bool:
+    """Update the metadata of the entry file ``path`` in place; True when the file changed.
+
+    Raises :class:`WriteBackError` when the file cannot be read, edited safely or written;
+    the file is then left as it was.
+    """
+    try:
+        raw = path.read_bytes()
+        text = raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WriteBackError(f"cannot read {path}: {exc}; check the file and rerun") from None
+    updated = apply_metadata(text, wanted, str(path))
+    if updated == text:
+        return False
+    try:
+        write_atomic(path, updated.encode("utf-8"))
+    except OSError as exc:
+        raise WriteBackError(
+            f"cannot write {path}: {exc.strerror or exc}. Check permissions and rerun."
+        ) from None
+    return True
+

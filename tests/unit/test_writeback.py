@@ -1,0 +1,118 @@
+"""Write-back: metadata updated in place, every other byte kept (golden files in cases/writeback)."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from regup.errors import WriteBackError
+from regup.load import read_document
+from regup.writeback import apply_metadata, update_metadata, write_registry_files
+from regup.yamlio import load_yaml
+from tests.helpers import CASES_DIR
+
+GOLDEN = sorted(p for p in (CASES_DIR / "writeback").iterdir() if p.is_dir())
+
+
+def _changed_lines(before: str, after: str) -> list[str]:
+    diff = difflib.unified_diff(before.splitlines(True), after.splitlines(True), n=0)
+    return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[p.name for p in GOLDEN])
+def test_golden_files_change_only_the_metadata_values(case: Path) -> None:
+    before = (case / "before.yaml").read_bytes().decode()
+    wanted: dict[str, Any] = json.loads((case / "wanted.json").read_text())
+    after = apply_metadata(before, wanted)
+    assert after == (case / "after.yaml").read_bytes().decode()
+    for line in _changed_lines(before, after):
+        assert any(k in line for k in ("stars", "pulls", "last_updated", "metadata")), line
+    data = load_yaml(after).data
+    expected = {k: v for k, v in wanted.items() if v is not None}
+    assert data["metadata"] == expected
+
+
+def test_the_reference_style_file_keeps_comments_and_ignore_markers(tmp_path: Path) -> None:
+    case = CASES_DIR / "writeback" / "commented"
+    path = tmp_path / "weather" / "spec.yaml"
+    path.parent.mkdir()
+    path.write_bytes((case / "before.yaml").read_bytes())
+    assert update_metadata(path, json.loads((case / "wanted.json").read_text())) is True
+    text = path.read_text()
+    assert "# regup: ignore[image-latest] no version tags yet" in text
+    assert "\n\n\nimage:" in text  # two blank lines kept
+    assert "-   get_conditions" in text
+    # the suppression comment still silences the warning on the same line
+    assert read_document(path, "entry").suppressed
+
+
+def test_crlf_files_keep_their_line_endings() -> None:
+    before = (
+        "description: x\r\nmetadata:\r\n  stars: 1\r\n  last_updated: '2025-01-01T00:00:00Z'\r\n"
+    )
+    after = apply_metadata(
+        before, {"stars": 2, "pulls": 300, "last_updated": "2026-01-01T00:00:00Z"}
+    )
+    assert after == (
+        "description: x\r\nmetadata:\r\n  stars: 2\r\n  pulls: 300\r\n"
+        "  last_updated: '2026-01-01T00:00:00Z'\r\n"
+    )
+
+
+def test_a_file_without_final_newline_gets_the_key_on_its_own_line() -> None:
+    before = "description: x\nmetadata:\n  stars: 1"
+    after = apply_metadata(before, {"stars": 1, "pulls": 5})
+    assert after == "description: x\nmetadata:\n  stars: 1\n  pulls: 5\n"
+
+
+def test_removing_every_key_removes_the_block_but_not_the_next_comment() -> None:
+    before = "a: 1\nmetadata:\n  pulls: 5  # old\n# about b\nb: 2\n"
+    assert apply_metadata(before, {"pulls": None}) == "a: 1\n# about b\nb: 2\n"
+
+
+def test_unchanged_values_leave_the_file_untouched(tmp_path: Path) -> None:
+    path = tmp_path / "spec.yaml"
+    path.write_text("a: 1\nmetadata:\n  stars: 3\n")
+    stat = path.stat()
+    assert update_metadata(path, {"stars": 3}) is False
+    assert path.stat().st_mtime_ns == stat.st_mtime_ns
+
+
+def test_an_edit_that_would_change_other_values_is_refused(tmp_path: Path) -> None:
+    # the metadata mapping is shared through an anchor: editing it would change `copy` too
+    text = "metadata: &m\n  stars: 3\ncopy: *m\n"
+    path = tmp_path / "spec.yaml"
+    path.write_text(text)
+    with pytest.raises(WriteBackError, match="would change other values"):
+        update_metadata(path, {"stars": 4})
+    assert path.read_text() == text
+    assert [p.name for p in tmp_path.iterdir()] == ["spec.yaml"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- a\n- b\n", "metadata: 3\n", "metadata:\n  stars: [1, 2]\n", "a: [\n"],
+)
+def test_files_it_cannot_edit_safely_raise(text: str) -> None:
+    with pytest.raises(WriteBackError):
+        apply_metadata(text, {"stars": 4})
+
+
+def test_unknown_keys_are_a_bug_not_an_edit() -> None:
+    with pytest.raises(WriteBackError, match="bug"):
+        apply_metadata("a: 1\n", {"description": "x"})
+
+
+def test_unreadable_file_is_a_write_back_error(tmp_path: Path) -> None:
+    with pytest.raises(WriteBackError, match="cannot read"):
+        update_metadata(tmp_path / "missing.yaml", {"stars": 1})
+
+
+def test_write_registry_files_still_writes_whole_files(tmp_path: Path) -> None:
+    written = write_registry_files(tmp_path, {"a/spec.yaml": "x: 1\n"})
+    assert written == [tmp_path / "a" / "spec.yaml"]
+    assert written[0].read_text() == "x: 1\n"
