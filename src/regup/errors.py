@@ -65,6 +65,10 @@ class CheckFailedError(RegupError):
     """A ``--check`` run found that committed outputs are out of date."""
 
 
+class DiffInputError(RegupError):
+    """One side of ``regup diff`` cannot be read (not a file, folder or git ref we understand)."""
+
+
 class NetworkError(RegupError):
     """A remote service could not be reached or answered badly."""
 

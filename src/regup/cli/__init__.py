@@ -68,9 +68,9 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, imports, serve, validate
+    from regup.cli import browse, build, diff, imports, serve, validate
 
-    for module in (validate, build, browse, imports, serve):
+    for module in (validate, build, browse, imports, serve, diff):
         for command in module.COMMANDS:
             cli.add_command(command)
 
