@@ -6,6 +6,7 @@ never silently falls back to a default.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -65,6 +66,11 @@ class Config:
         for key, value in table.items():
             if not isinstance(value, str):
                 raise ConfigError.bad_file(path, f"registry.{key} must be a string")
+        version = table.get("registry_version")
+        if version is not None and not re.fullmatch(r"\d+\.\d+\.\d+", version):
+            raise ConfigError.bad_file(
+                path, f"registry.registry_version {version!r} must look like 1.0.0"
+            )
         if "base_url" in table:
             table["base_url"] = table["base_url"].rstrip("/")
         return cls(path=path, **table)

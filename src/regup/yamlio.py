@@ -46,6 +46,16 @@ _YAML11_WORDS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|O
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
+def format_path(path: YamlPath) -> str:
+    """A path as people write it: ``env_vars[0].name``."""
+    if not path:
+        return "the document"
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
 @dataclass(frozen=True)
 class YamlProblem:
     """Something wrong with the YAML itself, at a 1-based position."""

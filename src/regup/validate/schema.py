@@ -19,6 +19,7 @@ from regup.diagnostics import Diagnostic, Severity
 from regup.load import RawDocument
 from regup.resources import load_schema
 from regup.validate.fastcheck import Check, compile_schema
+from regup.yamlio import format_path
 
 SchemaPath = tuple[str | int, ...]
 
@@ -75,13 +76,7 @@ def _describe(value: Any) -> str:
     return "a mapping"
 
 
-def _where(path: tuple[str | int, ...]) -> str:
-    if not path:
-        return "the document"
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
+_where = format_path
 
 
 def _pattern_rule(path: tuple[str | int, ...]) -> str:
@@ -229,9 +224,14 @@ def check_schema(doc: RawDocument) -> tuple[list[Diagnostic], set[SchemaPath]]:
     validator = validator_for(doc.kind)
     out: list[Diagnostic] = []
     bad: set[SchemaPath] = set()
-    for error in validator.iter_errors(doc.data):
-        out.extend(_diagnostic(doc, error))
+    errors = list(validator.iter_errors(doc.data))
+    # A value of the wrong type also fails its enum or pattern: report the type only.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    for error in errors:
         path: SchemaPath = tuple(error.absolute_path)
+        if error.validator != "type" and path in mistyped:
+            continue
+        out.extend(_diagnostic(doc, error))
         instance: Any = error.instance
         schema: Any = error.schema
         if error.validator == "additionalProperties" and isinstance(instance, dict):
