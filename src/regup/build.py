@@ -19,6 +19,8 @@ from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 
 SUMS_PATH = "SHA256SUMS"
+#: Files the last build wrote under ``site/``: the next build removes those it no longer makes.
+SITE_MANIFEST = ".regup-site-files"
 
 
 @dataclass(frozen=True)
@@ -29,6 +31,8 @@ class BuildRequest:
     check: bool = False
     strict: bool = False
     outputs: Sequence[str] = tuple(EMITTERS)
+    site: bool = True
+    base_url: str | None = None
 
 
 @dataclass
@@ -38,6 +42,7 @@ class BuildResult:
     artifacts: Artifacts = field(default_factory=dict)
     written: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -51,7 +56,39 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     for name in request.outputs:
         artifacts.update(EMITTERS[name](validation.registry, ctx))
     artifacts[SUMS_PATH] = sha256sums(artifacts)
+    if request.site:
+        # Imported here: the site pulls in Jinja2, Markdown and Pagefind, which only it needs.
+        from regup.site import SITE_DIR, SiteOptions, build_site
+
+        options = SiteOptions(
+            base_url=request.base_url or "",
+            previous_index=request.out_dir / SITE_DIR / "pagefind",
+        )
+        site = build_site(validation.registry, ctx, artifacts, options)
+        artifacts.update({f"{SITE_DIR}/{rel}": data for rel, data in site.items()})
     return artifacts
+
+
+def _prune_site(out_dir: Path, artifacts: Artifacts) -> list[str]:
+    """Remove files an earlier build wrote under ``site/`` that this build no longer makes.
+
+    Only files listed in the earlier build's manifest are touched, so anything else in the
+    folder (such as ``site/docs/`` from ``regup docs``) stays. Returns the removed paths.
+    """
+    manifest = out_dir / SITE_MANIFEST
+    try:
+        before = manifest.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        before = []
+    removed = []
+    for rel in before:
+        if rel.startswith("site/") and ".." not in rel.split("/") and rel not in artifacts:
+            (out_dir / rel).unlink(missing_ok=True)
+            removed.append(rel)
+    site_files = sorted(rel for rel in artifacts if rel.startswith("site/"))
+    if site_files or before:
+        write_atomic(manifest, "".join(f"{rel}\n" for rel in site_files).encode())
+    return removed
 
 
 def build(request: BuildRequest) -> BuildResult:
@@ -76,5 +113,10 @@ def build(request: BuildRequest) -> BuildResult:
         except OSError as exc:
             raise OutputError.from_os_error(target, exc) from None
         result.written.append(rel)
+    if request.site:
+        try:
+            result.removed = _prune_site(request.out_dir, result.artifacts)
+        except OSError as exc:
+            raise OutputError.from_os_error(request.out_dir / SITE_MANIFEST, exc) from None
     result.stale = []
     return result

@@ -26,16 +26,34 @@ from regup.report import REPORTERS, Summary
     "--check", is_flag=True, help="Write nothing; exit 1 if the output folder is out of date."
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--no-site", is_flag=True, help="Skip the catalog (dist/site/).")
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="Absolute URL the site is published at (default: base_url of the config).",
+)
 @pass_state
-def build_command(state: AppState, out_dir: Path, check: bool, strict: bool) -> None:
+def build_command(
+    state: AppState, out_dir: Path, check: bool, strict: bool, no_site: bool, base_url: str | None
+) -> None:
     """Validate the registry, then write registry.json and the other outputs.
 
     Nothing is written when an entry is invalid. Output is deterministic: timestamps come
     from the entries or SOURCE_DATE_EPOCH.
     """
-    result = build(
-        BuildRequest(state.registry_dir, out_dir, state.config, check=check, strict=strict)
+    if base_url is not None and not base_url.lower().startswith(("https://", "http://")):
+        raise click.BadParameter("must start with https:// or http://", param_hint="--base-url")
+    request = BuildRequest(
+        state.registry_dir,
+        out_dir,
+        state.config,
+        check=check,
+        strict=strict,
+        site=not no_site,
+        base_url=base_url.rstrip("/") if base_url else None,
     )
+    result = build(request)
     v = result.validation
     if v.errors or (v.warnings and state.verbose):
         REPORTERS["text"](

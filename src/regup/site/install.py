@@ -1,0 +1,288 @@
+"""Install snippets of one server, for every client the catalog supports.
+
+Each snippet is a plain string prepared here, never in a template: ``thv run``, the
+``mcpServers`` JSON of Claude Desktop and Cursor, VS Code's ``.vscode/mcp.json`` (secrets
+as ``promptString`` inputs) and its one-click ``vscode:mcp/install`` link, Cursor's deeplink,
+the Claude Code command, and ``docker run`` for containers.
+
+Secrets are never filled in: they appear as ``<NAME>`` placeholders, or as prompts where
+the client can ask for them. A non-secret required variable gets its default when it has one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from regup.model import Entry, Kind
+
+JsonDict = dict[str, Any]
+
+#: Port a container with an HTTP transport listens on when the entry names none.
+DEFAULT_PORT = 8080
+_HTTP_PATH = {"sse": "/sse", "streamable-http": "/mcp"}
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """One way to install the server: a label, the text to copy, and where it goes."""
+
+    id: str
+    label: str
+    text: str
+    language: str
+    hint: str
+
+
+@dataclass(frozen=True)
+class InstallLink:
+    """A one-click install link (``vscode:`` or ``cursor:``) with its label."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class _Var:
+    name: str
+    secret: bool
+    value: str
+
+
+def placeholder(name: str) -> str:
+    return f"<{name}>"
+
+
+def _needed_env(entry: Entry) -> list[_Var]:
+    """Required variables, secrets first as placeholders, others with their default."""
+    out = []
+    for var in entry.env_vars:
+        if not var.required:
+            continue
+        if var.is_secret:
+            out.append(_Var(var.name, True, placeholder(var.name)))
+        else:
+            out.append(_Var(var.name, False, var.default or placeholder(var.name)))
+    return out
+
+
+def _needed_headers(entry: Entry) -> list[_Var]:
+    out = []
+    for header in entry.headers:
+        if not header.required:
+            continue
+        if header.is_secret or not header.default:
+            out.append(_Var(header.name, header.is_secret, placeholder(header.name)))
+        else:
+            out.append(_Var(header.name, False, header.default))
+    return out
+
+
+def _port(entry: Entry) -> int:
+    return entry.target_port or DEFAULT_PORT
+
+
+def _docker_args(entry: Entry, variables: list[_Var]) -> list[str]:
+    args = ["run", "-i", "--rm"] if entry.transport == "stdio" else ["run", "--rm"]
+    if entry.transport != "stdio":
+        args += ["-p", f"{_port(entry)}:{_port(entry)}"]
+    for var in variables:
+        args += ["-e", var.name]
+    args.append(entry.image or "")
+    args += list(entry.args)
+    return args
+
+
+def _local_url(entry: Entry) -> str:
+    return f"http://localhost:{_port(entry)}{_HTTP_PATH.get(entry.transport, '/mcp')}"
+
+
+def _dump(value: Any, indent: str = "") -> str:
+    """JSON indented by two spaces, with lists of plain values kept on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict) and value:
+        items = [
+            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, inner)}"
+            for k, v in value.items()
+        ]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
+        items = [inner + _dump(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def _input_id(name: str) -> str:
+    return name.lower().replace("_", "-")
+
+
+def mcp_servers_config(entry: Entry) -> JsonDict:
+    """The server's item of an ``mcpServers`` map (Claude Desktop, Cursor)."""
+    if entry.kind is Kind.REMOTE:
+        item: JsonDict = {"url": entry.url}
+        headers = _needed_headers(entry)
+        if headers:
+            item["headers"] = {h.name: h.value for h in headers}
+        return item
+    env = _needed_env(entry)
+    if entry.transport != "stdio":
+        return {"url": _local_url(entry)}
+    item = {"command": "docker", "args": _docker_args(entry, env)}
+    if env:
+        item["env"] = {v.name: v.value for v in env}
+    return item
+
+
+def vscode_config(entry: Entry) -> tuple[JsonDict, list[JsonDict]]:
+    """The server's item of ``.vscode/mcp.json`` and its ``inputs`` (one per secret)."""
+    inputs: list[JsonDict] = []
+
+    def prompted(var: _Var, description: str) -> str:
+        if not var.secret:
+            return var.value
+        inputs.append(
+            {
+                "type": "promptString",
+                "id": _input_id(var.name),
+                "description": description,
+                "password": True,
+            }
+        )
+        return "${input:" + _input_id(var.name) + "}"
+
+    if entry.kind is Kind.REMOTE:
+        item: JsonDict = {"type": "sse" if entry.transport == "sse" else "http", "url": entry.url}
+        described = {h.name: h.description for h in entry.headers}
+        headers = {h.name: prompted(h, described[h.name]) for h in _needed_headers(entry)}
+        if headers:
+            item["headers"] = headers
+        return item, inputs
+    env = _needed_env(entry)
+    if entry.transport != "stdio":
+        return {"type": "sse" if entry.transport == "sse" else "http", "url": _local_url(entry)}, []
+    described = {v.name: v.description for v in entry.env_vars}
+    item = {"type": "stdio", "command": "docker", "args": _docker_args(entry, env)}
+    if env:
+        item["env"] = {v.name: prompted(v, described[v.name]) for v in env}
+    return item, inputs
+
+
+def _claude_code(entry: Entry) -> str:
+    if entry.kind is Kind.REMOTE:
+        transport = "sse" if entry.transport == "sse" else "http"
+        parts = ["claude", "mcp", "add", "--transport", transport, entry.name, entry.url or ""]
+        for header in _needed_headers(entry):
+            parts += ["--header", f"{header.name}: {header.value}"]
+        return shlex.join(parts)
+    env = _needed_env(entry)
+    if entry.transport != "stdio":
+        transport = "sse" if entry.transport == "sse" else "http"
+        return shlex.join(
+            ["claude", "mcp", "add", "--transport", transport, entry.name, _local_url(entry)]
+        )
+    parts = ["claude", "mcp", "add", entry.name]
+    for var in env:
+        parts += ["-e", f"{var.name}={var.value}"]
+    parts += ["--", "docker", *_docker_args(entry, env)]
+    return shlex.join(parts)
+
+
+def _docker_run(entry: Entry) -> str:
+    env = _needed_env(entry)
+    args = (
+        ["docker", "run", "-i", "--rm"] if entry.transport == "stdio" else ["docker", "run", "--rm"]
+    )
+    if entry.transport != "stdio":
+        args += ["-p", f"{_port(entry)}:{_port(entry)}"]
+    for var in env:
+        args += ["-e", f"{var.name}={var.value}"]
+    args.append(entry.image or "")
+    args += list(entry.args)
+    return shlex.join(args)
+
+
+def _thv_run(entry: Entry) -> str:
+    parts = ["thv", "run"]
+    for var in _needed_env(entry):
+        if var.secret:
+            parts += ["--secret", f"{_input_id(var.name)},target={var.name}"]
+        else:
+            parts += ["-e", f"{var.name}={var.value}"]
+    parts.append(entry.name)
+    return shlex.join(parts)
+
+
+def snippets(entry: Entry) -> tuple[Snippet, ...]:
+    """Every install snippet of ``entry``, ``thv run`` first."""
+    out = [
+        Snippet(
+            "thv",
+            "ToolHive",
+            _thv_run(entry),
+            "sh",
+            "Runs the server from this registry; secrets come from ToolHive's secret store.",
+        ),
+        Snippet(
+            "mcp-servers",
+            "Claude Desktop / Cursor",
+            _dump({"mcpServers": {entry.name: mcp_servers_config(entry)}}),
+            "json",
+            "Merge into claude_desktop_config.json or ~/.cursor/mcp.json; replace each <…> value.",
+        ),
+    ]
+    item, inputs = vscode_config(entry)
+    vscode: JsonDict = {"servers": {entry.name: item}}
+    if inputs:
+        vscode = {"inputs": inputs, **vscode}
+    out.append(
+        Snippet(
+            "vscode",
+            "VS Code",
+            _dump(vscode),
+            "json",
+            "Save as .vscode/mcp.json; VS Code prompts for each secret.",
+        )
+    )
+    out.append(
+        Snippet(
+            "claude-code",
+            "Claude Code",
+            _claude_code(entry),
+            "sh",
+            "Adds the server to Claude Code; replace each <…> value.",
+        )
+    )
+    if entry.kind is Kind.CONTAINER:
+        out.append(
+            Snippet(
+                "docker",
+                "Docker",
+                _docker_run(entry),
+                "sh",
+                "Runs the image directly, without isolation from ToolHive.",
+            )
+        )
+    return tuple(out)
+
+
+def install_links(entry: Entry) -> tuple[InstallLink, ...]:
+    """One-click links: VS Code's ``vscode:mcp/install`` and Cursor's deeplink."""
+    item, inputs = vscode_config(entry)
+    vscode: JsonDict = {"name": entry.name, **item}
+    if inputs:
+        vscode["inputs"] = inputs
+    payload = json.dumps(vscode, separators=(",", ":"), ensure_ascii=False)
+    cursor = json.dumps(mcp_servers_config(entry), separators=(",", ":"), ensure_ascii=False)
+    cursor_query = urlencode(
+        {"name": entry.name, "config": base64.b64encode(cursor.encode()).decode()}
+    )
+    return (
+        InstallLink("Install in VS Code", "vscode:mcp/install?" + quote(payload, safe="")),
+        InstallLink(
+            "Install in Cursor", "cursor://anysphere.cursor-deeplink/mcp/install?" + cursor_query
+        ),
+    )

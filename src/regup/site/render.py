@@ -1,0 +1,178 @@
+"""The catalog's files: pages rendered from :mod:`regup.site.contexts`, feed, sitemap, assets.
+
+:func:`render_pages` is a pure function from the registry to :data:`Artifacts` (paths relative
+to the site's root), like every emitter; the search index (:mod:`regup.site.search`) and
+the JSON files mirrored from the other emitters are added by :func:`regup.site.build_site`.
+
+Jinja2 runs with ``autoescape=True`` and ``StrictUndefined``: every value from the data is
+escaped, and a template that asks for a field its page does not have fails the build
+instead of printing nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape, quoteattr
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from regup.emit.canonical import Artifacts, dump_json
+from regup.emit.toolhive import toolhive_server
+from regup.emit.upstream import to_upstream
+from regup.model import Kind
+from regup.resources import templates_dir
+from regup.site import contexts as c
+
+#: Folder of the stylesheet and scripts inside ``templates/``, copied to the site as is.
+STATIC_DIR = "static"
+#: How many servers the Atom feed lists.
+FEED_SIZE = 50
+
+
+@cache
+def environment(folder: str | None = None) -> Environment:
+    """The catalog's Jinja2 environment (autoescape on, undefined values are errors)."""
+    return Environment(
+        loader=FileSystemLoader(folder or str(templates_dir())),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def render(template: str, page: Any) -> bytes:
+    """One page: ``template`` rendered with ``page`` as ``page``."""
+    return environment().get_template(template).render(page=page).encode()
+
+
+def static_files() -> Artifacts:
+    """The stylesheet and scripts, under ``static/``."""
+    base = templates_dir() / STATIC_DIR
+    out: Artifacts = {}
+    for path in sorted(base.rglob("*")):
+        if path.is_file():
+            out[f"{STATIC_DIR}/{path.relative_to(base).as_posix()}"] = path.read_bytes()
+    return out
+
+
+def _groups_of(site: c.SiteContext) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    for group in site.registry.groups:
+        for name in group.servers:
+            out.setdefault(name, []).append(group)
+    return out
+
+
+def server_json(site: c.SiteContext, name: str) -> Artifacts:
+    """A server's JSON in both formats, beside its page."""
+    entry = site.registry.by_name[name]
+    toolhive = {"name": entry.name, **toolhive_server(entry)}
+    return {
+        f"{c.server_path(name)}toolhive.json": dump_json(toolhive),
+        f"{c.server_path(name)}server.json": dump_json(to_upstream(entry, site.config)),
+    }
+
+
+def feed(site: c.SiteContext, timestamp: str) -> bytes:
+    """An Atom feed of the most recently updated servers."""
+    entries = [e for e in c.sort_entries(site.registry.entries, "updated") if e.last_updated][
+        :FEED_SIZE
+    ]
+    base = site.base_url + "/" if site.base_url else ""
+    feed_id = site.absolute("feed.xml") or "urn:regup:feed"
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<feed xmlns="http://www.w3.org/2005/Atom">',
+        f"  <title>{escape(site.config.name)}: new and updated servers</title>",
+        f"  <id>{escape(feed_id)}</id>",
+        f"  <updated>{escape(timestamp)}</updated>",
+        f'  <link rel="self" href={quoteattr(base + "feed.xml")}/>',
+        f"  <link href={quoteattr(base or './')}/>",
+    ]
+    for entry in entries:
+        href = base + c.server_path(entry.name)
+        lines += [
+            "  <entry>",
+            f"    <title>{escape(entry.display_name)}</title>",
+            f"    <id>{escape(site.absolute(c.server_path(entry.name)) or 'urn:regup:server:' + entry.name)}</id>",
+            f"    <link href={quoteattr(href)}/>",
+            f"    <updated>{escape(entry.last_updated or timestamp)}</updated>",
+            f"    <author><name>{escape(site.config.name)}</name></author>",
+            f"    <summary>{escape(entry.description)}</summary>",
+            "  </entry>",
+        ]
+    lines.append("</feed>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def sitemap(site: c.SiteContext, paths: Iterable[str]) -> bytes:
+    """``sitemap.xml`` of every page (absolute URLs: only written with a base URL)."""
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
+    ]
+    for path in sorted(paths):
+        lines.append(f"  <url><loc>{escape(site.absolute(path) or path)}</loc></url>")
+    lines.append("</urlset>")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def robots(site: c.SiteContext) -> bytes:
+    lines = ["User-agent: *", "Allow: /"]
+    if site.base_url:
+        lines.append(f"Sitemap: {site.base_url}/sitemap.xml")
+    return ("\n".join(lines) + "\n").encode()
+
+
+def render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes]) -> Artifacts:
+    """Every page and file of the catalog except the search index.
+
+    ``files`` are the other emitters' outputs, for the "use this registry" page.
+    Raises :class:`jinja2.TemplateError` on a broken template (a bug, not bad input).
+    """
+    out: Artifacts = {}
+    pages: list[str] = []
+
+    def page(path: str, template: str, context: Any) -> None:
+        out[f"{path}index.html"] = render(template, context)
+        pages.append(path)
+
+    page("", "index.html", c.index_page(site))
+    for path, context in c.browse_pages(site):
+        page(path, "list.html", context)
+    for path, context in c.facet_pages(site):
+        page(path, "list.html", context)
+    page("facets/", "facets.html", c.facets_page(site))
+    groups = _groups_of(site)
+    for entry in site.registry.entries:
+        page(
+            c.server_path(entry.name),
+            "server.html",
+            c.server_page(site, entry, groups.get(entry.name, [])),
+        )
+        out.update(server_json(site, entry.name))
+    page("groups/", "groups.html", c.groups_page(site))
+    for group in site.registry.groups:
+        page(c.group_path(group.name), "group.html", c.group_page(site, group))
+    page("use/", "use.html", c.use_page(site, sorted(files)))
+    page("search/", "search.html", c.search_page(site))
+    out["404.html"] = render("404.html", c.not_found_page(site))
+    out["feed.xml"] = feed(site, timestamp)
+    if site.base_url:
+        out["sitemap.xml"] = sitemap(site, pages)
+    out["robots.txt"] = robots(site)
+    out.update(static_files())
+    return out
+
+
+def kind_label(kind: Kind) -> str:
+    return "Container" if kind is Kind.CONTAINER else "Remote"
+
+
+def templates_path() -> Path:
+    return templates_dir()

@@ -1,0 +1,172 @@
+"""The search index: one Pagefind record per server, built through Pagefind's Python API.
+
+Records are written directly (``add_custom_record``), not scraped from the pages, so the
+index holds exactly the searchable text (name, title, description, overview, tags, tool
+names), the filters (tier, status, transport, kind, tag, secrets, provenance) and the sort
+keys (stars, updated, name).
+
+Pagefind writes filter files in an order that changes between runs, so the index is not
+byte-for-byte reproducible. To keep rebuilds stable, :func:`build_index` takes the previous
+index: when its records digest is the same, the previous files are reused unchanged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from regup.emit.canonical import Artifacts
+from regup.errors import OutputError
+from regup.model import Entry, Registry
+from regup.site import contexts as c
+
+#: Folder of the index inside the site.
+INDEX_DIR = "pagefind"
+#: File (inside the index folder) that records which records the index was built from.
+DIGEST_FILE = "regup-records.sha256"
+#: Files of Pagefind's own UIs: the catalog ships its own small search script instead.
+_UNUSED_PREFIXES = (
+    "pagefind-ui",
+    "pagefind-modular-ui",
+    "pagefind-component-ui",
+    "pagefind-highlight",
+)
+LANGUAGE = "en"
+
+
+@dataclass(frozen=True)
+class Record:
+    """What the index knows of one server."""
+
+    url: str
+    content: str
+    meta: dict[str, str]
+    filters: dict[str, list[str]]
+    sort: dict[str, str] = field(default_factory=dict)
+
+
+def _plain(markdown: str) -> str:
+    return " ".join(markdown.replace("`", " ").replace("*", " ").split())
+
+
+def record(entry: Entry, status: c.ProvenanceStatus | None = None) -> Record:
+    """The search record of ``entry``."""
+    # Tool names are also given with spaces for their underscores, so "pull request" finds
+    # create_pull_request while the exact name still matches.
+    tools = " ".join(entry.tools)
+    spaced = " ".join(t.replace("_", " ").replace("-", " ") for t in entry.tools)
+    content = " ".join(
+        part
+        for part in (
+            entry.name,
+            entry.name.replace("-", " "),
+            entry.display_name,
+            entry.description,
+            _plain(entry.overview or ""),
+            " ".join(entry.tags),
+            tools,
+            spaced,
+        )
+        if part
+    )
+    return Record(
+        url=c.server_path(entry.name),
+        content=content,
+        meta={
+            "title": entry.display_name,
+            "name": entry.name,
+            "description": entry.description,
+            "tools": str(len(entry.tools)),
+            "stars": c.number(entry.stars, "–"),
+            "updated": c.day(entry.last_updated),
+        },
+        filters={
+            "tier": [entry.tier],
+            "status": [entry.status],
+            "transport": [entry.transport],
+            "kind": [entry.kind.value],
+            "tag": list(entry.tags),
+            "secrets": ["needs secrets" if c.needs_secrets(entry) else "no secrets"],
+            "provenance": [c.provenance_key(entry, status)],
+        },
+        sort={
+            "stars": str(entry.stars or 0),
+            "updated": entry.last_updated or "0000",
+            "name": entry.name,
+        },
+    )
+
+
+def records(registry: Registry, provenance: Mapping[str, c.ProvenanceStatus]) -> list[Record]:
+    return [record(e, provenance.get(e.name)) for e in registry.entries]
+
+
+def digest(items: Sequence[Record]) -> str:
+    data = json.dumps([asdict(r) for r in items], sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(data.encode()).hexdigest()
+
+
+async def _index(items: Sequence[Record], out: Path) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config: IndexConfig = {"force_language": LANGUAGE, "output_path": str(out)}
+    async with PagefindIndex(config=config) as index:
+        for item in items:
+            await index.add_custom_record(
+                url=item.url,
+                content=item.content,
+                language=LANGUAGE,
+                meta=item.meta,
+                filters=item.filters,
+                sort=item.sort,
+            )
+
+
+def _previous(previous: Path | None, wanted: str) -> Artifacts | None:
+    """The index in ``previous`` when it was built from the same records."""
+    if previous is None:
+        return None
+    try:
+        if (previous / DIGEST_FILE).read_text(encoding="utf-8").strip() != wanted:
+            return None
+        files = {
+            p.relative_to(previous).as_posix(): p.read_bytes()
+            for p in sorted(previous.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")
+        }
+    except OSError:
+        return None
+    return {f"{INDEX_DIR}/{rel}": data for rel, data in files.items()}
+
+
+def build_index(items: Sequence[Record], previous: Path | None = None) -> Artifacts:
+    """Pagefind's files for ``items``, under ``pagefind/``.
+
+    ``previous`` is the ``pagefind/`` folder of the last build: reused when its records are
+    the same. Raises :class:`~regup.errors.OutputError` when Pagefind cannot run.
+    """
+    wanted = digest(items)
+    reused = _previous(previous, wanted)
+    if reused is not None:
+        return reused
+    with tempfile.TemporaryDirectory(prefix="regup-pagefind-") as tmp:
+        out = Path(tmp) / INDEX_DIR
+        try:
+            asyncio.run(_index(items, out))
+        except Exception as exc:  # Pagefind's service raises plain exceptions
+            raise OutputError(
+                f"Pagefind could not build the search index ({type(exc).__name__}: {exc}); "
+                "reinstall regup (it needs the pagefind[bin] package) or build with --no-site"
+            ) from None
+        files: Artifacts = {}
+        for path in sorted(out.rglob("*")):
+            rel = path.relative_to(out).as_posix()
+            if path.is_file() and not rel.startswith(_UNUSED_PREFIXES):
+                files[f"{INDEX_DIR}/{rel}"] = path.read_bytes()
+    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = (wanted + "\n").encode()
+    return files

@@ -1,0 +1,111 @@
+"""``regup build`` writes the catalog: flags, stable rebuilds, removal of pages of gone servers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.helpers import container, remote, run_cli, write_registry
+
+
+def _registry(root: Path) -> Path:
+    return write_registry(
+        root,
+        **{f"server-{i}": container(tools=[f"tool_{i}"]) for i in range(3)},
+        hosted=remote(),
+    )
+
+
+def test_build_writes_the_site_and_rebuilds_change_nothing(tmp_path: Path) -> None:
+    registry = _registry(tmp_path / "registry")
+    out = tmp_path / "dist"
+    args = [
+        "--registry",
+        str(registry),
+        "build",
+        "--out",
+        str(out),
+        "--base-url",
+        "https://r.example.org/x/",
+    ]
+    first = run_cli(args)
+    assert first.exit_code == 0, first.output
+    site = out / "site"
+    assert (site / "servers" / "server-1" / "index.html").is_file()
+    assert (site / "pagefind" / "pagefind.js").is_file()
+    assert (site / "registry.json").read_bytes() == (out / "registry.json").read_bytes()
+    assert (
+        '<link rel="canonical" href="https://r.example.org/x/servers/hosted/">'
+        in (site / "servers" / "hosted" / "index.html").read_text()
+    )
+    # SHA256SUMS covers the published JSON, not the thousands of pages
+    assert "site/" not in (out / "SHA256SUMS").read_text()
+    second = run_cli(args)
+    assert second.exit_code == 0 and " 0 files written" in second.stdout, second.output
+    check = run_cli([*args, "--check"])
+    assert check.exit_code == 0, check.output
+
+
+def test_pages_of_removed_servers_are_removed_and_other_files_stay(tmp_path: Path) -> None:
+    registry = _registry(tmp_path / "registry")
+    out = tmp_path / "dist"
+    args = ["--registry", str(registry), "build", "--out", str(out)]
+    assert run_cli(args).exit_code == 0
+    docs = out / "site" / "docs" / "index.html"
+    docs.parent.mkdir(parents=True)
+    docs.write_text("docs")
+    shutil.rmtree(registry / "server-2")
+    assert run_cli(args).exit_code == 0
+    assert not (out / "site" / "servers" / "server-2").exists() or not any(
+        (out / "site" / "servers" / "server-2").iterdir()
+    )
+    assert (out / "site" / "servers" / "server-1" / "index.html").is_file()
+    assert docs.read_text() == "docs"
+
+
+def test_no_site_skips_the_catalog(tmp_path: Path) -> None:
+    registry = _registry(tmp_path / "registry")
+    out = tmp_path / "dist"
+    result = run_cli(["--registry", str(registry), "build", "--out", str(out), "--no-site"])
+    assert result.exit_code == 0, result.output
+    assert (out / "registry.json").is_file()
+    assert not (out / "site").exists()
+
+
+def test_base_url_must_be_http(tmp_path: Path) -> None:
+    registry = _registry(tmp_path / "registry")
+    result = run_cli(
+        [
+            "--registry",
+            str(registry),
+            "build",
+            "--out",
+            str(tmp_path / "d"),
+            "--base-url",
+            "ftp://x",
+        ]
+    )
+    assert result.exit_code == 2
+    assert "--base-url" in result.stderr and "https://" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "d").exists()
+
+
+def test_config_base_url_is_used(tmp_path: Path, monkeypatch: object) -> None:
+    registry = _registry(tmp_path / "registry")
+    config = tmp_path / "regup.toml"
+    config.write_text(
+        '[registry]\nname = "Acme servers"\nbase_url = "https://acme.example.com/mcp"\n'
+    )
+    out = tmp_path / "dist"
+    result = run_cli(
+        ["--registry", str(registry), "--config", str(config), "build", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    index = (out / "site" / "index.html").read_text()
+    assert "Acme servers" in index
+    assert 'href="https://acme.example.com/mcp/"' in index
+    assert (
+        "Sitemap: https://acme.example.com/mcp/sitemap.xml"
+        in (out / "site" / "robots.txt").read_text()
+    )

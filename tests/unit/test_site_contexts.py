@@ -1,0 +1,267 @@
+"""Page contexts: documented fields, plain-words permissions, provenance, cards and pages."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+from regup.config import Config
+from regup.model import Entry, Group, Registry
+from regup.resources import templates_dir
+from regup.site import contexts as c
+from tests.helpers import container, remote
+
+TEMPLATE_OF: dict[type, str] = {
+    c.IndexPage: "index.html",
+    c.ListPage: "list.html",
+    c.FacetsPage: "facets.html",
+    c.ServerPage: "server.html",
+    c.GroupsPage: "groups.html",
+    c.GroupPage: "group.html",
+    c.UsePage: "use.html",
+    c.SearchPage: "search.html",
+    c.NotFoundPage: "404.html",
+}
+
+
+def _entry(name: str = "demo", **changes: object) -> Entry:
+    return Entry.from_document(name, container(**changes))
+
+
+def _template_text(name: str) -> str:
+    """A template with the partials it includes (one level is all we use)."""
+    folder = templates_dir()
+    text = (folder / name).read_text(encoding="utf-8")
+    for partial in re.findall(r'include "([^"]+)"', text):
+        text += (folder / partial).read_text(encoding="utf-8")
+    return text
+
+
+def test_every_page_type_has_a_template() -> None:
+    assert set(TEMPLATE_OF) == set(c.PAGE_TYPES)
+
+
+@pytest.mark.parametrize("page_type", c.PAGE_TYPES, ids=lambda t: t.__name__)
+def test_every_field_is_documented_and_used(page_type: type) -> None:
+    fields = c.page_fields(page_type)
+    assert all(doc.strip() for doc in fields.values()), "undocumented fields"
+    text = _template_text(TEMPLATE_OF[page_type]) + (templates_dir() / "base.html").read_text()
+    unused = [name for name in fields if f"page.{name}" not in text]
+    assert unused == []
+
+
+@pytest.mark.parametrize("page_type", c.PAGE_TYPES, ids=lambda t: t.__name__)
+def test_templates_ask_only_for_documented_fields(page_type: type) -> None:
+    asked = set(re.findall(r"page\.(\w+)", _template_text(TEMPLATE_OF[page_type])))
+    assert asked <= set(c.page_fields(page_type))
+
+
+@pytest.mark.parametrize(
+    ("permissions", "sentence"),
+    [
+        (
+            {"network": {"outbound": {"allow_host": ["api.github.com"], "allow_port": [443]}}},
+            "May connect to api.github.com on port 443 only.",
+        ),
+        (
+            {
+                "network": {
+                    "outbound": {"allow_host": ["a.example", ".b.example"], "allow_port": [80, 443]}
+                }
+            },
+            "May connect to a.example and any subdomain of b.example on ports 80 and 443 only.",
+        ),
+        (
+            {"network": {"outbound": {"allow_host": ["a.example"]}}},
+            "May connect to a.example on any port.",
+        ),
+        ({"network": {"outbound": {}}}, "No network access."),
+        ({"read": ["/data"]}, "No network access."),
+        (
+            {"network": {"outbound": {"insecure_allow_all": True}}},
+            "Unrestricted network access: may connect to any host on any port.",
+        ),
+    ],
+)
+def test_network_permissions_in_plain_words(permissions: dict[str, object], sentence: str) -> None:
+    assert c.network_sentences(_entry(permissions=permissions)) == (sentence,)
+
+
+def test_undeclared_permissions_are_said_so() -> None:
+    assert "No permission profile declared" in c.network_sentences(_entry())[0]
+
+
+def test_filesystem_permissions_in_plain_words() -> None:
+    entry = _entry(
+        permissions={"read": ["/data", "/etc/app"], "write": ["/out"], "privileged": True}
+    )
+    assert c.filesystem_sentences(entry) == (
+        "Runs privileged: full access to the host.",
+        "May read /data and /etc/app.",
+        "May write /out.",
+    )
+    assert c.filesystem_sentences(_entry()) == ("No access to host files.",)
+
+
+def test_remote_servers_name_their_host() -> None:
+    entry = Entry.from_document("hosted", remote())
+    assert c.network_sentences(entry) == (
+        "Hosted by its provider: your client connects to mcp.example.com over HTTPS.",
+    )
+
+
+def test_provenance_outcome_wins_over_the_declaration() -> None:
+    entry = _entry(provenance={"repository_uri": "https://github.com/example/fetch"})
+    declared = c.provenance_view(entry, None)
+    assert declared.badge.label == "Provenance declared"
+    assert ("Repository", "https://github.com/example/fetch") in declared.rows
+    status = c.ProvenanceStatus(
+        c.Outcome.VERIFIED,
+        signer="https://github.com/example/fetch/.github/workflows/release.yml@refs/tags/v1",
+        issuer="https://token.actions.githubusercontent.com",
+        repository="https://github.com/example/fetch",
+        log_index=123456,
+    )
+    view = c.provenance_view(entry, status)
+    assert (view.badge.label, view.badge.tone) == ("Provenance verified", "good")
+    assert ("Transparency log index", "123456") in view.rows
+    assert ("Issuer", "https://token.actions.githubusercontent.com") in view.rows
+    mismatch = c.provenance_view(
+        entry, c.ProvenanceStatus(c.Outcome.MISMATCH, detail="signer: wanted a, got b")
+    )
+    assert mismatch.badge.tone == "bad" and ("Detail", "signer: wanted a, got b") in mismatch.rows
+    assert c.provenance_key(entry, status) == "verified"
+    assert c.provenance_key(entry, None) == "declared"
+
+
+def test_every_outcome_has_a_label() -> None:
+    assert set(c.OUTCOME_LABELS) == set(c.Outcome)
+
+
+def _site(
+    *entries: Entry, groups: tuple[Group, ...] = (), repository_url: str = ""
+) -> c.SiteContext:
+    return c.SiteContext(Registry(entries, groups), Config(repository_url=repository_url))
+
+
+def test_server_page_figures_and_links() -> None:
+    entry = _entry(tools=["a", "b", "c"], website_url="https://fetch.example.com")
+    site = _site(entry, repository_url="https://github.com/example/registry")
+    page = c.server_page(site, entry, [])
+    assert page.tools_count == 3 == len(page.tools)
+    assert [(s.label, s.value) for s in page.stats] == [
+        ("Stars", "42"),
+        ("Pulls", "1,000"),
+        ("Last update", "2025-06-01"),
+    ]
+    hrefs = {link.label: link.href for link in page.links}
+    assert hrefs["Website"] == "https://fetch.example.com"
+    assert hrefs["ToolHive JSON"] == "toolhive.json"
+    assert (
+        hrefs["Edit this entry"]
+        == "https://github.com/example/registry/edit/main/registry/demo/spec.yaml"
+    )
+    assert page.tags[0].href == "../../tag/web/"
+    assert page.chrome.stylesheet == "../../static/style.css"
+
+
+def test_unknown_stars_say_unavailable_not_zero() -> None:
+    entry = _entry(metadata={"last_updated": "2025-01-01T00:00:00Z"})
+    page = c.server_page(_site(entry), entry, [])
+    assert ("Stars", "unavailable") in [(s.label, s.value) for s in page.stats]
+
+
+def test_deprecated_server_links_its_replacement() -> None:
+    old = _entry("old-one", status="Deprecated", custom_metadata={"replaced_by": "new-one"})
+    new = _entry("new-one", title="New One")
+    page = c.server_page(_site(old, new), old, [])
+    assert page.deprecation is not None
+    assert page.replacement == c.Link("New One", "../../servers/new-one/")
+    assert c.server_page(_site(old, new), new, []).deprecation is None
+
+
+def test_secret_defaults_never_reach_the_config_table() -> None:
+    entry = _entry(
+        env_vars=[
+            {
+                "name": "T",
+                "description": "Token.",
+                "required": True,
+                "secret": True,
+                "default": "xyz",
+            }
+        ]
+    )
+    (row,) = c.server_page(_site(entry), entry, []).config_rows
+    assert row.secret and row.required and row.default == ""
+
+
+def test_lists_are_paginated_with_relative_links() -> None:
+    entries = [_entry(f"s-{i:03d}", metadata={"stars": i}) for i in range(c.PAGE_SIZE * 2 + 1)]
+    pages = c.browse_pages(_site(*entries))
+    by_name = [(path, page) for path, page in pages if path.startswith("browse/name/")]
+    assert [path for path, _ in by_name] == ["browse/name/", "browse/name/2/", "browse/name/3/"]
+    first, second = by_name[0][1], by_name[1][1]
+    assert first.prev is None and first.next == c.Link("Next", "../../browse/name/2/")
+    assert second.prev == c.Link("Previous", "../../../browse/name/")
+    assert [link.href for link in second.pages] == [
+        "../../../browse/name/",
+        "",
+        "../../../browse/name/3/",
+    ]
+    stars = next(page for path, page in pages if path == "browse/stars/")
+    assert stars.servers[0].name == f"s-{c.PAGE_SIZE * 2:03d}"
+
+
+def test_facet_pages_list_only_servers_with_the_value() -> None:
+    a = _entry("a-one", tags=["db"])
+    b = _entry("b-two", tags=["web"])
+    r = Entry.from_document("r-three", remote(tags=["db"]))
+    pages = dict(c.facet_pages(_site(a, b, r)))
+    assert [s.name for s in pages["tag/db/"].servers] == ["a-one", "r-three"]
+    assert [s.name for s in pages["kind/remote/"].servers] == ["r-three"]
+    assert [s.name for s in pages["tier/official/"].servers] == ["r-three"]
+    assert [s.name for s in pages["transport/streamable-http/"].servers] == ["r-three"]
+
+
+def test_index_counts() -> None:
+    entries = [_entry("a-one", tools=["x", "y"]), Entry.from_document("r-two", remote())]
+    page = c.index_page(_site(*entries))
+    assert [(s.label, s.value) for s in page.counts] == [
+        ("servers", "2"),
+        ("container", "1"),
+        ("remote", "1"),
+        ("tools", "4"),
+    ]
+
+
+def test_use_page_with_and_without_base_url() -> None:
+    files = ["registry.json", "upstream/registry.json", "v0.1/servers/index.html"]
+    site = dataclasses.replace(_site(_entry()), base_url="https://reg.example.org")
+    page = c.use_page(site, files)
+    assert page.has_base_url
+    texts = [s.text for s in page.commands]
+    assert "thv config set-registry https://reg.example.org/upstream/registry.json" in texts
+    assert "thv config set-registry-api https://reg.example.org" in texts
+    assert [link.href for link in page.files] == [
+        "../registry.json",
+        "../upstream/registry.json",
+        "../v0.1/servers/index.html",
+    ]
+    assert not c.use_page(_site(_entry()), files).has_base_url
+
+
+def test_not_found_page_links_from_the_base_path() -> None:
+    site = dataclasses.replace(_site(_entry()), base_url="https://example.org/reg")
+    page = c.not_found_page(site)
+    assert page.chrome.stylesheet == "/reg/static/style.css"
+    assert c.not_found_page(_site(_entry())).chrome.stylesheet == "/static/style.css"
+
+
+def test_root_of() -> None:
+    assert c.root_of("") == ""
+    assert c.root_of("servers/x/") == "../../"
+    assert Path(c.root_of("tag/db/2/")) == Path("../../..")

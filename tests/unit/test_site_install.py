@@ -1,0 +1,133 @@
+"""Install snippets: every client, secrets only as placeholders or prompts."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from regup.model import Entry
+from regup.site.install import install_links, mcp_servers_config, snippets, vscode_config
+from tests.helpers import container, remote
+
+SECRET_DEFAULT = "do-not-leak-this-default"
+
+
+def _entry(doc: dict[str, object], name: str = "demo") -> Entry:
+    return Entry.from_document(name, doc)
+
+
+def _container() -> Entry:
+    return _entry(
+        container(
+            env_vars=[
+                {
+                    "name": "API_TOKEN",
+                    "description": "Token.",
+                    "required": True,
+                    "secret": True,
+                    "default": SECRET_DEFAULT,
+                },
+                {"name": "REGION", "description": "Region.", "required": True, "default": "eu"},
+                {"name": "DEBUG", "description": "Debug.", "required": False},
+            ],
+            args=["--read-only"],
+        )
+    )
+
+
+def test_every_client_has_a_snippet_and_thv_comes_first() -> None:
+    ids = [s.id for s in snippets(_container())]
+    assert ids == ["thv", "mcp-servers", "vscode", "claude-code", "docker"]
+    assert "docker" not in [s.id for s in snippets(_entry(remote()))]
+
+
+def test_thv_run_uses_the_secret_store_for_secrets() -> None:
+    thv = snippets(_container())[0].text
+    assert shlex.split(thv) == [
+        "thv",
+        "run",
+        "--secret",
+        "api-token,target=API_TOKEN",
+        "-e",
+        "REGION=eu",
+        "demo",
+    ]
+
+
+def test_secrets_are_never_filled_in() -> None:
+    entry = _container()
+    for snippet in snippets(entry):
+        assert SECRET_DEFAULT not in snippet.text
+    for link in install_links(entry):
+        assert SECRET_DEFAULT not in unquote(link.href)
+    config = mcp_servers_config(entry)
+    assert config["env"] == {"API_TOKEN": "<API_TOKEN>", "REGION": "eu"}
+    assert config["args"] == [
+        "run",
+        "-i",
+        "--rm",
+        "-e",
+        "API_TOKEN",
+        "-e",
+        "REGION",
+        "ghcr.io/example/fetch:1.2.3",
+        "--read-only",
+    ]
+
+
+def test_vscode_prompts_for_each_secret() -> None:
+    item, inputs = vscode_config(_container())
+    assert inputs == [
+        {"type": "promptString", "id": "api-token", "description": "Token.", "password": True}
+    ]
+    assert item["env"]["API_TOKEN"] == "${input:api-token}"
+    text = next(s.text for s in snippets(_container()) if s.id == "vscode")
+    assert json.loads(text)["inputs"] == inputs
+
+
+def test_one_click_links_carry_the_configuration() -> None:
+    vscode, cursor = install_links(_container())
+    assert vscode.href.startswith("vscode:mcp/install?")
+    payload = json.loads(unquote(vscode.href.split("?", 1)[1]))
+    assert payload["name"] == "demo" and payload["command"] == "docker"
+    query = parse_qs(urlsplit(cursor.href).query)
+    assert query["name"] == ["demo"]
+    assert json.loads(base64.b64decode(query["config"][0]))["command"] == "docker"
+
+
+def test_remote_servers_send_headers_as_placeholders() -> None:
+    entry = _entry(remote())
+    assert mcp_servers_config(entry) == {
+        "url": "https://mcp.example.com/mcp",
+        "headers": {"X-Api-Key": "<X-Api-Key>"},
+    }
+    item, inputs = vscode_config(entry)
+    assert item["type"] == "http" and item["headers"] == {"X-Api-Key": "${input:x-api-key}"}
+    claude = next(s.text for s in snippets(entry) if s.id == "claude-code")
+    assert shlex.split(claude) == [
+        "claude",
+        "mcp",
+        "add",
+        "--transport",
+        "http",
+        "demo",
+        "https://mcp.example.com/mcp",
+        "--header",
+        "X-Api-Key: <X-Api-Key>",
+    ]
+
+
+def test_http_containers_publish_their_port() -> None:
+    entry = _entry(container(transport="streamable-http", target_port=9000, env_vars=None))
+    docker = next(s.text for s in snippets(entry) if s.id == "docker")
+    assert shlex.split(docker) == [
+        "docker",
+        "run",
+        "--rm",
+        "-p",
+        "9000:9000",
+        "ghcr.io/example/fetch:1.2.3",
+    ]
+    assert mcp_servers_config(entry) == {"url": "http://localhost:9000/mcp"}

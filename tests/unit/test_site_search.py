@@ -1,0 +1,74 @@
+"""Search records: searchable text, filters and sort keys; the index is reused when unchanged."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from regup.model import Entry
+from regup.site import contexts as c
+from regup.site import search
+from tests.helpers import container, remote
+
+
+def test_record_holds_every_searchable_text() -> None:
+    entry = Entry.from_document(
+        "github",
+        container(
+            title="GitHub",
+            overview="Works on **pull requests**.",
+            tools=["create_pull_request"],
+            tags=["git"],
+        ),
+    )
+    record = search.record(entry)
+    for text in (
+        "github",
+        "GitHub",
+        entry.description,
+        "pull requests",
+        "git",
+        "create_pull_request",
+    ):
+        assert text in record.content
+    assert "create pull request" in record.content  # tool names are also split into words
+    assert record.url == "servers/github/"
+    assert record.meta["title"] == "GitHub" and record.meta["tools"] == "1"
+
+
+def test_record_filters_and_sorts() -> None:
+    entry = Entry.from_document("hosted", remote())
+    record = search.record(entry)
+    assert record.filters == {
+        "tier": ["Official"],
+        "status": ["Active"],
+        "transport": ["streamable-http"],
+        "kind": ["remote"],
+        "tag": ["issues"],
+        "secrets": ["needs secrets"],
+        "provenance": ["not applicable"],
+    }
+    assert record.sort == {"stars": "7", "updated": "2025-03-01T08:00:00Z", "name": "hosted"}
+    plain = Entry.from_document("plain", container())
+    assert search.record(plain).filters["secrets"] == ["no secrets"]
+    verified = c.ProvenanceStatus(c.Outcome.VERIFIED)
+    assert search.record(plain, verified).filters["provenance"] == ["verified"]
+
+
+def test_index_is_built_and_reused_when_records_are_the_same(tmp_path: Path) -> None:
+    records = [search.record(Entry.from_document(f"s-{i}", container())) for i in range(3)]
+    files = search.build_index(records)
+    assert "pagefind/pagefind.js" in files
+    assert "pagefind/pagefind-entry.json" in files
+    assert any(p.startswith("pagefind/fragment/") for p in files)
+    assert not any("pagefind-ui" in p for p in files)  # the catalog ships its own search UI
+    folder = tmp_path / "pagefind"
+    for rel, data in files.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    assert search.build_index(records, folder) == files
+    changed = records[:2]
+    assert (
+        search.build_index(changed, folder)[f"pagefind/{search.DIGEST_FILE}"]
+        != files[f"pagefind/{search.DIGEST_FILE}"]
+    )
