@@ -1,8 +1,10 @@
 """A real HTTP server on 127.0.0.1 for tests: routes are plain functions.
 
-``with serve_http({"/path": handler}) as base_url: ...`` starts a threaded server on a free
-port; a handler gets the request (path, query, headers) and returns a :class:`Reply`, or
-writes the response itself (for streaming).
+``with serve_http({"/path": handler}) as server: ...`` starts a threaded server on a free
+port; a handler gets the request (method, path, query, headers, body) and returns a
+:class:`Reply`, or writes the response itself (for streaming). GET, HEAD and POST are
+served; a HEAD answer has the headers of the GET answer and no body. ``fallback`` handles
+every path without a route (for servers with path parameters, like an OCI registry).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     handler: BaseHTTPRequestHandler
+    method: str = "GET"
+    body: bytes = b""
 
 
 @dataclass
@@ -50,7 +54,7 @@ class FakeServer:
 
 
 @contextmanager
-def serve_http(routes: dict[str, Route]) -> Iterator[FakeServer]:
+def serve_http(routes: dict[str, Route], fallback: Route | None = None) -> Iterator[FakeServer]:
     seen: list[Request] = []
 
     class Handler(BaseHTTPRequestHandler):
@@ -59,12 +63,14 @@ def serve_http(routes: dict[str, Route]) -> Iterator[FakeServer]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        def _serve(self, method: str) -> None:
             parts = urlsplit(self.path)
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-            request = Request(parts.path, query, dict(self.headers.items()), self)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            request = Request(parts.path, query, dict(self.headers.items()), self, method, body)
             seen.append(request)
-            route = routes.get(parts.path)
+            route = routes.get(parts.path, fallback)
             reply = route(request) if route else Reply(404, b"not found")
             if reply is None:
                 return
@@ -73,11 +79,23 @@ def serve_http(routes: dict[str, Route]) -> Iterator[FakeServer]:
                 self.send_header(key, value)
             self.send_header("Content-Length", str(len(reply.body)))
             self.end_headers()
-            self.wfile.write(reply.body)
+            if method != "HEAD":
+                self.wfile.write(reply.body)
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self._serve("GET")
+
+        def do_HEAD(self) -> None:  # noqa: N802 - http.server's naming
+            self._serve("HEAD")
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            self._serve("POST")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     try:
         yield FakeServer(f"http://127.0.0.1:{server.server_address[1]}", seen)

@@ -79,3 +79,7 @@ class ImportSourceError(RegupError):
 
 class WriteBackError(RegupError):
     """An entry file could not be updated in place."""
+
+
+class ProvenanceError(RegupError):
+    """Provenance verification cannot run (not: an entry failed it, which is a result)."""

@@ -81,6 +81,20 @@ class ImageRef:
             return self.tag.removeprefix("v")
         return None
 
+    @property
+    def reference(self) -> str:
+        """What to ask the registry for: the digest if pinned, else the tag (``latest``)."""
+        return self.digest or self.tag or "latest"
+
+    @property
+    def name(self) -> str:
+        """``registry/repository`` without tag or digest (cosign's docker-reference)."""
+        return f"{self.registry}/{self.repository}"
+
+    def with_digest(self, digest: str) -> ImageRef:
+        """The same image pinned to ``digest`` (the tag is kept for display)."""
+        return ImageRef(self.registry, self.repository, self.tag, digest)
+
     def __str__(self) -> str:
         out = f"{self.registry}/{self.repository}"
         if self.tag:

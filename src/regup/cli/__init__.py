@@ -68,9 +68,9 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, diff, imports, serve, validate
+    from regup.cli import browse, build, diff, imports, serve, validate, verify
 
-    for module in (validate, build, browse, imports, serve, diff):
+    for module in (validate, build, browse, imports, serve, diff, verify):
         for command in module.COMMANDS:
             cli.add_command(command)
 
