@@ -68,9 +68,9 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, diff, imports, serve, validate, verify
+    from regup.cli import browse, build, diff, imports, refresh, serve, validate, verify
 
-    for module in (validate, build, browse, imports, serve, diff, verify):
+    for module in (validate, build, browse, imports, serve, diff, refresh, verify):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -1,0 +1,353 @@
+"""``regup refresh``: options in, one :func:`regup.enrich.refresh` call, a report out.
+
+Progress goes to stderr: a rich progress bar on a terminal, one heartbeat line every few
+seconds otherwise (CI logs). The summary goes to stdout in the ``--format`` asked for.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from regup.cli import AppState, pass_state
+from regup.emit.canonical import write_atomic
+from regup.enrich import EntryReport, Progress, RefreshRequest, RefreshResult, Source, Status
+from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
+from regup.enrich.dockerhub import DOCKER_HUB_API
+from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
+from regup.enrich.refresh import refresh
+from regup.errors import CheckFailedError, OutputError
+
+HEARTBEAT_SECONDS = 5.0
+
+
+def _number(value: int | None) -> str:
+    return "absent" if value is None else f"{value:,}"
+
+
+def _changes(entry: EntryReport) -> str:
+    parts = []
+    for key, outcome in (("stars", entry.stars), ("pulls", entry.pulls)):
+        old, new = getattr(entry.before, key), getattr(entry.after, key)
+        if old == new:
+            continue
+        if new is None:
+            why = f" ({outcome.message})" if outcome.message else ""
+            parts.append(f"{key} {_number(old)} removed{why}")
+        else:
+            parts.append(f"{key} {_number(old)} -> {_number(new)}")
+    if not parts and entry.before.last_updated != entry.after.last_updated:
+        parts.append("last_updated stamped")
+    return "; ".join(parts)
+
+
+def _notes(entry: EntryReport) -> list[tuple[str, str]]:
+    """(level, message) lines worth a maintainer's attention."""
+    notes: list[tuple[str, str]] = []
+    if entry.status is Status.FAILED:
+        failed = [
+            o.message or "lookup failed"
+            for o in (entry.stars, entry.pulls)
+            if o.source is Source.FAILED
+        ]
+        notes.append(("error", "; ".join(dict.fromkeys(failed)) or "failed"))
+    if entry.renamed_to:
+        notes.append(
+            (
+                "warning",
+                f"repository {entry.repository} was renamed to {entry.renamed_to}; "
+                "update repository_url",
+            )
+        )
+    if entry.archived:
+        notes.append(("warning", f"repository {entry.repository} is archived"))
+    return notes
+
+
+def _usage_line(result: RefreshResult) -> str:
+    gh, dh = result.github, result.docker_hub
+    left = f", {gh.limit.remaining:,} left" if gh.limit and gh.limit.remaining is not None else ""
+    return (
+        f"GitHub ({result.github_method}): {gh.requests} request(s), "
+        f"{gh.points} rate-limit point(s){left}, {gh.not_modified} not modified (304), "
+        f"{gh.cached} from cache; Docker Hub: {dh.requests} request(s), {dh.cached} from cache"
+    )
+
+
+def report_text(result: RefreshResult, out: TextIO, *, color: bool, verbose: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=out, color_system="auto" if color else None, width=100)
+    counts = result.counts()
+    table = Table(title="regup refresh" + (" (dry run)" if result.dry_run else ""))
+    for column in ("refreshed", "unchanged", "unavailable", "failed", "not refreshed"):
+        table.add_column(column, justify="right")
+    table.add_column("GitHub rate limit used", justify="right")
+    table.add_row(
+        str(counts["refreshed"]),
+        str(counts["unchanged"]),
+        str(counts["unavailable"]),
+        str(counts["failed"]),
+        str(counts["not_refreshed"]),
+        str(result.github.points),
+    )
+    console.print(table)
+    console.print(_usage_line(result), highlight=False, soft_wrap=True)
+    verb = "would change" if result.dry_run else "changed"
+    changed = [e for e in result.entries if e.changed and (e.written or result.dry_run)]
+    if changed:
+        console.print(f"{len(changed)} file(s) {verb}:", highlight=False)
+        for entry in changed:
+            console.print(f"  {entry.name}: {_changes(entry)}", highlight=False, soft_wrap=True)
+    for entry in result.entries:
+        for level, message in _notes(entry):
+            console.print(
+                f"  {level}: {entry.name} ({entry.path}): {message}",
+                highlight=False,
+                soft_wrap=True,
+            )
+    if result.stopped:
+        names = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
+        console.print(
+            f"Stopped early: {result.stopped}. Not refreshed ({len(names)}): {', '.join(names)}. "
+            "Their values were kept; run again after the limit resets.",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if result.dry_run:
+        console.print("Dry run: nothing was written.", highlight=False)
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+
+def report_github(result: RefreshResult, out: TextIO, *, color: bool, verbose: bool) -> None:
+    """GitHub Actions annotations for failures and notes, then the text summary."""
+    for entry in result.entries:
+        for level, message in _notes(entry):
+            props = f"file={_escape(entry.path, True)},line={entry.line},title=regup refresh"
+            out.write(f"::{level} {props}::{_escape(message)}\n")
+    if result.stopped:
+        out.write(f"::warning title=regup refresh::{_escape('Stopped early: ' + result.stopped)}\n")
+    report_text(result, out, color=False, verbose=verbose)
+
+
+def report_json(result: RefreshResult, out: TextIO, *, color: bool, verbose: bool) -> None:
+    out.write(json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n")
+
+
+#: Output formats of ``regup refresh --format``.
+REPORTERS: dict[str, Callable[..., None]] = {
+    "text": report_text,
+    "json": report_json,
+    "github": report_github,
+}
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
+    """A progress bar on a terminal, a heartbeat line every few seconds elsewhere."""
+    if not enabled:
+        yield None
+        return
+    if sys.stderr.isatty():
+        from rich.progress import Progress as Bar
+
+        with Bar(transient=True) as bar:
+            task = bar.add_task("Refreshing", total=None)
+
+            def show(p: Progress) -> None:
+                bar.update(task, completed=p.done, total=p.total or None)
+
+            yield show
+        return
+    last = [time.monotonic()]
+
+    def heartbeat(p: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= HEARTBEAT_SECONDS:
+            last[0] = now
+            click.echo(f"refresh: {p.done}/{p.total} lookups done", err=True)
+
+    yield heartbeat
+
+
+@click.command("refresh")
+@click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option(
+    "--oldest",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Only the N entries refreshed longest ago (by metadata.last_updated, missing first).",
+)
+@click.option(
+    "--changed-since",
+    metavar="GIT_REF",
+    help="Only entries whose folder changed since this git revision (or is new).",
+)
+@click.option("--dry-run", is_flag=True, help="Look everything up, write nothing to registry/.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Stamp metadata.last_updated on every entry whose lookups all succeeded, "
+    "even when its values did not change.",
+)
+@click.option(
+    "--github-token",
+    envvar="GITHUB_TOKEN",
+    show_envvar=True,
+    metavar="TOKEN",
+    help="GitHub token (GraphQL batches need one; without it, REST at 60 requests an hour).",
+)
+@click.option(
+    "--github-api",
+    default=GITHUB_API,
+    show_default=True,
+    metavar="URL",
+    help="GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3).",
+)
+@click.option(
+    "--docker-hub-api",
+    default=DOCKER_HUB_API,
+    show_default=True,
+    metavar="URL",
+    help="Docker Hub API base URL.",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the full report as JSON to this file.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(sorted(REPORTERS)),
+    default="text",
+    show_default=True,
+    help="Summary format on stdout; github adds Actions annotations for failures.",
+)
+@click.option(
+    "--cache-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEFAULT_CACHE_DIR,
+    show_default=True,
+    envvar="REGUP_CACHE_DIR",
+    show_envvar=True,
+    help="Where ETags and last answers are kept between runs.",
+)
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option(
+    "--cache-ttl",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_TTL,
+    show_default=True,
+    metavar="SECONDS",
+    help="Answers younger than this are used without asking again.",
+)
+@click.option(
+    "--max-wait",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest wait for a rate limit; a longer one stops the run and reports what is left.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="Timeout of one request.",
+)
+@click.option(
+    "--batch-size",
+    type=click.IntRange(1, 100),
+    default=DEFAULT_BATCH,
+    show_default=True,
+    help="Repositories per GraphQL query (halved automatically on 502/504 and timeouts).",
+)
+@click.option(
+    "--max-failures",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="N",
+    help="Exit 1 when more than N entries failed.",
+)
+@pass_state
+def refresh_command(
+    state: AppState,
+    names: tuple[str, ...],
+    oldest: int | None,
+    changed_since: str | None,
+    dry_run: bool,
+    force: bool,
+    github_token: str | None,
+    github_api: str,
+    docker_hub_api: str,
+    report_path: Path | None,
+    fmt: str,
+    cache_dir: Path,
+    no_cache: bool,
+    cache_ttl: float,
+    max_wait: float,
+    timeout: float,
+    batch_size: int,
+    max_failures: int,
+) -> None:
+    """Update metadata.stars (GitHub), metadata.pulls (Docker Hub) and last_updated.
+
+    Refreshes every entry, or the NAMEs given. Only the values that changed are written,
+    in place: comments, blank lines, quoting and key order stay as they were. Images
+    outside Docker Hub publish no pull counts: their pulls are removed ("unavailable").
+    A failed lookup keeps the old value. Exit 1 when more than --max-failures entries failed.
+    """
+    with _progress(not state.quiet and fmt != "json") as progress:
+        request = RefreshRequest(
+            registry_dir=state.registry_dir,
+            names=names,
+            oldest=oldest,
+            changed_since=changed_since,
+            dry_run=dry_run,
+            force=force,
+            github_token=github_token or None,
+            github_api=github_api,
+            docker_hub_api=docker_hub_api,
+            cache_dir=None if no_cache else cache_dir,
+            cache_ttl=cache_ttl,
+            max_wait=max_wait,
+            timeout=timeout,
+            batch_size=batch_size,
+            progress=progress,
+        )
+        result = refresh(request)
+    if report_path is not None:
+        data = json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n"
+        try:
+            write_atomic(report_path, data.encode())
+        except OSError as exc:
+            raise OutputError.from_os_error(report_path, exc) from None
+    if not state.quiet or fmt == "json":
+        REPORTERS[fmt](result, sys.stdout, color=state.color, verbose=bool(state.verbose))
+    if result.failed > max_failures:
+        names_failed = [e.name for e in result.entries if e.status is Status.FAILED]
+        raise CheckFailedError(
+            f"{result.failed} entr{'y' if result.failed == 1 else 'ies'} failed to refresh "
+            f"({', '.join(names_failed)}); see the messages above, fix them or rerun "
+            "(--max-failures N tolerates N)"
+        )
+
+
+COMMANDS = [refresh_command]

@@ -1,0 +1,498 @@
+"""GitHub: repository URLs, and stars, archived flag and last push of many repositories.
+
+Repository URLs are parsed strictly (github.com only; ``.git``, trailing slashes,
+``/tree/<ref>/<path>`` monorepo links and ``git@github.com:`` forms are understood).
+
+Lookups take the cheapest road that fits:
+
+* an answer in the cache younger than its TTL costs nothing;
+* many repositories with a token: GraphQL queries of up to 100 aliased
+  ``repository(owner, name)`` lookups, one query at a time; a 502/504 or a timeout halves
+  the batch; a NOT_FOUND alias fails alone while the others are kept; a repository whose
+  ``nameWithOwner`` differs from the URL is reported as renamed;
+* a handful, or no token: REST through PyGithub, revalidating cached answers with their
+  ETag (``If-None-Match``), so an unchanged repository costs no rate limit.
+
+Rate limits (``x-ratelimit-*``, ``retry-after``, secondary limits) go through
+:class:`~regup.enrich.transport.Pacer`: a short wait is waited, a long one stops the lookups
+cleanly; what was not looked up is simply absent from the answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from regup.enrich.cache import ServiceCache
+from regup.enrich.transport import (
+    Failure,
+    NetworkTimeout,
+    Pacer,
+    RateLimit,
+    StopRefresh,
+    Usage,
+    json_body,
+    limit_wait,
+    send,
+)
+from regup.errors import NetworkError
+from regup.net import DEFAULT_TIMEOUT, USER_AGENT, make_client
+
+GITHUB_API = "https://api.github.com"
+SERVICE = "GitHub"
+DEFAULT_BATCH = 100
+#: Fewer repositories than this to look up: REST with ETags instead of GraphQL.
+GRAPHQL_MIN = 10
+
+_HOSTS = {"github.com", "www.github.com"}
+_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
+_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
+# First path segments of github.com that are not users or organisations.
+_RESERVED = frozenset(
+    {"orgs", "settings", "marketplace", "topics", "collections", "sponsors", "features", "apps"}
+)
+
+
+@dataclass(frozen=True, order=True)
+class RepoRef:
+    """A repository as an entry names it (``owner/name``)."""
+
+    owner: str
+    name: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner}/{self.name}"
+
+    @property
+    def key(self) -> str:
+        """GitHub names are case-insensitive: the cache and the lookups use this."""
+        return self.full_name.lower()
+
+
+class NotARepositoryError(ValueError):
+    """A github.com URL that names no repository; the message says why."""
+
+
+def parse_repository_url(url: str) -> RepoRef | None:
+    """The repository of a github.com URL; None for URLs on other hosts.
+
+    Raises :class:`NotARepositoryError` for a github.com URL without ``owner/name``.
+    """
+    text = url.strip()
+    if text.startswith("git@github.com:"):
+        text = "https://github.com/" + text.removeprefix("git@github.com:")
+    text = text.removeprefix("git+")
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https", "ssh", "git") or parts.hostname not in _HOSTS:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) < 2:
+        raise NotARepositoryError(f"{url} names no repository (expected github.com/OWNER/NAME)")
+    owner, name = segments[0], segments[1].removesuffix(".git")
+    if owner.lower() in _RESERVED or not _OWNER.match(owner):
+        raise NotARepositoryError(f"{url}: {owner!r} is not a GitHub user or organisation")
+    if not _REPO.match(name) or name in (".", ".."):
+        raise NotARepositoryError(f"{url}: {name!r} is not a repository name")
+    return RepoRef(owner, name)
+
+
+@dataclass(frozen=True)
+class RepoStats:
+    """What GitHub says about one repository."""
+
+    full_name: str
+    stars: int
+    archived: bool = False
+    pushed_at: str | None = None
+
+    @classmethod
+    def from_graphql(cls, node: Any) -> RepoStats:
+        """Build from a GraphQL ``Repository`` node; raises ValueError on another shape."""
+        if not isinstance(node, Mapping):
+            raise ValueError("the repository answer is not an object")
+        return cls._checked(
+            node.get("nameWithOwner"),
+            node.get("stargazerCount"),
+            node.get("isArchived", False),
+            node.get("pushedAt"),
+        )
+
+    @classmethod
+    def from_rest(cls, data: Any) -> RepoStats:
+        """Build from a REST ``/repos/{owner}/{repo}`` answer; raises ValueError."""
+        if not isinstance(data, Mapping):
+            raise ValueError("the repository answer is not an object")
+        return cls._checked(
+            data.get("full_name"),
+            data.get("stargazers_count"),
+            data.get("archived", False),
+            data.get("pushed_at"),
+        )
+
+    @classmethod
+    def _checked(cls, full_name: Any, stars: Any, archived: Any, pushed_at: Any) -> RepoStats:
+        if not isinstance(full_name, str) or "/" not in full_name:
+            raise ValueError("the answer has no owner/name")
+        if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
+            raise ValueError(f"the answer has no valid star count ({stars!r})")
+        if not isinstance(archived, bool):
+            raise ValueError(f"the archived flag is not true or false ({archived!r})")
+        if pushed_at is not None and not isinstance(pushed_at, str):
+            raise ValueError(f"the last push is not a timestamp ({pushed_at!r})")
+        return cls(full_name, stars, archived, pushed_at)
+
+    def to_rest(self, api_url: str) -> dict[str, Any]:
+        """The REST shape (what the cache stores and PyGithub revalidates)."""
+        return {
+            "url": f"{api_url.rstrip('/')}/repos/{self.full_name}",
+            "full_name": self.full_name,
+            "stargazers_count": self.stars,
+            "archived": self.archived,
+            "pushed_at": self.pushed_at,
+        }
+
+    def renamed_from(self, ref: RepoRef) -> bool:
+        return self.full_name.lower() != ref.key
+
+
+RepoAnswer = RepoStats | Failure
+Progress = Callable[[int], None]
+
+
+@dataclass
+class GitHubAnswers:
+    """Answers by repository; a repository missing from ``results`` was not looked up."""
+
+    results: dict[RepoRef, RepoAnswer] = field(default_factory=dict)
+    usage: Usage = field(default_factory=Usage)
+    stopped: str | None = None
+    resume_at: float | None = None
+    method: str = "none"
+
+
+class _TooLarge(Exception):
+    """The GraphQL query timed out or got a 502/504: halve the batch."""
+
+
+def graphql_url(api_url: str) -> str:
+    """``…/graphql`` of an API URL (GitHub Enterprise: ``/api/v3`` → ``/api/graphql``)."""
+    base = api_url.rstrip("/")
+    if base.endswith("/api/v3"):
+        return base[: -len("/v3")] + "/graphql"
+    return base + "/graphql"
+
+
+_FIELDS = "nameWithOwner stargazerCount isArchived pushedAt"
+
+
+def build_query(refs: Sequence[RepoRef]) -> tuple[str, dict[str, str]]:
+    """One GraphQL query with an aliased lookup per repository, values as variables."""
+    params = ", ".join(f"$o{i}: String!, $n{i}: String!" for i in range(len(refs)))
+    lookups = " ".join(
+        f"r{i}: repository(owner: $o{i}, name: $n{i}) {{ ...F }}" for i in range(len(refs))
+    )
+    query = (
+        f"query({params}) {{ rateLimit {{ cost remaining limit resetAt }} {lookups} }} "
+        f"fragment F on Repository {{ {_FIELDS} }}"
+    )
+    variables: dict[str, str] = {}
+    for i, ref in enumerate(refs):
+        variables[f"o{i}"] = ref.owner
+        variables[f"n{i}"] = ref.name
+    return query, variables
+
+
+class GitHub:
+    """Looks up repositories on one GitHub API (github.com or an Enterprise server)."""
+
+    def __init__(
+        self,
+        cache: ServiceCache,
+        pacer: Pacer,
+        *,
+        api_url: str = GITHUB_API,
+        token: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT.read or 30.0,
+        batch_size: int = DEFAULT_BATCH,
+        graphql_min: int = GRAPHQL_MIN,
+        progress: Progress | None = None,
+    ) -> None:
+        self.api_url = api_url.rstrip("/")
+        self.cache = cache
+        self.pacer = pacer
+        self.token = token or None
+        self.timeout = timeout
+        self.batch_size = max(1, batch_size)
+        self.graphql_min = graphql_min
+        self.progress = progress or (lambda n: None)
+        self.batches: list[int] = []
+
+    def fetch(self, refs: Sequence[RepoRef]) -> GitHubAnswers:
+        """Look up ``refs``; never raises for one repository (failures are answers)."""
+        answers = GitHubAnswers()
+        todo: list[RepoRef] = []
+        for ref in sorted(set(refs)):
+            record = self.cache.fresh(ref.key)
+            stats = _from_record(record.data) if record else None
+            if stats is not None:
+                answers.results[ref] = stats
+                answers.usage.cached += 1
+                self.progress(1)
+            else:
+                todo.append(ref)
+        if not todo:
+            answers.method = "cache"
+            return answers
+        try:
+            if self.token and len(todo) >= self.graphql_min:
+                answers.method = "graphql"
+                self._graphql(todo, answers)
+            else:
+                answers.method = "rest"
+                self._rest(todo, answers)
+        except StopRefresh as stop:
+            answers.stopped, answers.resume_at = stop.reason, stop.resume_at
+        return answers
+
+    # -- GraphQL -------------------------------------------------------------------------
+
+    def _graphql(self, refs: list[RepoRef], answers: GitHubAnswers) -> None:
+        headers = {"Authorization": f"bearer {self.token}"}
+        timeout = httpx.Timeout(self.timeout, connect=min(10.0, self.timeout))
+        base = graphql_url(self.api_url).removesuffix("graphql")
+        with make_client(base, headers=headers, timeout=timeout) as client:
+            size, i = self.batch_size, 0
+            while i < len(refs):
+                chunk = refs[i : i + size]
+                try:
+                    self._query(client, chunk, answers)
+                except _TooLarge as exc:
+                    if len(chunk) > 1:
+                        size = max(1, len(chunk) // 2)
+                        continue
+                    answers.results[chunk[0]] = Failure(str(exc))
+                except NetworkError as exc:
+                    for ref in chunk:
+                        answers.results[ref] = Failure(str(exc))
+                self.progress(len(chunk))
+                i += len(chunk)
+
+    def _query(self, client: httpx.Client, chunk: list[RepoRef], answers: GitHubAnswers) -> None:
+        query, variables = build_query(chunk)
+        attempt = 0
+        while True:
+            self.pacer.before(answers.usage.limit)
+            self.batches.append(len(chunk))
+            try:
+                response = send(
+                    client,
+                    "POST",
+                    "graphql",
+                    SERVICE,
+                    json={"query": query, "variables": variables},
+                )
+            except NetworkTimeout as exc:
+                raise _TooLarge(str(exc)) from None
+            answers.usage.requests += 1
+            answers.usage.limit = RateLimit.from_headers(response.headers) or answers.usage.limit
+            if response.status_code in (502, 504):
+                raise _TooLarge(
+                    f"GitHub answered {response.status_code} even for a single repository; "
+                    "try again later"
+                )
+            text = response.text
+            wait = limit_wait(response.status_code, response.headers, text, self.pacer.clock())
+            if wait is not None:
+                self.pacer.wait(*wait)
+                continue
+            if response.status_code == 401:
+                raise NetworkError(
+                    "GitHub refused the token (401); check --github-token / GITHUB_TOKEN"
+                )
+            if response.status_code >= 500 or response.status_code != 200:
+                if response.status_code >= 500 and attempt < self.pacer.retries:
+                    self.pacer.back_off(attempt)
+                    attempt += 1
+                    continue
+                raise NetworkError(f"GitHub answered the GraphQL query with {response.status_code}")
+            try:
+                body = json_body(response, SERVICE)
+            except NetworkError:
+                if attempt < self.pacer.retries:
+                    self.pacer.back_off(attempt)
+                    attempt += 1
+                    continue
+                raise
+            if self._rate_limited(body, answers):
+                continue
+            self._collect(body, chunk, answers)
+            return
+
+    def _rate_limited(self, body: Any, answers: GitHubAnswers) -> bool:
+        """True (after waiting) when the answer is GraphQL's RATE_LIMITED error."""
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return False
+        if not any(isinstance(e, dict) and e.get("type") == "RATE_LIMITED" for e in errors):
+            return False
+        limit = answers.usage.limit
+        now = self.pacer.clock()
+        reset = limit.reset if limit and limit.reset else now + 60.0
+        self.pacer.wait(max(0.0, reset - now) + 1.0, "GraphQL rate limit used up", reset)
+        return True
+
+    def _collect(self, body: Any, chunk: list[RepoRef], answers: GitHubAnswers) -> None:
+        if not isinstance(body, dict):
+            raise NetworkError(
+                "GitHub answered the GraphQL query with something else than an object"
+            )
+        data = body.get("data")
+        problems: dict[str, tuple[str, str]] = {}
+        general: list[str] = []
+        for error in body.get("errors") or ():
+            if not isinstance(error, dict):
+                continue
+            path = error.get("path")
+            message = str(error.get("message") or "unknown error")
+            if isinstance(path, list) and path and isinstance(path[0], str):
+                problems[path[0]] = (str(error.get("type") or ""), message)
+            else:
+                general.append(message)
+        if not isinstance(data, dict):
+            raise NetworkError(
+                "GitHub answered the GraphQL query without data"
+                + (f": {'; '.join(general)}" if general else "")
+            )
+        rate = data.get("rateLimit")
+        cost = rate.get("cost") if isinstance(rate, dict) else None
+        answers.usage.points += cost if isinstance(cost, int) and cost >= 0 else 1
+        for i, ref in enumerate(chunk):
+            alias = f"r{i}"
+            node = data.get(alias)
+            if alias in problems and node is None:
+                kind, message = problems[alias]
+                if kind == "NOT_FOUND":
+                    answers.results[ref] = Failure(
+                        f"repository {ref.full_name} not found on GitHub; fix repository_url",
+                        not_found=True,
+                    )
+                else:
+                    answers.results[ref] = Failure(f"GitHub: {message}")
+                continue
+            try:
+                stats = RepoStats.from_graphql(node)
+            except ValueError as exc:
+                answers.results[ref] = Failure(f"GitHub's answer for {ref.full_name}: {exc}")
+                continue
+            answers.results[ref] = stats
+            self.cache.put(ref.key, stats.to_rest(self.api_url))
+
+    # -- REST through PyGithub -----------------------------------------------------------
+
+    def _rest(self, refs: list[RepoRef], answers: GitHubAnswers) -> None:
+        from github import Auth, Github
+
+        # PyGithub logs every redirect it follows; renames are reported by regup itself
+        logging.getLogger("github").setLevel(logging.WARNING)
+        gh = Github(
+            base_url=self.api_url,
+            auth=Auth.Token(self.token) if self.token else None,
+            timeout=max(1, round(self.timeout)),
+            user_agent=USER_AGENT,
+            retry=None,  # regup waits and retries itself, within --max-wait
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+        )
+        try:
+            for ref in refs:
+                answers.results[ref] = self._rest_one(gh, ref, answers)
+                self.progress(1)
+        finally:
+            gh.close()
+
+    def _rest_one(self, gh: Any, ref: RepoRef, answers: GitHubAnswers) -> RepoAnswer:
+        from github import GithubException, UnknownObjectException
+        from github.Repository import Repository
+
+        record = self.cache.get(ref.key)
+        attempt = 0
+        while True:
+            self.pacer.before(answers.usage.limit)
+            answers.usage.requests += 1
+            try:
+                if record is not None and record.etag and _from_record(record.data):
+                    repo = gh.create_from_raw_data(
+                        Repository, dict(record.data), headers={"etag": record.etag}
+                    )
+                    changed = repo.update()
+                    answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
+                    if not changed:
+                        answers.usage.not_modified += 1
+                        self.cache.touch(ref.key)
+                        stats = _from_record(record.data)
+                        assert stats is not None
+                        return stats
+                else:
+                    repo = gh.get_repo(ref.full_name)
+                answers.usage.points += 1
+                answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
+                try:
+                    stats = RepoStats.from_rest(repo.raw_data)
+                except ValueError as exc:
+                    return Failure(f"GitHub's answer for {ref.full_name}: {exc}")
+                self.cache.put(ref.key, stats.to_rest(self.api_url), repo.etag)
+                return stats
+            except UnknownObjectException:
+                answers.usage.points += 1
+                return Failure(
+                    f"repository {ref.full_name} not found on GitHub; fix repository_url",
+                    not_found=True,
+                )
+            except GithubException as exc:
+                answers.usage.points += 1
+                answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
+                message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
+                wait = limit_wait(exc.status, exc.headers or {}, message, self.pacer.clock())
+                if wait is not None:
+                    self.pacer.wait(*wait)
+                    continue
+                if exc.status >= 500 and attempt < self.pacer.retries:
+                    self.pacer.back_off(attempt)
+                    attempt += 1
+                    continue
+                if exc.status == 401:
+                    return Failure("GitHub refused the token (401); check --github-token")
+                return Failure(f"GitHub answered {exc.status} for {ref.full_name}: {message}")
+            except (OSError, RuntimeError, AssertionError, ValueError) as exc:
+                # requests' errors are OSErrors; PyGithub raises RuntimeError/AssertionError
+                # on redirects to other hosts and ValueError on bodies that are not JSON.
+                if attempt < self.pacer.retries:
+                    self.pacer.back_off(attempt)
+                    attempt += 1
+                    continue
+                what = "did not answer in time" if "timeout" in type(exc).__name__.lower() else exc
+                return Failure(f"GitHub ({ref.full_name}): {what}; try again later")
+
+
+def _from_record(data: Mapping[str, Any]) -> RepoStats | None:
+    try:
+        return RepoStats.from_rest(data)
+    except ValueError:
+        return None
+
+
+def _pygithub_limit(gh: Any) -> RateLimit | None:
+    """The limit PyGithub read from the last answer (its own property would ask GitHub)."""
+    requester = gh.requester
+    remaining, limit = requester.rate_limiting
+    if remaining < 0:
+        return None
+    reset = requester.rate_limiting_resettime
+    return RateLimit(limit=limit, remaining=remaining, reset=float(reset) if reset else None)
