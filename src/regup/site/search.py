@@ -13,6 +13,7 @@ index: when its records digest is the same, the previous files are reused unchan
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import hashlib
 import json
 import tempfile
@@ -127,6 +128,13 @@ async def _index(items: Sequence[Record], out: Path) -> None:
             )
 
 
+def _run(items: Sequence[Record], out: Path) -> None:
+    """Run the index build on an event loop of its own, in a thread of its own: the caller
+    may be inside an event loop already (a notebook, Playwright's sync API)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _index(items, out)).result()
+
+
 def _previous(previous: Path | None, wanted: str) -> Artifacts | None:
     """The index in ``previous`` when it was built from the same records."""
     if previous is None:
@@ -157,7 +165,7 @@ def build_index(items: Sequence[Record], previous: Path | None = None) -> Artifa
     with tempfile.TemporaryDirectory(prefix="regup-pagefind-") as tmp:
         out = Path(tmp) / INDEX_DIR
         try:
-            asyncio.run(_index(items, out))
+            _run(items, out)
         except Exception as exc:  # Pagefind's service raises plain exceptions
             raise OutputError(
                 f"Pagefind could not build the search index ({type(exc).__name__}: {exc}); "

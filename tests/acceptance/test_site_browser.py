@@ -1,0 +1,284 @@
+"""The catalog in a real browser: Debian's Chromium driven by Playwright, over real HTTP.
+
+The fixture registry (32 servers, groups, one hostile entry) is built once and served on
+127.0.0.1. Skips only when /usr/bin/chromium is missing (``scripts/setup`` installs it as
+root; CI always has it).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import threading
+from collections.abc import Iterator
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.sitefixtures import build_fixture_site, site_entries
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="Debian's chromium is not installed at /usr/bin/chromium "
+        "(apt-get install chromium; scripts/setup does it when run as root)",
+    ),
+]
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    site = build_fixture_site(tmp_path_factory.mktemp("browser"))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+class Tab:
+    """A page plus every console error, page error and dialog it produced."""
+
+    def __init__(self, page: Any) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", self._console)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("dialog", self._dialog)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def _dialog(self, dialog: Any) -> None:
+        self.errors.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Tab]:
+    context = browser.new_context()
+    try:
+        yield Tab(context.new_page())
+    finally:
+        context.close()
+
+
+def _search(tab: Tab, base_url: str, query: str) -> list[str]:
+    tab.page.goto(f"{base_url}search/?q={query}")
+    tab.page.wait_for_selector("#search-results li.card")
+    return [
+        t.strip() for t in tab.page.locator("#search-results li.card code.name").all_inner_texts()
+    ]
+
+
+def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
+    names = _search(tab, base_url, "find_weather_forecast")
+    assert names[0] == "weather"
+    tab.page.locator("#search-results li.card a").first.click()
+    tab.page.wait_for_url("**/servers/weather/")
+    assert tab.errors == []
+
+
+def test_a_filter_narrows_results_and_every_result_carries_it(tab: Tab, base_url: str) -> None:
+    page = tab.page
+    before = _search(tab, base_url, "server")
+    box = page.locator("#search-filters input[name='f.kind'][value='remote']")
+    box.check()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#search-results li.card').length < n", arg=len(before)
+    )
+    status = page.locator("#search-status").inner_text()
+    after = page.locator("#search-results li.card")
+    assert 0 < after.count() < len(before)
+    for i in range(after.count()):
+        assert "remote" in after.nth(i).locator(".badges").inner_text()
+    assert str(after.count()) in status
+    assert "f.kind=remote" in page.url  # the state is in the address, so it can be shared
+    assert tab.errors == []
+
+
+def test_thv_snippet_and_copy_button(browser: Any, base_url: str) -> None:
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    try:
+        tab = Tab(context.new_page())
+        tab.page.goto(f"{base_url}servers/weather/")
+        code = tab.page.locator("#code-thv")
+        assert code.inner_text() == (
+            "thv run --secret weather-token,target=WEATHER_TOKEN -e WEATHER_REGION=eu weather"
+        )
+        tab.page.locator("button[data-copy='code-thv']").click()
+        tab.page.wait_for_function(
+            "b => b.textContent === 'Copied'",
+            arg=tab.page.locator("button[data-copy='code-thv']").element_handle(),
+        )
+        assert tab.page.evaluate("navigator.clipboard.readText()") == code.inner_text()
+        assert tab.errors == []
+    finally:
+        context.close()
+
+
+def test_required_secrets_are_in_the_table_and_the_tool_count_is_right(
+    tab: Tab, base_url: str
+) -> None:
+    for name, doc in site_entries().items():
+        if not isinstance(doc, dict) or "group.yaml" in doc:
+            continue
+        if not name.endswith(("00", "07", "weather")) and name != "weather":
+            continue
+        tab.page.goto(f"{base_url}servers/{name}/")
+        rows = tab.page.locator("table.config tbody tr")
+        table = {
+            rows.nth(i).locator("th").inner_text(): rows.nth(i).inner_text()
+            for i in range(rows.count())
+        }
+        for var in [*doc.get("env_vars", []), *doc.get("headers", [])]:
+            if var.get("required") and var.get("secret"):
+                assert "required" in table[var["name"]] and "secret" in table[var["name"]]
+        shown = int(tab.page.locator("[data-tools-count]").inner_text())
+        assert shown == len(doc["tools"]) == tab.page.locator("ul.tools li").count()
+
+
+def test_json_links_resolve_and_parse(tab: Tab, base_url: str) -> None:
+    tab.page.goto(f"{base_url}servers/weather/")
+    for label in ("ToolHive JSON", "server.json (upstream)"):
+        href = tab.page.get_by_role("link", name=label).get_attribute("href")
+        response = tab.page.request.get(f"{base_url}servers/weather/{href}")
+        assert response.ok
+        doc = json.loads(response.body())
+        assert "weather" in (doc.get("name") or "")
+    tab.page.goto(f"{base_url}use/")
+    for link in tab.page.locator("main ul.links a").all():
+        response = tab.page.request.get(f"{base_url}use/{link.get_attribute('href')}")
+        assert response.ok, link.get_attribute("href")
+        if (link.get_attribute("href") or "").endswith((".json", "index.html")):
+            json.loads(response.body())
+
+
+@pytest.mark.parametrize(
+    "path", ["", "servers/weather/", "search/?q=database", "groups/starter-kit/", "browse/stars/"]
+)
+def test_no_console_errors(tab: Tab, base_url: str, path: str) -> None:
+    tab.page.goto(base_url + path)
+    tab.page.wait_for_load_state("networkidle")
+    assert tab.errors == []
+
+
+def test_without_javascript_the_catalog_still_works(browser: Any, base_url: str) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(base_url)
+        assert page.locator("main li.card").count() >= 30
+        page.goto(f"{base_url}servers/weather/")
+        assert page.locator("#code-thv").is_visible()
+        assert page.locator("#code-docker").is_visible()
+        assert not page.locator("button.copy").first.is_visible()  # needs JavaScript: hidden
+        page.goto(f"{base_url}tag/database/")
+        assert page.locator("main li.card").count() > 0
+        page.goto(f"{base_url}search/?q=x")
+        assert "Search needs JavaScript" in page.locator("main").inner_text()
+    finally:
+        context.close()
+
+
+def test_dark_theme_follows_the_system_and_the_toggle(browser: Any, base_url: str) -> None:
+    background = "getComputedStyle(document.body).backgroundColor"
+    dark = browser.new_context(color_scheme="dark")
+    light = browser.new_context(color_scheme="light")
+    try:
+        page = dark.new_page()
+        page.goto(base_url)
+        assert page.evaluate(background) == "rgb(13, 17, 23)"
+        page = light.new_page()
+        page.goto(base_url)
+        assert page.evaluate(background) == "rgb(255, 255, 255)"
+        page.locator("button.theme-toggle").click()
+        assert page.evaluate(background) == "rgb(13, 17, 23)"
+        page.goto(f"{base_url}servers/weather/")  # the choice is remembered
+        assert page.evaluate(background) == "rgb(13, 17, 23)"
+    finally:
+        dark.close()
+        light.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "scheme"),
+    [
+        ("", "light"),
+        ("servers/weather/", "light"),
+        ("servers/weather/", "dark"),
+        ("search/?q=cloud", "dark"),
+        ("browse/name/", "light"),
+    ],
+)
+def test_no_serious_accessibility_violations(
+    browser: Any, base_url: str, path: str, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+
+    context = browser.new_context(color_scheme=scheme)
+    try:
+        page = context.new_page()
+        page.goto(base_url + path)
+        if path.startswith("search/"):
+            page.wait_for_selector("#search-results li.card")
+        results = Axe().run(page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert serious == []
+    finally:
+        context.close()
+
+
+def test_no_script_from_the_data_runs(tab: Tab, base_url: str) -> None:
+    page = tab.page
+    for path in ("servers/hostile/", "", "tag/hostile/", "browse/name/"):
+        page.goto(base_url + path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("window.__pwned") is None
+    names = _search(tab, base_url, "hostile")
+    assert "hostile" in names
+    assert "<script>" in page.locator("#search-results li.card").first.inner_text()  # shown as text
+    assert page.evaluate("window.__pwned") is None
+    page.goto(f"{base_url}servers/hostile/")
+    for link in page.locator("a").all():
+        assert not (link.get_attribute("href") or "").lower().startswith("javascript")
+    assert [e for e in tab.errors if "dialog" in e] == []
