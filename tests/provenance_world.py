@@ -92,6 +92,7 @@ def make_world(tmp_path: Path, *, referrers_api: bool = True) -> Iterator[World]
 
     with serve_http({"/api/v1/log/entries": entries}) as rekor:
         sigstore.rekor_url = rekor.base_url
+        tmp_path.mkdir(parents=True, exist_ok=True)
         root = tmp_path / "trusted_root.json"
         root.write_text(json.dumps(sigstore.trusted_root_json(), indent=2))
         with serve_registry(FakeRegistry(referrers_api=referrers_api)) as registry:
