@@ -43,6 +43,21 @@ class FakeRegistry:
     host: str = ""
     server: FakeServer | None = None
 
+    @classmethod
+    def from_recording(cls, recording: dict[str, Any]) -> FakeRegistry:
+        """Serve what ``scripts/record_provenance_fixture.py`` recorded, byte for byte."""
+        import base64
+
+        registry = cls(referrers_api=bool(recording["referrers_api"]))
+        repo = recording["repository"]
+        for digest, data in recording["blobs"].items():
+            registry.blobs[digest] = base64.b64decode(data)
+        for digest, data in recording["manifests"].items():
+            registry.manifests[(repo, digest)] = base64.b64decode(data)
+        for tag, digest in recording["tags"].items():
+            registry.tags[(repo, tag)] = digest
+        return registry
+
     # --- content --------------------------------------------------------------------------
 
     def push_blob(self, data: bytes, media_type: str) -> dict[str, Any]:
