@@ -27,7 +27,7 @@ from regup.diff import (
     render_text,
 )
 from regup.errors import DiffInputError
-from tests.helpers import Content, container, group, remote, write_registry
+from tests.helpers import REPO_ROOT, Content, container, group, remote, write_registry
 
 REGISTRY = Path("registry")
 
@@ -713,3 +713,8 @@ def test_compare_is_symmetric_in_counts(tmp_path: Path) -> None:
     b = read_snapshot(str(write_registry(tmp_path / "b", two=remote())), registry_dir=REGISTRY)
     forward, backward = compare(a, b), compare(b, a)
     assert forward.summary["added"] == backward.summary["removed"] == 1
+
+
+def test_every_change_kind_is_documented() -> None:
+    page = (REPO_ROOT / "site" / "docs" / "automation.md").read_text(encoding="utf-8")
+    assert [kind for kind in CHANGE_KINDS if f"`{kind}`" not in page] == []
