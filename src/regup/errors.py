@@ -83,3 +83,7 @@ class WriteBackError(RegupError):
 
 class ProvenanceError(RegupError):
     """Provenance verification cannot run (not: an entry failed it, which is a result)."""
+
+
+class McpServerError(RegupError):
+    """An MCP server could not be started, reached or asked for its tools."""

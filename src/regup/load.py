@@ -17,6 +17,7 @@ from typing import Any, Literal
 from regup.diagnostics import Diagnostic, Severity
 from regup.errors import LoadError
 from regup.model import Source
+from regup.tooldefs import TOOLS_FILE, ToolsFile, read_tools_file
 from regup.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
 SPEC_FILE = "spec.yaml"
@@ -40,6 +41,8 @@ class RawDocument:
     data: Any = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
     suppressed: dict[int, frozenset[str]] = field(default_factory=dict)
+    #: The entry's ``tools.json`` (tool definitions), when the folder has one.
+    tools_file: ToolsFile | None = None
 
     @property
     def positions(self) -> SourceMap:
@@ -80,6 +83,9 @@ def read_document(path: Path, kind: DocKind, name: str | None = None) -> RawDocu
     except UnicodeDecodeError as exc:
         doc.error(1, 1, "file-encoding", f"the file is not UTF-8 text ({exc.reason})")
         return doc
+    if kind == "entry" and path.name == SPEC_FILE and (path.parent / TOOLS_FILE).is_file():
+        tools = path.parent / TOOLS_FILE
+        doc.tools_file = read_tools_file(tools, display_path(tools))
     return parse_document(doc, text)
 
 

@@ -6,6 +6,8 @@ Every network stage gets its :class:`httpx.Client` from :func:`make_client`, wit
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from regup import __version__
@@ -25,4 +27,24 @@ def make_client(
         timeout=timeout,
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
+    )
+
+
+def make_mcp_http_client(
+    headers: dict[str, str] | None = None,
+    timeout: Any = None,
+    auth: Any = None,
+) -> Any:
+    """An async HTTP client for the MCP SDK's transports (``httpx2``, which the SDK requires).
+
+    The signature is the SDK's ``McpHttpClientFactory``, so it can be handed to
+    ``sse_client`` as well as passed to ``streamable_http_client``. ``timeout`` is seconds
+    or an ``httpx2.Timeout``.
+    """
+    import httpx2
+
+    if not isinstance(timeout, httpx2.Timeout):
+        timeout = httpx2.Timeout(30.0 if timeout is None else float(timeout))
+    return httpx2.AsyncClient(
+        headers={"User-Agent": USER_AGENT, **(headers or {})}, timeout=timeout, auth=auth
     )

@@ -275,3 +275,24 @@ def update_metadata(path: Path, wanted: Mapping[str, MetadataValue]) -> bool:
         ) from None
     return True
 
+
+def replace_registry_file(path: Path, old: str | None, new: str) -> None:
+    """Replace ``path`` (``old`` is the text the change was made from; None: a new file).
+
+    Refuses when the file changed in the meantime, so no edit made by hand while regup
+    worked is lost. Raises :class:`WriteBackError`; the file is then left as it was.
+    """
+    try:
+        current: str | None = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        current = None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WriteBackError(f"cannot read {path}: {exc}; check the file and rerun") from None
+    if current != old:
+        raise WriteBackError(f"{path} changed while regup was working; nothing was written, rerun")
+    try:
+        write_atomic(path, new.encode("utf-8"))
+    except OSError as exc:
+        raise WriteBackError(
+            f"cannot write {path}: {exc.strerror or exc}. Check permissions and rerun."
+        ) from None

@@ -592,6 +592,20 @@ CASES: list[Case] = [
             "fetch": BASE_C,
         },
     ),
+    Case(
+        "tool-definitions",
+        E,
+        {"fetch": Files({"spec.yaml": BASE_C, "tools.json": '[\n  {"name": "fetch"},\n  {}\n]\n'})},
+        ("registry/fetch/tools.json", 3, 3),
+        {"fetch": Files({"spec.yaml": BASE_C, "tools.json": '[{"name": "fetch"}]\n'})},
+    ),
+    Case(
+        "tool-definitions-match",
+        W,
+        {"fetch": Files({"spec.yaml": BASE_C, "tools.json": '[{"name": "other"}]\n'})},
+        ("registry/fetch/tools.json", 1, 1),
+        {"fetch": Files({"spec.yaml": BASE_C, "tools.json": '[{"name": "fetch"}]\n'})},
+    ),
 ]
 
 #: Rule ids that no spec.yaml can trigger with the shipped schemas; tested on their own below.

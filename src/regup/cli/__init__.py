@@ -68,9 +68,19 @@ def cli(
 
 
 def _register() -> None:
-    from regup.cli import browse, build, diff, imports, refresh, serve, validate, verify
+    from regup.cli import (
+        authoring,
+        browse,
+        build,
+        diff,
+        imports,
+        refresh,
+        serve,
+        validate,
+        verify,
+    )
 
-    for module in (validate, build, browse, imports, serve, diff, refresh, verify):
+    for module in (validate, build, browse, imports, serve, diff, refresh, verify, authoring):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
+from regup.entryfile import render_entry
 from regup.errors import ImportSourceError
 from regup.importers.base import (
     Candidate,
@@ -25,24 +25,10 @@ from regup.importers.base import (
 from regup.importers.sources import is_url, read_file
 from regup.importers.toolhive import looks_like_toolhive, read_toolhive
 from regup.load import GROUP_FILE, SPEC_FILE, RawDocument, parse_document
-from regup.model import ENTRY_KEYS, Source
+from regup.model import Source
 from regup.validate import validate_documents
 from regup.writeback import write_registry_files
 from regup.yamlio import SourceMap, dump_yaml
-
-#: One line on each optional field, for the comment under imported files.
-OPTIONAL_FIELD_HINTS: dict[str, str] = {
-    "title": "display name for people",
-    "overview": "Markdown shown on the catalog page",
-    "version": "the server's version in the upstream output",
-    "website_url": "home page or documentation",
-    "license": "SPDX license expression",
-    "icons": "list of {src, mime_type, sizes, theme}",
-    "examples": "example prompts",
-    "repository_url": "source repository",
-    "tags": "lowercase categories",
-    "env_vars": "environment variables {name, description, required, secret, default}",
-}
 
 
 @dataclass(frozen=True)
@@ -94,20 +80,8 @@ def read_source(source: str) -> SourceContent:
     )
 
 
-def _footer(document: dict[str, Any]) -> list[str]:
-    missing = [k for k in ENTRY_KEYS if k in OPTIONAL_FIELD_HINTS and k not in document]
-    if not missing:
-        return []
-    width = max(len(k) for k in missing)
-    return ["Optional fields not set (see the spec reference in the docs):"] + [
-        f"  {k.ljust(width)}  {OPTIONAL_FIELD_HINTS[k]}" for k in missing
-    ]
-
-
 def _render_entry(candidate: Candidate) -> str:
-    ordered = {k: candidate.document[k] for k in ENTRY_KEYS if k in candidate.document}
-    ordered.update({k: v for k, v in candidate.document.items() if k not in ordered})
-    return dump_yaml(ordered, footer=_footer(ordered))
+    return render_entry(candidate.document)
 
 
 def run_import(request: ImportRequest) -> ImportResult:

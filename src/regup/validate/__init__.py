@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
 from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
+from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
 from regup.validate.rules import ENTRY_NAME, RULES, check_entry, check_group
 from regup.validate.schema import SchemaPath, check_schema
 
@@ -156,6 +157,16 @@ def _best_effort_group(doc: RawDocument) -> Group | None:
     return Group.from_document(doc.name, {"description": "", "servers": names}, doc.source)
 
 
+def _with_tools_file(
+    entry: Entry, tools_file: ToolsFile, found: list[Diagnostic]
+) -> tuple[Entry, list[Diagnostic]]:
+    """The entry with the definitions of its ``tools.json``, and the problems between them."""
+    if any(d.path == tools_file.display for d in found):
+        return entry, []
+    problems = check_against_tools(tools_file, entry.tools, bool(entry.tool_definitions))
+    return replace(entry, tool_definitions=tuple(tools_file.data)), problems
+
+
 def validate_documents(
     docs: Iterable[RawDocument],
     *,
@@ -179,6 +190,8 @@ def validate_documents(
             continue
         schema_errors, bad_paths = check_schema(doc)
         found += schema_errors + _name_field(doc)
+        if doc.tools_file is not None:
+            found += doc.tools_file.problems + check_tools_file(doc.tools_file)
         if schema_errors:
             partial = _best_effort(doc, bad_paths)
             if partial is not None:
@@ -190,6 +203,9 @@ def validate_documents(
             if doc.kind == "entry":
                 entry = Entry.from_document(doc.name, doc.data, doc.source)
                 found += check_entry(entry)
+                if doc.tools_file is not None:
+                    entry, tool_found = _with_tools_file(entry, doc.tools_file, found)
+                    found += tool_found
                 if count_errors(found) == 0:
                     entries.append(entry)
             else:

@@ -89,6 +89,17 @@ RULES: dict[str, Rule] = {
         Rule("tag-format", E, "Tags match ^[a-z0-9][a-z0-9_-]*[a-z0-9]$."),
         Rule("tool-name", E, "Tool names match ^[\\w-]+$."),
         Rule("tools-missing", E, "An entry lists at least one tool."),
+        Rule(
+            "tool-definitions",
+            E,
+            "tools.json is a JSON array of tool objects with unique names, and spec.yaml has no "
+            "tool_definitions of its own.",
+        ),
+        Rule(
+            "tool-definitions-match",
+            W,
+            "The tools of tools.json are the tools listed in spec.yaml.",
+        ),
         Rule("description-length", E, "description is 10 to 500 characters."),
         Rule(
             "description-long",

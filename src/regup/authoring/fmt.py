@@ -1,0 +1,324 @@
+"""``regup fmt``: entries in the canonical key order and the README's style, nothing lost.
+
+Formatting is two steps, both lossless by construction and checked afterwards:
+
+1. **Order.** The top-level keys are put in the order of :data:`regup.model.ENTRY_KEYS`
+   (``group.yaml``: name, title, description, servers; unknown keys keep their order,
+   last). Each key moves as a block of lines together with the comment lines directly
+   above it (so ``# regup: ignore[...]`` stays on the line above its value); comments
+   before the first key stay at the top, comments after the last value stay at the end.
+   Nested mappings (env vars, headers, permissions, OAuth, provenance, metadata, icons)
+   are put in the model's order too, when they hold no comment.
+2. **Style.** ruamel.yaml's round-trip loader and dumper re-indent the result the way the
+   README's examples are written (two spaces, list dashes indented under their key,
+   no line folding), keeping every comment, quote style and flow list.
+
+The result is then checked: regup's own YAML reader must read the same values, the same
+comments must be there (each exactly as often), every ``# regup: ignore[...]`` must
+still stand before the same line, and formatting the result again must change nothing.
+A file that fails any check is reported and left untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from regup.errors import LoadError
+from regup.load import GROUP_FILE, SPEC_FILE, display_path, find_suppressions, registry_folders
+from regup.model import ENTRY_KEYS, PROVENANCE_FIELDS
+from regup.writeback import replace_registry_file
+from regup.yamlio import YamlSyntaxError, load_yaml
+
+GROUP_KEYS: tuple[str, ...] = ("name", "title", "description", "servers")
+
+_VAR = ("name", "description", "required", "secret", "default", "choices")
+#: Key order of nested mappings, by path (``*``: every item of a list); the order in which
+#: the model's ``to_document`` writes them.
+NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("env_vars", "*"): _VAR,
+    ("headers", "*"): _VAR,
+    ("icons", "*"): ("src", "mime_type", "sizes", "theme"),
+    ("permissions",): ("read", "write", "privileged", "network"),
+    ("permissions", "network", "outbound"): ("allow_host", "allow_port", "insecure_allow_all"),
+    ("oauth_config",): (
+        "issuer",
+        "authorize_url",
+        "token_url",
+        "client_id",
+        "scopes",
+        "use_pkce",
+        "oauth_params",
+        "callback_port",
+        "resource",
+    ),
+    ("provenance",): (*PROVENANCE_FIELDS, "attestation"),
+    ("provenance", "attestation"): ("predicate_type", "predicate"),
+    ("metadata",): ("stars", "pulls", "last_updated"),
+}
+
+_COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
+
+
+class FormatError(Exception):
+    """The file cannot be formatted without losing something; the message says what."""
+
+
+@dataclass
+class FmtResult:
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# --- step 1: order -------------------------------------------------------------------
+
+
+def _is_comment(line: str) -> bool:
+    return line.lstrip().startswith("#")
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _reorder_lines(text: str, order: Sequence[str]) -> str:
+    """Top-level keys in ``order`` by moving whole blocks of lines."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    try:
+        root = YAML(typ="rt").compose(text)
+    except YAMLError as exc:
+        raise FormatError(
+            f"cannot read the YAML ({_one_line(exc)}); run `regup validate`"
+        ) from None
+    if root is None or type(root).__name__ != "MappingNode" or root.flow_style:
+        raise FormatError("the file is not a block mapping of keys")
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    keys = [(str(k.value), k.start_mark.line, k.start_mark.column) for k, _ in root.value]
+    if any(col != keys[0][2] for _, _, col in keys):
+        raise FormatError("the top-level keys are not all at the same indentation")
+    column = keys[0][2]
+    starts = []
+    for _, line, _ in keys:
+        start = line
+        while start > 0 and _is_comment(lines[start - 1]) and _indent(lines[start - 1]) <= column:
+            start -= 1
+        starts.append(start)
+    footer = len(lines)
+    while footer > keys[-1][1] + 1 and (
+        not lines[footer - 1].strip()
+        or (_is_comment(lines[footer - 1]) and _indent(lines[footer - 1]) <= column)
+    ):
+        footer -= 1
+    header = lines[: starts[0]]
+    blocks = []
+    for i, (name, _, _) in enumerate(keys):
+        end = starts[i + 1] if i + 1 < len(keys) else footer
+        blocks.append((name, lines[starts[i] : end]))
+    rank = {k: i for i, k in enumerate(order)}
+    ordered = sorted(enumerate(blocks), key=lambda p: (rank.get(p[1][0], len(order)), p[0]))
+    body = [line for _, (_, block) in ordered for line in block]
+    tail = lines[footer:]
+    while tail and not tail[-1].strip():
+        tail.pop()
+    return "".join(header + body + tail)
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
+
+
+# --- step 2: style -----------------------------------------------------------------
+
+
+def _has_comments(node: Any) -> bool:
+    ca = getattr(node, "ca", None)
+    if ca is not None and (ca.comment or ca.items or getattr(ca, "end", None)):
+        return True
+    if isinstance(node, dict):
+        return any(_has_comments(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_has_comments(v) for v in node)
+    return False
+
+
+def _order_nested(node: Any, path: tuple[str, ...]) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _order_nested(item, (*path, "*"))
+        return
+    if not isinstance(node, dict):
+        return
+    order = NESTED_ORDER.get(path)
+    move_to_end = getattr(node, "move_to_end", None)
+    if order is not None and path and callable(move_to_end) and not _has_comments(node):
+        rank = {k: i for i, k in enumerate(order)}
+        keys = sorted(node, key=lambda k: (rank.get(k, len(order)), list(node).index(k)))
+        for key in keys:
+            move_to_end(key)
+    for key, value in node.items():
+        _order_nested(value, (*path, str(key)))
+
+
+def _restyle(text: str, nested: bool) -> str:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import YAMLError
+
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except YAMLError as exc:
+        raise FormatError(
+            f"cannot read the YAML ({_one_line(exc)}); run `regup validate`"
+        ) from None
+    if nested:
+        _order_nested(data, ())
+    yaml.explicit_start = text.lstrip().startswith("---")
+    stream = io.StringIO()
+    try:
+        yaml.dump(data, stream)
+    except YAMLError as exc:  # pragma: no cover - what ruamel loads it can dump
+        raise FormatError(f"cannot write the YAML back ({_one_line(exc)})") from None
+    return stream.getvalue()
+
+
+# --- the checks --------------------------------------------------------------------
+
+
+def comments_of(text: str) -> Counter[str]:
+    """Every ``# ...`` of the text, as often as it appears (text in block scalars included:
+    it is kept as a value anyway)."""
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        if "#" in line:
+            for match in _COMMENT.finditer(line):
+                found[match.group(0).rstrip()] += 1
+    return found
+
+
+def _suppressions(text: str) -> Counter[tuple[frozenset[str], str]]:
+    lines = text.splitlines()
+    return Counter(
+        (rules, lines[number - 1].strip() if number <= len(lines) else "")
+        for number, rules in find_suppressions(text).items()
+    )
+
+
+def _values(text: str) -> Any:
+    try:
+        return load_yaml(text).data
+    except YamlSyntaxError as exc:
+        raise FormatError(f"the formatted text would not be valid YAML ({exc})") from None
+
+
+def _check(before: str, after: str) -> None:
+    try:
+        old = load_yaml(before).data
+    except YamlSyntaxError as exc:
+        raise FormatError(f"cannot read the YAML ({exc}); run `regup validate`") from None
+    if _values(after) != old:
+        raise FormatError("formatting would change a value")
+    lost = comments_of(before) - comments_of(after)
+    added = comments_of(after) - comments_of(before)
+    if lost or added:
+        which = next(iter(lost or added))
+        raise FormatError(f"formatting would lose or change the comment {which!r}")
+    if _suppressions(before) != _suppressions(after):
+        raise FormatError("formatting would move a `# regup: ignore[...]` away from its line")
+
+
+def format_text(text: str, order: Sequence[str] = ENTRY_KEYS, *, nested: bool = True) -> str:
+    """``text`` in canonical order and style; raises :class:`FormatError` when that cannot be
+    done without changing a value, losing a comment or moving a suppression."""
+    if not text.strip():
+        raise FormatError("the file is empty")
+    once = _restyle(_reorder_lines(text, order), nested)
+    _check(text, once)
+    twice = _restyle(_reorder_lines(once, order), nested)
+    if twice != once:
+        raise FormatError("formatting is not stable for this file (a second run changes it)")
+    return once
+
+
+# --- files ---------------------------------------------------------------------------
+
+
+def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
+    """The entry and group files to format: named ones, or every one of the registry.
+
+    Raises :class:`LoadError` for a name that is neither an entry nor a file.
+    """
+    wanted = list(names)
+    if not wanted:
+        found = []
+        for folder in registry_folders(registry_dir):
+            for file_name in (SPEC_FILE, GROUP_FILE):
+                if (folder / file_name).is_file():
+                    found.append(folder / file_name)
+        return found
+    paths = []
+    for name in wanted:
+        path = Path(name)
+        if path.is_dir():
+            path = path / (GROUP_FILE if (path / GROUP_FILE).is_file() else SPEC_FILE)
+        if not path.is_file():
+            folder = registry_dir / name
+            path = folder / (GROUP_FILE if (folder / GROUP_FILE).is_file() else SPEC_FILE)
+        if not path.is_file():
+            raise LoadError(
+                f"{name!r} is neither an entry of {registry_dir} nor a file; give an entry "
+                "name, a folder or a spec.yaml path"
+            )
+        paths.append(path)
+    return paths
+
+
+def format_files(
+    registry_dir: Path, names: Iterable[str] = (), *, check: bool = False
+) -> FmtResult:
+    """Format entry files in place (``check``: only report which would change).
+
+    A file that cannot be formatted losslessly is listed in ``failed`` and left as it
+    was; the others are still formatted. Raises :class:`LoadError` for an unknown name
+    and :class:`~regup.errors.WriteBackError` when a file cannot be written.
+    """
+    result = FmtResult()
+    for path in _targets(registry_dir, names):
+        shown = display_path(path)
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            result.failed.append((shown, f"cannot read the file ({exc})"))
+            continue
+        order = GROUP_KEYS if path.name == GROUP_FILE else ENTRY_KEYS
+        try:
+            formatted = format_text(text.replace("\r\n", "\n"), order)
+        except FormatError as exc:
+            result.failed.append((shown, str(exc)))
+            continue
+        if "\r\n" in text:
+            formatted = formatted.replace("\n", "\r\n")
+        if formatted == text:
+            result.unchanged.append(shown)
+            continue
+        result.changed.append(shown)
+        if not check:
+            replace_registry_file(path, text, formatted)
+    return result

@@ -1,0 +1,117 @@
+"""regup fmt: canonical order and style, every value and comment kept, idempotent."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from regup.authoring.fmt import FormatError, comments_of, format_text
+from regup.load import find_suppressions
+from regup.model import ENTRY_KEYS
+from regup.yamlio import load_yaml
+from tests.helpers import CASES_DIR, REPO_ROOT, run_cli, write_registry
+
+COMMENTED = (CASES_DIR / "fmt" / "commented.yaml").read_text()
+
+
+def test_heavily_commented_file_keeps_every_comment_and_value() -> None:
+    out = format_text(COMMENTED)
+    assert comments_of(out) == comments_of(COMMENTED)
+    assert sum(comments_of(COMMENTED).values()) >= 15
+    assert load_yaml(out).data == load_yaml(COMMENTED).data
+    keys = list(load_yaml(out).data)
+    assert keys == sorted(keys, key=ENTRY_KEYS.index)
+    assert out.startswith("# Weather: a heavily commented entry.\n# Second header line.\n\ntitle:")
+    assert out.endswith("\n# Footer comment one.\n# Footer comment two.\n")
+    # The suppression comment still stands right above the image line.
+    assert "# regup: ignore[image-latest]\nimage: ghcr.io/example/weather-mcp:latest\n" in out
+    lines = out.splitlines()
+    assert any("image-latest" in rules for line, rules in find_suppressions(out).items()
+               if lines[line - 1].startswith("image:"))  # fmt: skip
+    # README style: list items indented under their key.
+    assert "tools:   # what it offers\n  - get_forecast" in out
+    assert "      allow_host:\n        - api.weather.example\n" in out
+
+
+def test_formatting_is_idempotent() -> None:
+    once = format_text(COMMENTED)
+    assert format_text(once) == once
+
+
+def test_nested_mappings_without_comments_get_the_model_order() -> None:
+    text = (
+        "tools: [a]\ndescription: Some server here.\nenv_vars:\n"
+        "  - required: true\n    description: The key.\n    name: KEY\n"
+        "metadata:\n  last_updated: '2026-01-01T00:00:00Z'\n  stars: 1\n"
+    )
+    out = format_text(text)
+    assert out == (
+        "description: Some server here.\ntools: [a]\nenv_vars:\n"
+        "  - name: KEY\n    description: The key.\n    required: true\n"
+        "metadata:\n  stars: 1\n  last_updated: '2026-01-01T00:00:00Z'\n"
+    )
+
+
+def test_unknown_keys_go_last_in_their_order() -> None:
+    assert format_text("zeta: 1\ntools: [a]\nalpha: 2\n") == "tools: [a]\nzeta: 1\nalpha: 2\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("a: 1\na: 2\n", "cannot read the YAML"),
+        ("- a\n- b\n", "not a block mapping"),
+        ("tools: [a\n", "cannot read the YAML"),
+        ("", "empty"),
+    ],
+)
+def test_files_that_cannot_be_formatted_are_reported(text: str, why: str) -> None:
+    with pytest.raises(FormatError, match=why):
+        format_text(text)
+
+
+def test_cli_formats_checks_and_leaves_bad_files_alone(in_tmp: Path) -> None:
+    registry = write_registry(
+        in_tmp / "registry",
+        weather=COMMENTED,
+        tidy="description: Already tidy here.\ntools:\n  - a\n",
+        broken="description: x\ndescription: y\n",
+    )
+    broken_before = (registry / "broken" / "spec.yaml").read_bytes()
+    check = run_cli(["fmt", "--check", "weather", "tidy"])
+    assert check.exit_code == 1
+    assert "would reformat registry/weather/spec.yaml" in check.stdout
+    assert (registry / "weather" / "spec.yaml").read_text() == COMMENTED
+    result = run_cli(["fmt"])
+    assert result.exit_code == 1
+    assert "registry/broken/spec.yaml: cannot be formatted losslessly" in result.stderr
+    assert "formatted registry/weather/spec.yaml" in result.stdout
+    assert "1 file(s) formatted, 1 already formatted, 1 left as they were." in result.stdout
+    assert (registry / "broken" / "spec.yaml").read_bytes() == broken_before
+    assert run_cli(["fmt", "--check", "weather", "tidy"]).exit_code == 0
+    assert run_cli(["fmt", "nope"]).stderr.startswith("Error: 'nope' is neither")
+
+
+def test_group_files_are_ordered_too(in_tmp: Path) -> None:
+    write_registry(in_tmp / "registry", tidy="description: Already tidy here.\ntools: [a]\n")
+    group = in_tmp / "registry" / "bundle"
+    group.mkdir()
+    (group / "group.yaml").write_text("servers: [tidy]\ndescription: A bundle.  # why\n")
+    assert run_cli(["fmt", "bundle"]).exit_code == 0
+    assert (group / "group.yaml").read_text() == "description: A bundle.  # why\nservers: [tidy]\n"
+
+
+def test_the_projects_registry_formats_losslessly(tmp_path: Path) -> None:
+    copy = tmp_path / "registry"
+    shutil.copytree(REPO_ROOT / "registry", copy)
+    from regup.authoring.fmt import format_files
+
+    result = format_files(copy)
+    assert result.failed == []
+    for spec in sorted(copy.glob("*/*.yaml")):
+        original = (REPO_ROOT / "registry" / spec.parent.name / spec.name).read_text()
+        formatted = spec.read_text()
+        assert load_yaml(formatted).data == load_yaml(original).data, spec
+        assert comments_of(formatted) == comments_of(original), spec
