@@ -93,7 +93,7 @@ def test_json_format_and_usage_errors(make_registry: RegistryFactory, tmp_path: 
 def test_killing_a_refresh_leaves_every_file_old_or_new(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
-    names = [f"server-{i:03d}" for i in range(120)]
+    names = [f"server-{i:03d}" for i in range(80)]
     registry = make_registry(
         **{
             n: container(image=f"acme/{n}:1", repository_url=f"https://github.com/acme/{n}")
@@ -114,7 +114,7 @@ def test_killing_a_refresh_leaves_every_file_old_or_new(
             load_yaml((registry / n / "spec.yaml").read_text()).data["metadata"]["stars"] >= 1000
             for n in names
         )
-        for fraction in (0.5, 0.7, 0.8, 0.9, 0.95):
+        for fraction in (0.6, 0.85, 0.95):
             for n in names:
                 (registry / n / "spec.yaml").write_bytes(originals[n])
             process = subprocess.Popen(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from regup import writeback
 from regup.errors import WriteBackError
 from regup.load import read_document
 from regup.writeback import apply_metadata, update_metadata, write_registry_files
@@ -23,8 +24,15 @@ def _changed_lines(before: str, after: str) -> list[str]:
     return [line for line in diff if line[:1] in "+-" and not line.startswith(("+++", "---"))]
 
 
+@pytest.fixture(params=["libyaml", "ruamel"])
+def composer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both composers must give the same bytes."""
+    monkeypatch.setattr(writeback, "USE_LIBYAML", request.param == "libyaml")
+    return str(request.param)
+
+
 @pytest.mark.parametrize("case", GOLDEN, ids=[p.name for p in GOLDEN])
-def test_golden_files_change_only_the_metadata_values(case: Path) -> None:
+def test_golden_files_change_only_the_metadata_values(case: Path, composer: str) -> None:
     before = (case / "before.yaml").read_bytes().decode()
     wanted: dict[str, Any] = json.loads((case / "wanted.json").read_text())
     after = apply_metadata(before, wanted)
@@ -50,7 +58,7 @@ def test_the_reference_style_file_keeps_comments_and_ignore_markers(tmp_path: Pa
     assert read_document(path, "entry").suppressed
 
 
-def test_crlf_files_keep_their_line_endings() -> None:
+def test_crlf_files_keep_their_line_endings(composer: str) -> None:
     before = (
         "description: x\r\nmetadata:\r\n  stars: 1\r\n  last_updated: '2025-01-01T00:00:00Z'\r\n"
     )

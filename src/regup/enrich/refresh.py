@@ -21,7 +21,8 @@ import enum
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -93,6 +94,7 @@ class EntryReport:
     archived: bool | None = None
     pushed_at: str | None = None
     written: bool = False
+    file: Path | None = field(default=None, compare=False, repr=False)
 
     @property
     def changed(self) -> bool:
@@ -411,6 +413,8 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     now = request.now or datetime.fromtimestamp(request.clock(), UTC)
     stamp = format_timestamp(now)
     reports = [_entry_report(p, gh.results, dh.results, stopped, stamp, request) for p in plans]
+    if not request.dry_run:
+        reports = _write_back(reports)
     reports += [
         EntryReport(
             name,
@@ -435,6 +439,29 @@ def refresh(request: RefreshRequest) -> RefreshResult:
         request.dry_run,
         stamp,
     )
+
+
+def _write(report: EntryReport) -> EntryReport:
+    """Write one changed entry; a write-back failure fails the entry, its values kept."""
+    if report.file is None or not report.changed:
+        return report
+    after = report.after
+    wanted: dict[str, MetadataValue] = {
+        "stars": after.stars,
+        "pulls": after.pulls,
+        "last_updated": after.last_updated,
+    }
+    try:
+        return replace(report, written=update_metadata(report.file, wanted))
+    except WriteBackError as exc:
+        stars = SourceOutcome(Source.FAILED, report.stars.value, str(exc))
+        return replace(report, status=Status.FAILED, stars=stars, after=report.before)
+
+
+def _write_back(reports: list[EntryReport]) -> list[EntryReport]:
+    """Write every changed entry; a few threads, as each file is synced to disk."""
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        return list(pool.map(_write, reports))
 
 
 def _entry_report(
@@ -463,20 +490,8 @@ def _entry_report(
         status = Status.NOT_REFRESHED
     else:
         status = Status.REFRESHED if stamped else Status.UNCHANGED
-    written = False
     path = entry.source.path if entry.source else request.registry_dir / entry.name / "spec.yaml"
     display = entry.source.display if entry.source else str(path)
-    if after != before and not request.dry_run:
-        wanted: dict[str, MetadataValue] = {
-            "stars": after.stars,
-            "pulls": after.pulls,
-            "last_updated": after.last_updated,
-        }
-        try:
-            written = update_metadata(path, wanted)
-        except WriteBackError as exc:
-            stars = SourceOutcome(Source.FAILED, stars.value, str(exc))
-            status, after = Status.FAILED, before
     renamed = archived = pushed = None
     if plan.repo is not None and repo_answer is not None and not isinstance(repo_answer, Failure):
         renamed = repo_answer.full_name if repo_answer.renamed_from(plan.repo) else None
@@ -495,5 +510,5 @@ def _entry_report(
         renamed_to=renamed,
         archived=archived,
         pushed_at=pushed,
-        written=written,
+        file=path,
     )
