@@ -216,5 +216,5 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
         files.update(emit(registry, ctx))
     site = folder / "site"
     for rel, data in build_site(registry, ctx, files, SiteOptions(base_url=BASE_URL)).items():
-        write_atomic(site / rel, data)
+        write_atomic(site / rel, data, durable=False)
     return site

@@ -265,3 +265,10 @@ def test_root_of() -> None:
     assert c.root_of("") == ""
     assert c.root_of("servers/x/") == "../../"
     assert Path(c.root_of("tag/db/2/")) == Path("../../..")
+
+
+def test_deprecated_servers_sort_last() -> None:
+    old = _entry("aaa-old", status="Deprecated", metadata={"stars": 10**6})
+    new = _entry("zzz-new", metadata={"stars": 1})
+    for sort in c.SORTS:
+        assert [e.name for e in c.sort_entries([old, new], sort)] == ["zzz-new", "aaa-old"]

@@ -73,6 +73,7 @@ def _register() -> None:
         browse,
         build,
         diff,
+        docs,
         imports,
         refresh,
         serve,
@@ -80,7 +81,7 @@ def _register() -> None:
         verify,
     )
 
-    for module in (validate, build, browse, imports, serve, diff, refresh, verify, authoring):
+    for module in (validate, build, browse, imports, serve, diff, refresh, verify, authoring, docs):
         for command in module.COMMANDS:
             cli.add_command(command)
 

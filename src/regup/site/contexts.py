@@ -560,12 +560,14 @@ def card(entry: Entry, root: str, status: ProvenanceStatus | None = None) -> Ser
 
 
 def sort_entries(entries: Iterable[Entry], sort: str) -> list[Entry]:
-    """Entries in one of :data:`SORTS`' orders; ties by name."""
+    """Entries in one of :data:`SORTS`' orders, deprecated ones last; ties by name."""
     items = sorted(entries, key=lambda e: e.name)
     if sort == "stars":
         items.sort(key=lambda e: -(e.stars or 0))
     elif sort == "updated":
         items.sort(key=lambda e: e.last_updated or "", reverse=True)
+    # Deprecated entries stay listed, after every active one (the spec's promise).
+    items.sort(key=lambda e: e.deprecated)
     return items
 
 
@@ -781,7 +783,9 @@ def _http_url(value: str | None) -> str | None:
 def replacement_of(entry: Entry, registry: Registry) -> Entry | None:
     """The server that replaces a deprecated entry (``custom_metadata.replaced_by``)."""
     name = (entry.custom_metadata or {}).get("replaced_by")
-    return registry.entry(name) if isinstance(name, str) else None
+    if not isinstance(name, str):
+        return None
+    return next((e for e in registry.entries if e.name == name), None)
 
 
 def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> ServerPage:

@@ -22,7 +22,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from regup.emit.canonical import Artifacts, dump_json
 from regup.emit.toolhive import toolhive_server
 from regup.emit.upstream import to_upstream
-from regup.model import Kind
+from regup.model import Entry, Kind
 from regup.resources import templates_dir
 from regup.site import contexts as c
 
@@ -68,13 +68,13 @@ def _groups_of(site: c.SiteContext) -> dict[str, list[Any]]:
     return out
 
 
-def server_json(site: c.SiteContext, name: str) -> Artifacts:
+def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     """A server's JSON in both formats, beside its page."""
-    entry = site.registry.by_name[name]
     toolhive = {"name": entry.name, **toolhive_server(entry)}
+    folder = c.server_path(entry.name)
     return {
-        f"{c.server_path(name)}toolhive.json": dump_json(toolhive),
-        f"{c.server_path(name)}server.json": dump_json(to_upstream(entry, site.config)),
+        f"{folder}toolhive.json": dump_json(toolhive),
+        f"{folder}server.json": dump_json(to_upstream(entry, site.config)),
     }
 
 
@@ -155,7 +155,7 @@ def render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes]
             "server.html",
             c.server_page(site, entry, groups.get(entry.name, [])),
         )
-        out.update(server_json(site, entry.name))
+        out.update(server_json(site, entry))
     page("groups/", "groups.html", c.groups_page(site))
     for group in site.registry.groups:
         page(c.group_path(group.name), "group.html", c.group_page(site, group))

@@ -1,7 +1,7 @@
 """The search index: one Pagefind record per server, built through Pagefind's Python API.
 
-Records are written directly (``add_custom_record``), not scraped from the pages, so the
-index holds exactly the searchable text (name, title, description, overview, tags, tool
+Records are small HTML documents written for the index only (not the published pages), so
+the index holds exactly the searchable text (name, title, description, overview, tags, tool
 names), the filters (tier, status, transport, kind, tag, secrets, provenance) and the sort
 keys (stars, updated, name).
 
@@ -19,6 +19,7 @@ import json
 import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from html import escape
 from pathlib import Path
 
 from regup.emit.canonical import Artifacts
@@ -112,27 +113,51 @@ def digest(items: Sequence[Record]) -> str:
     return hashlib.sha256(data.encode()).hexdigest()
 
 
-async def _index(items: Sequence[Record], out: Path) -> None:
+def record_html(item: Record) -> str:
+    """``item`` as the small HTML document Pagefind indexes (never published).
+
+    Everything is escaped: the values are data. Metadata and filters sit in elements that
+    are ignored for the text, so they are searchable only through the content we chose.
+    """
+    meta = "".join(
+        f'<span data-pagefind-meta="{escape(key)}">{escape(value)}</span>'
+        for key, value in item.meta.items()
+    )
+    filters = "".join(
+        f'<span data-pagefind-filter="{escape(key)}">{escape(value)}</span>'
+        for key, values in item.filters.items()
+        for value in values
+    )
+    sorts = " ".join(
+        f'data-pagefind-sort="{escape(key)}:{escape(value)}"' for key, value in item.sort.items()
+    )
+    return (
+        f'<!doctype html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head>'
+        f"<body data-pagefind-body {sorts}><p>{escape(item.content)}</p>"
+        f"<div data-pagefind-ignore>{meta}{filters}</div></body></html>"
+    )
+
+
+async def _index(folder: Path, out: Path) -> None:
     from pagefind.index import IndexConfig, PagefindIndex
 
     config: IndexConfig = {"force_language": LANGUAGE, "output_path": str(out)}
     async with PagefindIndex(config=config) as index:
-        for item in items:
-            await index.add_custom_record(
-                url=item.url,
-                content=item.content,
-                language=LANGUAGE,
-                meta=item.meta,
-                filters=item.filters,
-                sort=item.sort,
-            )
+        # One request for the whole folder: Pagefind's Python service answers one request
+        # per 0.1 s, so a request per record would take minutes for a large registry.
+        await index.add_directory(str(folder))
 
 
 def _run(items: Sequence[Record], out: Path) -> None:
-    """Run the index build on an event loop of its own, in a thread of its own: the caller
-    may be inside an event loop already (a notebook, Playwright's sync API)."""
+    """Write the records as HTML and index them, on an event loop and a thread of their own
+    (the caller may be inside an event loop already: a notebook, Playwright's sync API)."""
+    folder = out.parent / "records"
+    for item in items:
+        target = folder / item.url / "index.html"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(record_html(item), encoding="utf-8")
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _index(items, out)).result()
+        pool.submit(asyncio.run, _index(folder, out)).result()
 
 
 def _previous(previous: Path | None, wanted: str) -> Artifacts | None:

@@ -1,0 +1,247 @@
+#!/usr/bin/env python3
+"""Benchmark the catalog build against MkDocs (material theme), in the same run.
+
+Usage: scripts/bench_site.py N [--skip-mkdocs] [--skip-browser]
+
+Makes N synthetic servers (container and remote, tools, env vars, permissions, tags), then:
+
+* regup:    renders the catalog (``regup.site.build_site``: every page, the feeds and the
+            Pagefind index) into a temporary folder;
+* baseline: writes the same server pages as Markdown (title, description, install snippets,
+            configuration table, permissions, tools) and runs ``mkdocs build`` with the
+            material theme and its search plugin, the server pages kept out of the
+            navigation (``not_in_nav``) as a user with thousands of pages would;
+* browser:  serves the catalog on 127.0.0.1 and measures, in Debian's Chromium, the time from
+            opening ``search/?q=<a tool name>`` to the first result on screen.
+
+Prints the times, the ratio (target at N = 10,000: MkDocs / regup >= 5), the median server
+page size (target < 40 KB) and the time to the first search result (target < 1.5 s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from regup.config import Config
+from regup.emit.canonical import EmitContext, write_atomic
+from regup.model import Entry, EnvVar, Header, Metadata, Outbound, Permissions, Registry
+from regup.site import SiteOptions, build_site
+from regup.site import contexts as c
+
+WORDS = (
+    "query search fetch list create update delete read write issue page file metric log "
+    "project deploy build release alert ticket record table schema index cluster bucket"
+).split()
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def synthetic(n: int, seed: int = 7) -> Registry:
+    rng = random.Random(seed)
+    entries = []
+    for i in range(n):
+        tools = tuple(
+            sorted(
+                {f"{rng.choice(WORDS)}_{rng.choice(WORDS)}_{j}" for j in range(rng.randint(3, 30))}
+            )
+        )
+        tags = tuple(
+            sorted({f"{rng.choice(WORDS)}-{rng.randint(0, 40)}" for _ in range(rng.randint(1, 5))})
+        )
+        common: dict[str, Any] = {
+            "name": f"server-{i:05d}",
+            "title": f"Synthetic server {i}",
+            "description": f"Synthetic server {i} that lets an assistant {rng.choice(WORDS)} things.",
+            "overview": f"Server {i} works with **{rng.choice(WORDS)}** data. See [docs](https://example.com/{i}).",
+            "tier": rng.choice(["Official", "Community"]),
+            "status": "Deprecated" if i % 50 == 0 else "Active",
+            "tools": tools,
+            "tags": tags,
+            "repository_url": f"https://github.com/example/server-{i}",
+            "metadata": Metadata(
+                rng.randint(0, 50000),
+                rng.randint(0, 10**6),
+                f"2025-{1 + i % 12:02d}-{1 + i % 28:02d}T00:00:00Z",
+            ),
+        }
+        if i % 4 == 0:
+            entry = Entry(
+                transport="streamable-http",
+                url=f"https://mcp{i}.example.com/mcp",
+                headers=(Header("Authorization", "Bearer token of your account.", True, True),),
+                **common,
+            )
+        else:
+            entry = Entry(
+                transport=rng.choice(["stdio", "stdio", "streamable-http"]),
+                image=f"ghcr.io/example/server-{i}:1.{i % 10}.0",
+                env_vars=(
+                    EnvVar(f"API_KEY_{i}", "Key of your account.", True, True),
+                    EnvVar("LOG_LEVEL", "How much to log.", False, None, "info"),
+                ),
+                permissions=Permissions(
+                    has_network=True, outbound=Outbound((f"api{i}.example.com",), (443,))
+                ),
+                **common,
+            )
+        entries.append(entry)
+    return Registry(tuple(entries))
+
+
+def build_regup(registry: Registry, out: Path) -> float:
+    start = time.perf_counter()
+    config = Config(name="Benchmark registry")
+    ctx = EmitContext(config=config, timestamp="2026-01-01T00:00:00Z")
+    files = build_site(registry, ctx, {}, SiteOptions(base_url="https://bench.example.org"))
+    for rel, data in files.items():
+        write_atomic(out / rel, data, durable=False)
+    return time.perf_counter() - start
+
+
+def markdown_page(registry: Registry, entry: Entry) -> str:
+    page = c.server_page(c.SiteContext(registry, Config()), entry, [])
+    lines = [f"# {page.title}", "", page.description, "", "## Install", ""]
+    for snippet in page.snippets:
+        lines += [
+            f"### {snippet.label}",
+            "",
+            f"```{snippet.language}",
+            snippet.text,
+            "```",
+            "",
+            snippet.hint,
+            "",
+        ]
+    lines += [
+        "## Configuration",
+        "",
+        "| name | required | secret | default | description |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in page.config_rows:
+        lines.append(
+            f"| `{row.name}` | {row.required} | {row.secret} | {row.default} | {row.description} |"
+        )
+    lines += [
+        "",
+        "## What it may access",
+        "",
+        *[f"- {s}" for s in (*page.network, *page.filesystem)],
+        "",
+    ]
+    lines += [f"## Tools ({page.tools_count})", "", *[f"- `{t}`" for t in page.tools], ""]
+    lines += ["## Overview", "", entry.overview or "", ""]
+    return "\n".join(lines)
+
+
+def build_mkdocs(registry: Registry, folder: Path) -> float:
+    docs = folder / "docs"
+    (docs / "servers").mkdir(parents=True)
+    (docs / "index.md").write_text(
+        "# Benchmark registry\n\nEvery server has a page under servers/.\n"
+    )
+    for entry in registry.entries:
+        (docs / "servers" / f"{entry.name}.md").write_text(markdown_page(registry, entry))
+    (folder / "mkdocs.yml").write_text(
+        "site_name: Benchmark registry\n"
+        "theme:\n  name: material\n  font: false\n"
+        "nav:\n  - Home: index.md\n"
+        "not_in_nav: |\n  /servers/\n"
+        "plugins:\n  - search\n"
+    )
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--quiet", "--site-dir", str(folder / "site")],
+        cwd=folder,
+        check=True,
+        env={**os.environ, "NO_MKDOCS_2_WARNING": "1"},
+    )
+    return time.perf_counter() - start
+
+
+class _Quiet(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+def first_result_seconds(site: Path, query: str) -> float | None:
+    if not CHROMIUM.exists():
+        return None
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_Quiet, directory=str(site))
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/search/?q={query}"
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
+            times = []
+            for _ in range(3):  # a fresh context each time: nothing cached
+                context = browser.new_context()
+                page = context.new_page()
+                page.goto(url)
+                page.wait_for_selector("#search-results li.card")
+                times.append(page.evaluate("performance.now()") / 1000)
+                context.close()
+            browser.close()
+        return float(statistics.median(times))
+    finally:
+        server.shutdown()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("n", type=int)
+    parser.add_argument("--skip-mkdocs", action="store_true")
+    parser.add_argument("--skip-browser", action="store_true")
+    args = parser.parse_args()
+    registry = synthetic(args.n)
+    tmp = Path(tempfile.mkdtemp(prefix="regup-bench-site-"))
+    try:
+        ours = build_regup(registry, tmp / "regup")
+        pages = [
+            (tmp / "regup" / "servers" / e.name / "index.html").stat().st_size
+            for e in registry.entries
+        ]
+        files = sum(1 for p in (tmp / "regup").rglob("*") if p.is_file())
+        print(f"servers: {args.n}")
+        print(f"regup catalog:   {ours:8.1f} s  ({files} files, incl. the Pagefind index)")
+        print(
+            f"median server page: {statistics.median(pages) / 1024:.1f} KB (max {max(pages) / 1024:.1f} KB)"
+        )
+        if not args.skip_mkdocs:
+            theirs = build_mkdocs(registry, tmp / "mkdocs")
+            print(f"mkdocs material: {theirs:8.1f} s  (same server pages, search plugin)")
+            print(f"ratio mkdocs / regup: {theirs / ours:.1f}x")
+        if not args.skip_browser:
+            tool = registry.entries[len(registry.entries) // 2].tools[0]
+            seconds = first_result_seconds(tmp / "regup", tool)
+            if seconds is None:
+                print("first search result: skipped (no /usr/bin/chromium)")
+            else:
+                print(f"first search result ({tool!r}): {seconds:.2f} s after navigation start")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
