@@ -10,6 +10,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+from regup.cli import refresh as refresh_cli
 from regup.yamlio import load_yaml
 from tests.conftest import RegistryFactory
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_services
@@ -129,3 +132,16 @@ def test_killing_a_refresh_leaves_every_file_old_or_new(
                     continue
                 meta = load_yaml(data.decode()).data["metadata"]
                 assert (meta["stars"], meta["pulls"]) == (1000 + i, 5000 + i - (5000 + i) % 100)
+
+
+def test_heartbeat_lines_when_stderr_is_not_a_terminal(
+    make_registry: RegistryFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(refresh_cli, "HEARTBEAT_SECONDS", 0.0)
+    registry = _registry(make_registry)
+    with serve_services(*_fakes()) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache", "--dry-run"]
+        result = run_cli([*args, "--max-failures", "1"], env={"GITHUB_TOKEN": None})
+        quiet = run_cli(["-q", *args, "--max-failures", "1"], env={"GITHUB_TOKEN": None})
+    assert "refresh: 4/4 lookups done" in result.stderr
+    assert "lookups done" not in quiet.stderr

@@ -161,9 +161,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
         yield None
         return
     if sys.stderr.isatty():
+        from rich.console import Console
         from rich.progress import Progress as Bar
 
-        with Bar(transient=True) as bar:
+        with Bar(console=Console(stderr=True), transient=True) as bar:
             task = bar.add_task("Refreshing", total=None)
 
             def show(p: Progress) -> None:
