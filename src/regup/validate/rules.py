@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
-from regup.yamlio import YamlPath
+from regup.yamlio import YamlPath, format_path
 
 ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
 _HOSTNAME = re.compile(
@@ -331,9 +331,7 @@ def _urls(entry: Entry, c: Checker) -> None:
         candidates.append((("provenance", "cert_issuer"), entry.provenance.cert_issuer))
     for path, value in candidates:
         if value is not None and not _is_http_url(value):
-            c.report(
-                "url-scheme", path, f"{'.'.join(map(str, path))} {value!r} must be an http(s) URL"
-            )
+            c.report("url-scheme", path, f"{format_path(path)} {value!r} must be an http(s) URL")
 
 
 @entry_check
