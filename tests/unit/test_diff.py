@@ -718,3 +718,5 @@ def test_compare_is_symmetric_in_counts(tmp_path: Path) -> None:
 def test_every_change_kind_is_documented() -> None:
     page = (REPO_ROOT / "site" / "docs" / "automation.md").read_text(encoding="utf-8")
     assert [kind for kind in CHANGE_KINDS if f"`{kind}`" not in page] == []
+    nav = (REPO_ROOT / "site" / "mkdocs.yml").read_text(encoding="utf-8")
+    assert "- Automation: automation.md" in nav
