@@ -276,7 +276,7 @@ def check_invocation(invocation: Invocation) -> list[str]:
     if not words or words[0].startswith("$"):
         return []  # the command is a variable (the action's `command` input)
     name, *rest = words
-    command = cli.commands.get(name)
+    command = cli.get_command(click.Context(cli), name)
     if command is None:
         return [f"{invocation.where}: `regup {name}` is not a command"]
     known = options_of(command) | {"--help", "-h"}

@@ -9,14 +9,39 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import pytest
 
 from regup import __version__
-from regup.cli import cli
+from regup.cli import LAZY_COMMANDS, cli
 from tests.conftest import RegistryFactory
 from tests.helpers import container, remote, run_cli
 
-COMMANDS = sorted(cli.commands)
+COMMANDS = cli.list_commands(click.Context(cli))
+
+
+def test_lazy_command_map_matches_the_modules() -> None:
+    """Every module named in LAZY_COMMANDS defines exactly the commands mapped to it."""
+    import importlib
+
+    by_module: dict[str, set[str]] = {}
+    for name, module in LAZY_COMMANDS.items():
+        by_module.setdefault(module, set()).add(name)
+    for module, names in by_module.items():
+        defined = {c.name for c in importlib.import_module(f"regup.cli.{module}").COMMANDS}
+        assert defined == names, module
+
+
+def test_validate_does_not_import_heavy_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from regup.cli import cli; cli.get_command(None, 'validate'); "
+        "print(sorted(m for m in ('sigstore', 'mcp', 'jinja2', 'github') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_version() -> None:

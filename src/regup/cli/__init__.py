@@ -7,6 +7,7 @@ This is the only error boundary: a :class:`~regup.errors.RegupError` becomes
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
@@ -36,7 +37,44 @@ class AppState:
 pass_state = click.make_pass_decorator(AppState)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+#: Command name → the module of regup.cli that defines it. Modules are imported only when
+#: their command runs, so `regup validate` does not pay for sigstore, the MCP SDK or Jinja2.
+LAZY_COMMANDS: dict[str, str] = {
+    "validate": "validate",
+    "build": "build",
+    "list": "browse",
+    "info": "browse",
+    "search": "browse",
+    "import": "imports",
+    "serve": "serve",
+    "diff": "diff",
+    "refresh": "refresh",
+    "verify": "verify",
+    "new": "authoring",
+    "tools": "authoring",
+    "fmt": "authoring",
+    "docs": "docs",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module the first time the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in LAZY_COMMANDS:
+            module = importlib.import_module(f"regup.cli.{LAZY_COMMANDS[cmd_name]}")
+            for command in module.COMMANDS:
+                self.add_command(command)
+        return self.commands.get(cmd_name)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "--version", prog_name="regup")
 @click.option(
     "--registry",
@@ -65,28 +103,6 @@ def cli(
     """
     color = "NO_COLOR" not in os.environ and sys.stdout.isatty()
     ctx.obj = AppState(registry_dir, config_path, verbose, quiet, color)
-
-
-def _register() -> None:
-    from regup.cli import (
-        authoring,
-        browse,
-        build,
-        diff,
-        docs,
-        imports,
-        refresh,
-        serve,
-        validate,
-        verify,
-    )
-
-    for module in (validate, build, browse, imports, serve, diff, refresh, verify, authoring, docs):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:
