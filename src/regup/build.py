@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
@@ -17,6 +18,9 @@ from regup.emit.canonical import build_timestamp, sha256sums, stale_files, write
 from regup.errors import OutputError
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
+
+if TYPE_CHECKING:
+    from regup.site import ProvenanceStatus
 
 SUMS_PATH = "SHA256SUMS"
 #: Files the last build wrote under ``site/``: the next build removes those it no longer makes.
@@ -62,11 +66,37 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
 
         options = SiteOptions(
             base_url=request.base_url or "",
+            provenance=provenance_outcomes(request.registry_dir),
             previous_index=request.out_dir / SITE_DIR / "pagefind",
         )
         site = build_site(validation.registry, ctx, artifacts, options)
         artifacts.update({f"{SITE_DIR}/{rel}": data for rel, data in site.items()})
     return artifacts
+
+
+def provenance_outcomes(registry_dir: Path) -> dict[str, ProvenanceStatus]:
+    """The results ``regup verify`` stored in the registry, as the catalog shows them.
+
+    Raises :class:`~regup.errors.ProvenanceError` when the state file is malformed.
+    """
+    # The state module is provenance's offline half: reading it never touches the network.
+    from regup.provenance.state import load_state
+    from regup.site import Outcome, ProvenanceStatus
+
+    out = {}
+    for name, result in load_state(registry_dir).results.items():
+        signer = result.signer
+        detail = "; ".join(str(m) for m in result.mismatches) or result.error or None
+        out[name] = ProvenanceStatus(
+            outcome=Outcome(result.outcome.value),
+            signer=(signer.identity or signer.signer_identity) if signer else None,
+            issuer=signer.issuer if signer else None,
+            repository=signer.repository_uri if signer else None,
+            log_index=result.log_index,
+            detail=detail,
+            checked_at=result.checked_at,
+        )
+    return out
 
 
 def _prune_site(out_dir: Path, artifacts: Artifacts) -> list[str]:

@@ -282,3 +282,21 @@ def test_no_script_from_the_data_runs(tab: Tab, base_url: str) -> None:
     for link in page.locator("a").all():
         assert not (link.get_attribute("href") or "").lower().startswith("javascript")
     assert [e for e in tab.errors if "dialog" in e] == []
+
+
+def test_sorting_by_stars_puts_the_most_starred_first(tab: Tab, base_url: str) -> None:
+    tab.page.goto(f"{base_url}search/?q=server&sort=stars:desc")
+    tab.page.wait_for_selector("#search-results li.card")
+    names = tab.page.locator("#search-results li.card code.name").all_inner_texts()
+    stars = {
+        n: d["metadata"]["stars"]
+        for n, d in site_entries().items()
+        if isinstance(d, dict) and "metadata" in d
+    }
+    shown = [stars[n] for n in names if n in stars]
+    assert len(shown) > 5 and shown == sorted(shown, reverse=True)
+    tab.page.select_option("#search-sort", "name:asc")
+    tab.page.wait_for_function("() => location.search.includes('name')")
+    tab.page.wait_for_timeout(300)
+    names = tab.page.locator("#search-results li.card code.name").all_inner_texts()
+    assert names == sorted(names)

@@ -109,3 +109,43 @@ def test_config_base_url_is_used(tmp_path: Path, monkeypatch: object) -> None:
         "Sitemap: https://acme.example.com/mcp/sitemap.xml"
         in (out / "site" / "robots.txt").read_text()
     )
+
+
+def test_stored_provenance_outcomes_show_on_server_pages(tmp_path: Path) -> None:
+    import json
+
+    registry = _registry(tmp_path / "registry")
+    state = {
+        "version": 1,
+        "entries": {
+            "server-0": {
+                "outcome": "verified",
+                "detail": "signature verified",
+                "signer": {
+                    "identity": "https://github.com/example/fetch/.github/workflows/release.yml@refs/tags/v1",
+                    "issuer": "https://token.actions.githubusercontent.com",
+                    "repository_uri": "https://github.com/example/fetch",
+                },
+                "log_index": 424242,
+                "checked_at": "2026-01-01T00:00:00Z",
+            },
+            "server-1": {
+                "outcome": "mismatch",
+                "detail": "signed by someone else",
+                "mismatches": [
+                    {"field": "repository_uri", "wanted": "https://a", "got": "https://b"}
+                ],
+            },
+        },
+    }
+    (registry / "provenance.json").write_text(json.dumps(state))
+    out = tmp_path / "dist"
+    result = run_cli(["--registry", str(registry), "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    verified = (out / "site" / "servers" / "server-0" / "index.html").read_text()
+    assert "Provenance verified" in verified
+    assert "424242" in verified and "https://token.actions.githubusercontent.com" in verified
+    mismatch = (out / "site" / "servers" / "server-1" / "index.html").read_text()
+    assert "Provenance mismatch" in mismatch and "https://a" in mismatch
+    declared = (out / "site" / "servers" / "server-2" / "index.html").read_text()
+    assert "Provenance verified" not in declared

@@ -160,6 +160,10 @@ def test_server_page_figures_and_links() -> None:
     hrefs = {link.label: link.href for link in page.links}
     assert hrefs["Website"] == "https://fetch.example.com"
     assert hrefs["ToolHive JSON"] == "toolhive.json"
+    assert hrefs["server.json (upstream)"] == "server.json"  # no upstream output to link to
+    mirrored = dataclasses.replace(site, files=frozenset({"upstream/servers/demo.json"}))
+    again = {link.label: link.href for link in c.server_page(mirrored, entry, []).links}
+    assert again["server.json (upstream)"] == "../../upstream/servers/demo.json"
     assert (
         hrefs["Edit this entry"]
         == "https://github.com/example/registry/edit/main/registry/demo/spec.yaml"

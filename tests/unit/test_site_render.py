@@ -26,7 +26,7 @@ def test_every_page_is_written(site: Path) -> None:
     for name in [*servers, "hostile"]:
         assert (site / "servers" / name / "index.html").is_file()
         json.loads((site / "servers" / name / "toolhive.json").read_text())
-        json.loads((site / "servers" / name / "server.json").read_text())
+        json.loads((site / "upstream" / "servers" / f"{name}.json").read_text())
     for path in (
         "index.html",
         "browse/name/index.html",
@@ -65,7 +65,7 @@ def test_server_json_files_match_the_registry(site: Path) -> None:
     toolhive = json.loads((site / "servers" / "weather" / "toolhive.json").read_text())
     assert toolhive["name"] == "weather"
     assert toolhive["tools"] == registry["servers"]["weather"]["tools"]
-    upstream = json.loads((site / "servers" / "weather" / "server.json").read_text())
+    upstream = json.loads((site / "upstream" / "servers" / "weather.json").read_text())
     assert upstream["name"].endswith("/weather")
 
 

@@ -9,6 +9,7 @@ registry to publish.
 
 from __future__ import annotations
 
+import concurrent.futures
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,13 +42,14 @@ def build_site(
     :class:`~regup.errors.OutputError` when the search index cannot be built.
     """
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
-    site = SiteContext(registry, ctx.config, options.provenance, base_url)
-    out: Artifacts = dict(files)
-    out.update(render.render_pages(site, ctx.timestamp, files))
-    out.update(
-        search.build_index(search.records(registry, options.provenance), options.previous_index)
-    )
-    return out
+    site = SiteContext(registry, ctx.config, options.provenance, base_url, frozenset(files))
+    records = search.records(registry, options.provenance)
+    # Pagefind runs in a process of its own: index while the pages render.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        index = pool.submit(search.build_index, records, options.previous_index)
+        pages = render.render_pages(site, ctx.timestamp, files)
+        index_files = index.result()
+    return {**files, **pages, **index_files}
 
 
 __all__ = ["SITE_DIR", "Outcome", "ProvenanceStatus", "SiteOptions", "build_site"]

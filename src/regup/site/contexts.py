@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from regup.config import Config
+from regup.emit.upstream import server_path as upstream_server_path
 from regup.model import Entry, Group, Kind, Registry
 from regup.site.install import InstallLink, Snippet, install_links, snippets
 from regup.site.markdown import render_markdown
@@ -124,6 +125,8 @@ class ServerCard:
     tools_count: int
     stars: str
     updated: str
+    #: The card rendered by ``_card.html``; filled (once per card) by :mod:`regup.site.render`.
+    html: Markup = Markup("")
 
 
 @dataclass(frozen=True)
@@ -492,13 +495,19 @@ def provenance_view(entry: Entry, status: ProvenanceStatus | None) -> Provenance
     )
 
 
-def badges(entry: Entry, status: ProvenanceStatus | None) -> tuple[Badge, ...]:
-    out = [
+def basic_badges(entry: Entry) -> tuple[Badge, ...]:
+    """Tier, status, transport and kind: the badges of a list item."""
+    return (
         Badge(entry.tier, "good" if entry.tier == "Official" else "neutral", "tier"),
         Badge(entry.status, "bad" if entry.deprecated else "good", "status"),
         Badge(entry.transport, "info", "transport"),
         Badge("Container" if entry.kind is Kind.CONTAINER else "Remote", "info", "kind"),
-    ]
+    )
+
+
+def badges(entry: Entry, status: ProvenanceStatus | None) -> tuple[Badge, ...]:
+    """Every badge of a server page: :func:`basic_badges` and provenance."""
+    out = list(basic_badges(entry))
     if entry.kind is Kind.CONTAINER or status is not None:
         out.append(provenance_view(entry, status).badge)
     return tuple(out)
@@ -515,6 +524,12 @@ class SiteContext:
     config: Config
     provenance: Mapping[str, ProvenanceStatus] = field(default_factory=dict)
     base_url: str = ""
+    #: Paths of the other outputs mirrored into the site (``upstream/servers/x.json``…).
+    files: frozenset[str] = frozenset()
+    #: Cards already made, by (entry name, root): a server shows on many list pages.
+    cards: dict[tuple[str, str], ServerCard] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def absolute(self, path: str) -> str | None:
         return f"{self.base_url}/{path}" if self.base_url else None
@@ -546,17 +561,24 @@ def chrome(site: SiteContext, path: str, *, root: str | None = None) -> Chrome:
     )
 
 
-def card(entry: Entry, root: str, status: ProvenanceStatus | None = None) -> ServerCard:
-    return ServerCard(
+def card(entry: Entry, root: str, site: SiteContext | None = None) -> ServerCard:
+    """``entry`` as a list item on a page whose root prefix is ``root`` (cached in ``site``)."""
+    key = (entry.name, root)
+    if site is not None and key in site.cards:
+        return site.cards[key]
+    made = ServerCard(
         name=entry.name,
         href=root + server_path(entry.name),
         title=entry.display_name,
         description=entry.description,
-        badges=badges(entry, status)[:4],
+        badges=basic_badges(entry),
         tools_count=len(entry.tools),
         stars=number(entry.stars, "–"),
         updated=day(entry.last_updated),
     )
+    if site is not None:
+        site.cards[key] = made
+    return made
 
 
 def sort_entries(entries: Iterable[Entry], sort: str) -> list[Entry]:
@@ -636,15 +658,9 @@ def index_page(site: SiteContext) -> IndexPage:
         ),
         facets=facet_groups(site, root, tag_limit=30),
         browse=browse_links(root),
-        recent=tuple(
-            card(e, root, site.provenance.get(e.name))
-            for e in sort_entries(reg.entries, "updated")[:6]
-        ),
-        popular=tuple(
-            card(e, root, site.provenance.get(e.name))
-            for e in sort_entries(reg.entries, "stars")[:6]
-        ),
-        servers=tuple(card(e, root, site.provenance.get(e.name)) for e in reg.entries[:PAGE_SIZE]),
+        recent=tuple(card(e, root, site) for e in sort_entries(reg.entries, "updated")[:6]),
+        popular=tuple(card(e, root, site) for e in sort_entries(reg.entries, "stars")[:6]),
+        servers=tuple(card(e, root, site) for e in reg.entries[:PAGE_SIZE]),
         all_href=browse_path("name"),
     )
 
@@ -679,7 +695,7 @@ def list_pages(
                     title=title if number_ == 1 else f"{title} (page {number_} of {count})",
                     intro=intro,
                     sorts=tuple(Link(label, root + href) for label, href in sorts),
-                    servers=tuple(card(e, root, site.provenance.get(e.name)) for e in chunk),
+                    servers=tuple(card(e, root, site) for e in chunk),
                     total=total,
                     pages=pages,
                     prev=Link("Previous", link(number_ - 1)) if number_ > 1 else None,
@@ -801,7 +817,10 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         if href:
             links.append(Link(label, href))
     links.append(Link("ToolHive JSON", "toolhive.json"))
-    links.append(Link("server.json (upstream)", "server.json"))
+    mirrored = upstream_server_path(entry.name)
+    links.append(
+        Link("server.json (upstream)", root + mirrored if mirrored in site.files else "server.json")
+    )
     repo = site.config.repository_url.rstrip("/")
     if repo.startswith("https://"):
         links.append(Link("Edit this entry", f"{repo}/edit/main/registry/{entry.name}/spec.yaml"))
@@ -881,7 +900,7 @@ def group_page(site: SiteContext, group: Group) -> GroupPage:
         name=group.name,
         title=group.title or group.name,
         description=group.description,
-        servers=tuple(card(e, root, site.provenance.get(e.name)) for e in entries),
+        servers=tuple(card(e, root, site) for e in entries),
         thv=Snippet(
             "group",
             "Run the group with ToolHive",

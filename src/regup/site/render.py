@@ -11,6 +11,8 @@ instead of printing nothing.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -18,9 +20,11 @@ from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
-from regup.emit.canonical import Artifacts, dump_json
+from regup.emit.canonical import Artifacts
 from regup.emit.toolhive import toolhive_server
+from regup.emit.upstream import server_path as upstream_server_path
 from regup.emit.upstream import to_upstream
 from regup.model import Entry, Kind
 from regup.resources import templates_dir
@@ -50,6 +54,27 @@ def render(template: str, page: Any) -> bytes:
     return environment().get_template(template).render(page=page).encode()
 
 
+def with_cards(page: Any, rendered: dict[tuple[str, str], c.ServerCard]) -> Any:
+    """``page`` with the HTML of each of its ``servers`` cards.
+
+    ``rendered`` keeps the cards of this build by (name, href): a server shows on a dozen
+    list pages, and its card is rendered once per folder depth.
+    """
+    servers = getattr(page, "servers", None)
+    if not servers:
+        return page
+    template = environment().get_template("_card.html")
+    cards = []
+    for item in servers:
+        key = (item.name, item.href)
+        done = rendered.get(key)
+        if done is None:
+            html = Markup(template.render(card=item))  # noqa: S704 - autoescaped template
+            done = rendered[key] = dataclasses.replace(item, html=html)
+        cards.append(done)
+    return dataclasses.replace(page, servers=tuple(cards))
+
+
 def static_files() -> Artifacts:
     """The stylesheet and scripts, under ``static/``."""
     base = templates_dir() / STATIC_DIR
@@ -69,13 +94,21 @@ def _groups_of(site: c.SiteContext) -> dict[str, list[Any]]:
 
 
 def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
-    """A server's JSON in both formats, beside its page."""
-    toolhive = {"name": entry.name, **toolhive_server(entry)}
+    """A server's JSON beside its page: ToolHive's form, and ``server.json`` unless the
+    upstream output is mirrored into the site already (then the page links to that)."""
     folder = c.server_path(entry.name)
-    return {
-        f"{folder}toolhive.json": dump_json(toolhive),
-        f"{folder}server.json": dump_json(to_upstream(entry, site.config)),
-    }
+    toolhive = {"name": entry.name, **toolhive_server(entry)}
+    # Compact: the C encoder is many times faster than an indented dump, which matters for
+    # tens of thousands of servers; browsers show JSON indented anyway.
+    out = {f"{folder}toolhive.json": compact_json(toolhive)}
+    if upstream_server_path(entry.name) not in site.files:
+        out[f"{folder}server.json"] = compact_json(to_upstream(entry, site.config))
+    return out
+
+
+def compact_json(value: Any) -> bytes:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return (text + "\n").encode()
 
 
 def feed(site: c.SiteContext, timestamp: str) -> bytes:
@@ -137,9 +170,10 @@ def render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes]
     """
     out: Artifacts = {}
     pages: list[str] = []
+    cards: dict[tuple[str, str], c.ServerCard] = {}
 
     def page(path: str, template: str, context: Any) -> None:
-        out[f"{path}index.html"] = render(template, context)
+        out[f"{path}index.html"] = render(template, with_cards(context, cards))
         pages.append(path)
 
     page("", "index.html", c.index_page(site))

@@ -17,6 +17,7 @@ import concurrent.futures
 import hashlib
 import json
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from html import escape
@@ -128,13 +129,15 @@ def record_html(item: Record) -> str:
         for key, values in item.filters.items()
         for value in values
     )
-    sorts = " ".join(
-        f'data-pagefind-sort="{escape(key)}:{escape(value)}"' for key, value in item.sort.items()
+    # One element per sort key: an element can carry the attribute only once.
+    sorts = "".join(
+        f'<span data-pagefind-sort="{escape(key)}">{escape(value)}</span>'
+        for key, value in item.sort.items()
     )
     return (
         f'<!doctype html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head>'
-        f"<body data-pagefind-body {sorts}><p>{escape(item.content)}</p>"
-        f"<div data-pagefind-ignore>{meta}{filters}</div></body></html>"
+        f"<body data-pagefind-body><p>{escape(item.content)}</p>"
+        f"<div data-pagefind-ignore>{meta}{filters}{sorts}</div></body></html>"
     )
 
 
@@ -156,6 +159,9 @@ def _run(items: Sequence[Record], out: Path) -> None:
         target = folder / item.url / "index.html"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(record_html(item), encoding="utf-8")
+    if threading.current_thread() is not threading.main_thread():
+        asyncio.run(_index(folder, out))  # a worker thread has no event loop of its own
+        return
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(asyncio.run, _index(folder, out)).result()
 
