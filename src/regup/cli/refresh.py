@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -24,6 +24,9 @@ from regup.enrich.dockerhub import DOCKER_HUB_API
 from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
 from regup.enrich.refresh import refresh
 from regup.errors import CheckFailedError, OutputError
+
+if TYPE_CHECKING:
+    from regup.provenance.run import VerifyRun
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -280,6 +283,21 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     help="Repositories per GraphQL query (halved automatically on 502/504 and timeouts).",
 )
 @click.option(
+    "--provenance",
+    "provenance_mode",
+    type=click.Choice(["off", "warn", "strict"]),
+    default="off",
+    show_default=True,
+    help="Also verify the refreshed images' signatures (as `regup verify`): warn reports, "
+    "strict exits 1 on mismatch, invalid or unsigned.",
+)
+@click.option(
+    "--trusted-root",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="With --provenance: a sigstore trusted_root.json instead of the public-good instance.",
+)
+@click.option(
     "--max-failures",
     type=click.IntRange(min=0),
     default=0,
@@ -306,6 +324,8 @@ def refresh_command(
     max_wait: float,
     timeout: float,
     batch_size: int,
+    provenance_mode: str,
+    trusted_root: Path | None,
     max_failures: int,
 ) -> None:
     """Update metadata.stars (GitHub), metadata.pulls (Docker Hub) and last_updated.
@@ -340,8 +360,26 @@ def refresh_command(
             write_atomic(report_path, data.encode())
         except OSError as exc:
             raise OutputError.from_os_error(report_path, exc) from None
-    if not state.quiet or fmt == "json":
+    provenance = None
+    if provenance_mode != "off":
+        provenance = _verify_refreshed(state, result, provenance_mode, trusted_root, dry_run)
+    if fmt == "json" and provenance is not None:
+        from regup.provenance.report import run_to_json
+
+        combined = {**result.to_json(), "provenance": run_to_json(provenance)}
+        click.echo(json.dumps(combined, indent=2, sort_keys=True))
+    elif not state.quiet or fmt == "json":
         REPORTERS[fmt](result, sys.stdout, color=state.color, verbose=bool(state.verbose))
+        if provenance is not None:
+            from regup.provenance.report import REPORTERS as PROVENANCE_REPORTERS
+
+            click.echo()
+            PROVENANCE_REPORTERS[fmt](provenance, sys.stdout, quiet=state.quiet)
+    if provenance is not None and provenance.failures:
+        raise CheckFailedError(
+            f"provenance check failed for {', '.join(r.name for r in provenance.failures)}; "
+            "see the table above (or run with --provenance warn to report only)"
+        )
     if result.failed > max_failures:
         names_failed = [e.name for e in result.entries if e.status is Status.FAILED]
         raise CheckFailedError(
@@ -349,6 +387,31 @@ def refresh_command(
             f"({', '.join(names_failed)}); see the messages above, fix them or rerun "
             "(--max-failures N tolerates N)"
         )
+
+
+def _verify_refreshed(
+    state: AppState,
+    result: RefreshResult,
+    mode: str,
+    trusted_root: Path | None,
+    dry_run: bool,
+) -> VerifyRun:
+    """Provenance of the entries this refresh looked at (sigstore is imported only here)."""
+    from regup.load import load_registry
+    from regup.provenance.run import Mode, verify_entries
+    from regup.validate import validate_documents
+
+    registry = validate_documents(load_registry(state.registry_dir)).registry
+    refreshed = {e.name for e in result.entries}
+    everything = {e.name for e in registry.entries}
+    return verify_entries(
+        [e for e in registry.entries if e.name in refreshed],
+        registry_dir=state.registry_dir,
+        mode=Mode(mode),
+        trusted_root=trusted_root,
+        write=not dry_run,
+        all_names=everything if refreshed >= everything else None,
+    )
 
 
 COMMANDS = [refresh_command]

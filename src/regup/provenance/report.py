@@ -58,15 +58,18 @@ def report_text(run: VerifyRun, out: TextIO, *, quiet: bool = False) -> None:
     out.write(summary_line(run) + "\n")
 
 
-def report_json(run: VerifyRun, out: TextIO, *, quiet: bool = False) -> None:
-    payload = {
+def run_to_json(run: VerifyRun) -> dict[str, object]:
+    return {
         "mode": run.mode.value,
         "counts": run.counts,
         "failures": [r.name for r in run.failures],
         "state_written": run.state_written,
         "results": {r.name: r.to_json() for r in run.results},
     }
-    out.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
+
+
+def report_json(run: VerifyRun, out: TextIO, *, quiet: bool = False) -> None:
+    out.write(json.dumps(run_to_json(run), indent=2, sort_keys=True) + "\n")
 
 
 def _escape_data(text: str) -> str:
