@@ -49,10 +49,17 @@ def list_rows(registry: Registry) -> list[ListRow]:
     return [ListRow.from_entry(e) for e in registry.entries]
 
 
-def entry_info(entry: Entry) -> JsonDict:
-    """Every field of an entry, in canonical order, with its name and kind first."""
+def entry_info(entry: Entry, check: JsonDict | None = None) -> JsonDict:
+    """Every field of an entry, in canonical order, with its name and kind first.
+
+    ``check`` is the entry's last provenance result (``Result.to_meta()`` of
+    ``registry/provenance.json``), shown as ``provenance_check``.
+    """
     doc = entry.to_document(include_name=False)
-    return {"name": entry.name, "kind": entry.kind.value, **doc}
+    info: JsonDict = {"name": entry.name, "kind": entry.kind.value, **doc}
+    if check:
+        info["provenance_check"] = check
+    return info
 
 
 @dataclass(frozen=True)

@@ -349,3 +349,26 @@ def test_search_matches_tags_tools_and_description(catalog: Path) -> None:
 def test_search_text_says_when_nothing_matches(catalog: Path) -> None:
     result = run_cli(["search", "zzz"])
     assert (result.exit_code, result.stdout) == (0, "No server matches 'zzz'.\n")
+
+
+def test_info_shows_the_stored_provenance_check(make_registry: RegistryFactory) -> None:
+    from regup.provenance.state import Outcome, ProvenanceState, Result, Signer, state_path
+
+    registry = make_registry(fetch=container())
+    result = Result(
+        name="fetch",
+        outcome=Outcome.VERIFIED,
+        detail="cosign signature verified",
+        digest="sha256:" + "ab" * 32,
+        method="cosign-sig",
+        signer=Signer(identity="https://github.com/example/fetch/.github/workflows/build.yml"),
+        log_index=42,
+        checked_at="2026-11-01T00:00:00Z",
+    )
+    state_path(registry).write_bytes(ProvenanceState({"fetch": result}).dumps())
+    shown = run_cli(["--registry", str(registry), "info", "fetch", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    check = json.loads(shown.stdout)["provenance_check"]
+    assert check["status"] == "verified" and check["log_index"] == 42
+    text = run_cli(["--registry", str(registry), "info", "fetch"])
+    assert "provenance_check:" in text.stdout and "status: verified" in text.stdout

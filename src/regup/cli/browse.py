@@ -15,6 +15,7 @@ from regup.cli import AppState, pass_state
 from regup.errors import NotFoundError
 from regup.load import load_registry
 from regup.model import Registry
+from regup.provenance.state import load_state
 from regup.validate import validate_documents
 
 format_option = click.option(
@@ -134,7 +135,8 @@ def info_command(state: AppState, name: str, fmt: str) -> None:
         close = difflib.get_close_matches(name, [e.name for e in registry.entries], n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " Run `regup search` to find it."
         raise NotFoundError(f"no server named {name!r} in {state.registry_dir}.{hint}")
-    info = entry_info(entry)
+    result = load_state(state.registry_dir).get(entry.name)
+    info = entry_info(entry, result.to_meta() if result is not None else None)
     if fmt == "json":
         _echo_json(info)
     else:
