@@ -5,9 +5,10 @@ the index holds exactly the searchable text (name, title, description, overview,
 names), the filters (tier, status, transport, kind, tag, secrets, provenance) and the sort
 keys (stars, updated, name).
 
-Pagefind writes filter files in an order that changes between runs, so the index is not
-byte-for-byte reproducible. To keep rebuilds stable, :func:`build_index` takes the previous
-index: when its records digest is the same, the previous files are reused unchanged.
+Pagefind writes some files in an order that changes between runs;
+:mod:`regup.site.pagefind_canon` rewrites them canonically, so the same records give the
+same bytes. :func:`build_index` also takes the previous index and reuses it unchanged when
+its records digest is the same, which skips Pagefind entirely on a rebuild.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
 from regup.model import Entry, Registry
 from regup.site import contexts as c
+from regup.site.pagefind_canon import canonical_index
 
 #: Folder of the index inside the site.
 INDEX_DIR = "pagefind"
@@ -202,10 +204,11 @@ def build_index(items: Sequence[Record], previous: Path | None = None) -> Artifa
                 f"Pagefind could not build the search index ({type(exc).__name__}: {exc}); "
                 "reinstall regup (it needs the pagefind[bin] package) or build with --no-site"
             ) from None
-        files: Artifacts = {}
+        raw: Artifacts = {}
         for path in sorted(out.rglob("*")):
             rel = path.relative_to(out).as_posix()
             if path.is_file() and not rel.startswith(_UNUSED_PREFIXES):
-                files[f"{INDEX_DIR}/{rel}"] = path.read_bytes()
+                raw[rel] = path.read_bytes()
+    files = {f"{INDEX_DIR}/{rel}": data for rel, data in canonical_index(raw).items()}
     files[f"{INDEX_DIR}/{DIGEST_FILE}"] = (wanted + "\n").encode()
     return files
