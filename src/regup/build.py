@@ -7,7 +7,7 @@ are out of date.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,6 +20,7 @@ from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 
 if TYPE_CHECKING:
+    from regup.provenance.state import Result
     from regup.site import ProvenanceStatus
 
 SUMS_PATH = "SHA256SUMS"
@@ -54,8 +55,19 @@ class BuildResult:
 
 
 def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
-    """Every output file of a valid registry, in memory."""
-    ctx = EmitContext(config=request.config, timestamp=build_timestamp(validation.registry))
+    """Every output file of a valid registry, in memory.
+
+    Raises :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed.
+    """
+    # The state module is provenance's offline half: reading it never touches the network.
+    from regup.provenance.state import load_state
+
+    checks = load_state(request.registry_dir).results
+    ctx = EmitContext(
+        config=request.config,
+        timestamp=build_timestamp(validation.registry),
+        provenance={name: result.to_meta() for name, result in checks.items()},
+    )
     artifacts: Artifacts = {}
     for name in request.outputs:
         artifacts.update(EMITTERS[name](validation.registry, ctx))
@@ -66,7 +78,7 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
 
         options = SiteOptions(
             base_url=request.base_url or "",
-            provenance=provenance_outcomes(request.registry_dir),
+            provenance=provenance_outcomes(checks),
             previous_index=request.out_dir / SITE_DIR / "pagefind",
         )
         site = build_site(validation.registry, ctx, artifacts, options)
@@ -74,17 +86,12 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     return artifacts
 
 
-def provenance_outcomes(registry_dir: Path) -> dict[str, ProvenanceStatus]:
-    """The results ``regup verify`` stored in the registry, as the catalog shows them.
-
-    Raises :class:`~regup.errors.ProvenanceError` when the state file is malformed.
-    """
-    # The state module is provenance's offline half: reading it never touches the network.
-    from regup.provenance.state import load_state
+def provenance_outcomes(checks: Mapping[str, Result]) -> dict[str, ProvenanceStatus]:
+    """The results ``regup verify`` stored in the registry, as the catalog shows them."""
     from regup.site import Outcome, ProvenanceStatus
 
     out = {}
-    for name, result in load_state(registry_dir).results.items():
+    for name, result in checks.items():
         signer = result.signer
         detail = "; ".join(str(m) for m in result.mismatches) or result.error or None
         out[name] = ProvenanceStatus(

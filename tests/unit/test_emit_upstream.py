@@ -726,3 +726,28 @@ def test_output_is_deterministic_and_canonical() -> None:
     assert [s["name"] for s in envelope["data"]["servers"]] == sorted(
         s["name"] for s in envelope["data"]["servers"]
     )
+
+
+def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) -> None:
+    from regup.emit.api import emit_api
+
+    check = {"status": "verified", "digest": "sha256:" + "ab" * 32, "log_index": 7}
+    registry = Registry((Entry.from_document("fetch", container()),))
+    ctx = EmitContext(
+        config=Config(), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
+    )
+    for artifacts in (emit_upstream(registry, ctx), emit_api(registry, ctx)):
+        for path, data in artifacts.items():
+            if not path.endswith((".json", "/latest", "/1.2.3")):
+                continue
+            text = data.decode()
+            assert '"provenance_check"' in text, path
+    server = json.loads(emit_upstream(registry, ctx)["upstream/servers/fetch.json"])
+    ours = server["_meta"][PUBLISHER_PROVIDED]["io.github.regup"]
+    assert ours["provenance_check"] == check
+    assert schemas.errors(schemas.server, server) == []
+    # ToolHive's own block never carries it, and reading the document back ignores it
+    assert "provenance_check" not in json.dumps(
+        server["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER]
+    )
+    assert from_upstream(server) == registry.entries[0]

@@ -76,7 +76,7 @@ def server_response(entry: Entry, ctx: EmitContext) -> JsonDict:
     """``{server, _meta: {io.modelcontextprotocol.registry/official: …}}`` of one entry."""
     moment = _moment(entry, ctx.timestamp)
     return {
-        "server": to_upstream(entry, ctx.config),
+        "server": to_upstream(entry, ctx.config, ctx.provenance.get(entry.name)),
         "_meta": {
             OFFICIAL_META: {
                 "status": official_status(entry.status),

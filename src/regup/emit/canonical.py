@@ -6,7 +6,7 @@ import hashlib
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ Artifacts = dict[str, bytes]
 class EmitContext:
     config: Config
     timestamp: str
+    #: Stored provenance checks by entry name (``Result.to_meta()`` of registry/provenance.json).
+    provenance: Mapping[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def dump_json(value: Any, *, compact: bool = False) -> bytes:

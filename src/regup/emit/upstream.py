@@ -212,8 +212,9 @@ def toolhive_extensions(entry: Entry) -> JsonDict:
     return block
 
 
-def regup_extensions(entry: Entry) -> JsonDict:
-    """The block under regup's publisher key: what ToolHive's format has no place for."""
+def regup_extensions(entry: Entry, check: JsonDict | None = None) -> JsonDict:
+    """The block under regup's publisher key: what ToolHive's format has no place for,
+    and the last provenance ``check`` of the image (``regup verify``), when there is one."""
     block: JsonDict = {}
     if short_description(entry.description) != entry.description:
         block["description"] = entry.description
@@ -225,10 +226,12 @@ def regup_extensions(entry: Entry) -> JsonDict:
         block["examples"] = list(entry.examples)
     if entry.pulls is not None:
         block["pulls"] = entry.pulls
+    if check:
+        block["provenance_check"] = check
     return block
 
 
-def to_upstream(entry: Entry, config: Config) -> JsonDict:
+def to_upstream(entry: Entry, config: Config, check: JsonDict | None = None) -> JsonDict:
     """The ``server.json`` document of one entry (valid against the 2025-12-11 schema).
 
     Raises :class:`ValueError` for an entry with neither image nor url (validation rejects
@@ -269,7 +272,7 @@ def to_upstream(entry: Entry, config: Config) -> JsonDict:
     else:
         raise ValueError(f"entry {entry.name} has neither image nor url")
     publishers: JsonDict = {TOOLHIVE_PUBLISHER: {key: toolhive_extensions(entry)}}
-    ours = regup_extensions(entry)
+    ours = regup_extensions(entry, check)
     if ours:
         publishers[config.publisher_key] = ours
     doc["_meta"] = {PUBLISHER_PROVIDED: publishers}
@@ -532,12 +535,12 @@ def _authored(doc: Mapping[str, Any], name: str, config: Config) -> JsonDict:
 # --- registry outputs ---------------------------------------------------------------------
 
 
-def upstream_group(group: Group, registry: Registry, config: Config) -> JsonDict:
+def upstream_group(group: Group, registry: Registry, ctx: EmitContext) -> JsonDict:
     members = [e for name in group.servers if (e := registry.entry(name)) is not None]
     return {
         "name": group.name,
         "description": group.description,
-        "servers": [to_upstream(e, config) for e in members],
+        "servers": [to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in members],
     }
 
 
@@ -549,8 +552,10 @@ def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
         "version": ctx.config.registry_version,
         "meta": {"last_updated": ctx.timestamp},
         "data": {
-            "servers": [to_upstream(e, ctx.config) for e in registry.entries],
-            "groups": [upstream_group(g, registry, ctx.config) for g in registry.groups],
+            "servers": [
+                to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in registry.entries
+            ],
+            "groups": [upstream_group(g, registry, ctx) for g in registry.groups],
         },
     }
 
