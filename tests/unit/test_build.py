@@ -174,19 +174,15 @@ def test_toolhive_schema_catches_a_broken_output(reference_dir: Path) -> None:
     assert [e.validator for e in validator(schema).iter_errors(bad)] == ["format"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ToolHive's registry schema has no digests in image (pattern without @sha256:); "
-    "regup accepts pinned digests. Decide: reject them for this output, or strip them.",
-)
-def test_digest_pinned_image_matches_toolhive_schema(
-    make_registry: RegistryFactory, tmp_path: Path, reference_dir: Path
+def test_digest_pinned_image_is_refused_so_output_stays_toolhive_valid(
+    make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
+    # ToolHive's image pattern has no room for @sha256:…; a build must not write such a file.
     registry = make_registry(fetch=container(image="ghcr.io/example/fetch@sha256:" + "a" * 64))
-    build_into(registry, tmp_path / "dist")
-    doc = load_json(tmp_path / "dist" / "registry.json")
-    schema = reference_dir / "schemas" / "toolhive-legacy-registry.schema.json"
-    assert list(validator(schema).iter_errors(doc)) == []
+    result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert "[image-digest]" in result.stderr
+    assert not (tmp_path / "dist" / "registry.json").exists()
 
 
 def test_groups_carry_their_members(make_registry: RegistryFactory, tmp_path: Path) -> None:

@@ -491,7 +491,14 @@ CASES: list[Case] = [
         W,
         entry(sub(BASE_C, "fetch:1.2.3", "fetch:latest")),
         (SPEC, 5, 8),
+        entry(sub(BASE_C, "fetch:1.2.3", "fetch:1.2.4")),
+    ),
+    Case(
+        "image-digest",
+        E,
         entry(sub(BASE_C, "fetch:1.2.3", "fetch@sha256:" + "a" * 64)),
+        (SPEC, 5, 8),
+        entry(BASE_C),
     ),
     Case(
         "image-latest",

@@ -84,7 +84,12 @@ RULES: dict[str, Rule] = {
         Rule("allow-host-parent", W, ".example.com is listed together with example.com."),
         Rule("duplicate-port", E, "allow_port lists each port once."),
         Rule("image-ref", E, "The image reference parses (host[:port]/path[:tag][@digest])."),
-        Rule("image-latest", W, "The image is pinned to a tag or digest other than latest."),
+        Rule("image-latest", W, "The image is pinned to a version tag, not latest."),
+        Rule(
+            "image-digest",
+            E,
+            "The image has no @sha256 digest: ToolHive's registry format cannot hold one.",
+        ),
         Rule("url-scheme", E, "URLs are absolute http(s) URLs with a host."),
         Rule("tag-format", E, "Tags match ^[a-z0-9][a-z0-9_-]*[a-z0-9]$."),
         Rule("tool-name", E, "Tool names match ^[\\w-]+$."),
@@ -308,11 +313,16 @@ def _image(entry: Entry, c: Checker) -> None:
     except ImageRefError as exc:
         c.report("image-ref", ("image",), f"image {entry.image!r} is not a valid reference: {exc}")
         return
-    if ref.is_latest_or_untagged:
-        what = "uses :latest" if ref.tag == "latest" else "has no tag"
+    if ref.digest is not None:
         c.report(
-            "image-latest", ("image",), f"image {entry.image} {what}; pin a version tag or digest"
+            "image-digest",
+            ("image",),
+            f"image {entry.image} is pinned by digest, which ToolHive's registry.json cannot "
+            "hold; use the version tag (regup verify binds the tag to its signed digest)",
         )
+    elif ref.is_latest_or_untagged:
+        what = "uses :latest" if ref.tag == "latest" else "has no tag"
+        c.report("image-latest", ("image",), f"image {entry.image} {what}; pin a version tag")
 
 
 @entry_check
