@@ -142,3 +142,10 @@ def test_templates_reject_unknown_fields() -> None:
 
     with pytest.raises(UndefinedError):
         render.environment().from_string("{{ page.nope }}").render(page=object())
+
+
+def test_index_highlights_recent_and_popular_servers(site: Path) -> None:
+    page = (site / "index.html").read_text()
+    for heading in ("Recently updated", "Most starred"):
+        section = page.split(f"<h2>{heading}</h2>", 1)[1].split("</section>", 1)[0]
+        assert section.count('<li class="card">') == 6, heading

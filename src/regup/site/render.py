@@ -54,25 +54,32 @@ def render(template: str, page: Any) -> bytes:
     return environment().get_template(template).render(page=page).encode()
 
 
+#: Fields of page contexts that hold server cards.
+CARD_FIELDS = ("servers", "recent", "popular")
+
+
 def with_cards(page: Any, rendered: dict[tuple[str, str], c.ServerCard]) -> Any:
-    """``page`` with the HTML of each of its ``servers`` cards.
+    """``page`` with the HTML of each of its server cards (see :data:`CARD_FIELDS`).
 
     ``rendered`` keeps the cards of this build by (name, href): a server shows on a dozen
     list pages, and its card is rendered once per folder depth.
     """
-    servers = getattr(page, "servers", None)
-    if not servers:
-        return page
     template = environment().get_template("_card.html")
-    cards = []
-    for item in servers:
-        key = (item.name, item.href)
-        done = rendered.get(key)
-        if done is None:
-            html = Markup(template.render(card=item))  # noqa: S704 - autoescaped template
-            done = rendered[key] = dataclasses.replace(item, html=html)
-        cards.append(done)
-    return dataclasses.replace(page, servers=tuple(cards))
+    changes: dict[str, tuple[c.ServerCard, ...]] = {}
+    for field in CARD_FIELDS:
+        items = getattr(page, field, None)
+        if not items:
+            continue
+        cards = []
+        for item in items:
+            key = (item.name, item.href)
+            done = rendered.get(key)
+            if done is None:
+                html = Markup(template.render(card=item))  # noqa: S704 - autoescaped template
+                done = rendered[key] = dataclasses.replace(item, html=html)
+            cards.append(done)
+        changes[field] = tuple(cards)
+    return dataclasses.replace(page, **changes) if changes else page
 
 
 def static_files() -> Artifacts:
