@@ -7,9 +7,11 @@ registry folder raises.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -63,8 +65,14 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
         return str(path)
 
 
-def read_document(path: Path, kind: DocKind, name: str | None = None) -> RawDocument:
-    """Read and parse one file; problems become diagnostics on the result."""
+def read_document(
+    path: Path, kind: DocKind, name: str | None = None, siblings: set[str] | None = None
+) -> RawDocument:
+    """Read and parse one file; problems become diagnostics on the result.
+
+    ``siblings`` (the names in the file's folder, when the caller listed it already) saves
+    a look-up per file on slow filesystems.
+    """
     doc = RawDocument(
         name=name if name is not None else path.parent.name,
         kind=kind,
@@ -83,7 +91,10 @@ def read_document(path: Path, kind: DocKind, name: str | None = None) -> RawDocu
     except UnicodeDecodeError as exc:
         doc.error(1, 1, "file-encoding", f"the file is not UTF-8 text ({exc.reason})")
         return doc
-    if kind == "entry" and path.name == SPEC_FILE and (path.parent / TOOLS_FILE).is_file():
+    has_tools = (
+        TOOLS_FILE in siblings if siblings is not None else (path.parent / TOOLS_FILE).is_file()
+    )
+    if kind == "entry" and path.name == SPEC_FILE and has_tools:
         tools = path.parent / TOOLS_FILE
         doc.tools_file = read_tools_file(tools, display_path(tools))
     return parse_document(doc, text)
@@ -121,8 +132,12 @@ def parse_document(doc: RawDocument, text: str) -> RawDocument:
 
 def _folder_document(folder: Path) -> RawDocument:
     spec, group = folder / SPEC_FILE, folder / GROUP_FILE
-    if spec.is_file() and group.is_file():
-        doc = read_document(spec, "entry")
+    try:
+        names = set(os.listdir(folder))  # one listing instead of a stat per candidate file
+    except OSError:
+        names = set()
+    if SPEC_FILE in names and GROUP_FILE in names:
+        doc = read_document(spec, "entry", siblings=names)
         doc.error(
             1,
             1,
@@ -130,10 +145,10 @@ def _folder_document(folder: Path) -> RawDocument:
             f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one",
         )
         return doc
-    if group.is_file():
-        return read_document(group, "group")
-    if spec.is_file():
-        return read_document(spec, "entry")
+    if GROUP_FILE in names:
+        return read_document(group, "group", siblings=names)
+    if SPEC_FILE in names:
+        return read_document(spec, "entry", siblings=names)
     doc = RawDocument(folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap()))
     doc.error(
         1, 1, "folder-layout", f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group)"
@@ -145,12 +160,33 @@ def registry_folders(registry: Path) -> list[Path]:
     """Sub-folders of the registry, sorted; hidden ones are skipped."""
     if not registry.is_dir():
         raise LoadError.missing_registry(registry)
-    return sorted(p for p in registry.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    with os.scandir(registry) as listing:  # DirEntry.is_dir() needs no extra stat here
+        names = [e.name for e in listing if e.is_dir() and not e.name.startswith((".", "_"))]
+    return [registry / name for name in sorted(names)]
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building large acyclic data.
+
+    Loading 10,000 entries allocates millions of dicts, lists and tuples, none of them in
+    reference cycles; the collector would rescan the growing heap again and again (about a
+    third of the load time). Reference counting still frees everything as usual.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def load_registry(registry: Path) -> list[RawDocument]:
     """Every entry and group of ``registry``; raises :class:`LoadError` if it is missing."""
-    return [_folder_document(folder) for folder in registry_folders(registry)]
+    folders = registry_folders(registry)
+    with paused_gc():
+        return [_folder_document(folder) for folder in folders]
 
 
 def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument], set[Path]]:

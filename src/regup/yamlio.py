@@ -129,6 +129,9 @@ def resolve_plain(text: str) -> Any:
     return text
 
 
+_SCALAR = yaml.ScalarEvent
+
+
 def _pos(event: Any) -> Position:
     mark = event.start_mark
     return (mark.line + 1, mark.column + 1)
@@ -148,7 +151,7 @@ class _Builder:
 
     def count(self, event: Any, n: int) -> None:
         self.nodes += n
-        if self.nodes > MAX_NODES:
+        if self.nodes > MAX_NODES:  # only aliases of aliases get here
             raise self.fail(
                 event,
                 "yaml-alias-expansion",
@@ -167,6 +170,14 @@ class _Builder:
             )
 
     def node(self, event: Any, path: YamlPath, depth: int) -> Any:
+        if type(event) is _SCALAR and event.anchor is None and event.tag is None:
+            # The common case, kept short: an untagged scalar without an anchor.
+            mark: Any = event.start_mark  # libyaml always sets it
+            self.source.values[path] = (mark.line + 1, mark.column + 1)
+            self.count(event, 1)
+            if not event.style and event.implicit[0]:
+                return resolve_plain(event.value)
+            return event.value
         if depth > MAX_DEPTH:
             raise self.fail(event, "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels")
         if isinstance(event, yaml.AliasEvent):

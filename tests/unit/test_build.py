@@ -195,3 +195,18 @@ def test_groups_carry_their_members(make_registry: RegistryFactory, tmp_path: Pa
     (kit,) = load_json(tmp_path / "dist" / "registry.json")["groups"]
     assert kit["name"] == "kit"
     assert list(kit["servers"]) == ["fetch"] and list(kit["remote_servers"]) == ["tracker"]
+
+
+def test_only_writes_the_chosen_outputs(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry(fetch=container(), tracker=remote())
+    out = tmp_path / "dist"
+    result = run_cli(
+        ["--registry", str(registry), "build", "--out", str(out), "--only", "toolhive"]
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["SHA256SUMS", "registry.json"]
+    both = ["--only", "toolhive", "--only", "upstream"]
+    result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "two"), *both])
+    assert (tmp_path / "two" / "upstream" / "registry.json").is_file()
+    assert not (tmp_path / "two" / "site").exists() and not (tmp_path / "two" / "v0.1").exists()
+    assert run_cli(["--registry", str(registry), "build", "--only", "nope"]).exit_code == 2

@@ -9,6 +9,7 @@ import click
 
 from regup.build import BuildRequest, build
 from regup.cli import AppState, pass_state
+from regup.emit import EMITTERS
 from regup.errors import CheckFailedError, InvalidRegistryError
 from regup.report import REPORTERS, Summary
 
@@ -28,6 +29,14 @@ from regup.report import REPORTERS, Summary
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("--no-site", is_flag=True, help="Skip the catalog (dist/site/).")
 @click.option(
+    "--only",
+    "only",
+    multiple=True,
+    type=click.Choice([*EMITTERS, "site"]),
+    help="Write only these outputs (repeatable): toolhive is registry.json, upstream the "
+    "upstream/ files, api the v0.1/ tree, site the catalog. Default: all.",
+)
+@click.option(
     "--base-url",
     default=None,
     metavar="URL",
@@ -35,7 +44,13 @@ from regup.report import REPORTERS, Summary
 )
 @pass_state
 def build_command(
-    state: AppState, out_dir: Path, check: bool, strict: bool, no_site: bool, base_url: str | None
+    state: AppState,
+    out_dir: Path,
+    check: bool,
+    strict: bool,
+    no_site: bool,
+    only: tuple[str, ...],
+    base_url: str | None,
 ) -> None:
     """Validate the registry, then write registry.json and the other outputs.
 
@@ -50,7 +65,8 @@ def build_command(
         state.config,
         check=check,
         strict=strict,
-        site=not no_site,
+        outputs=tuple(name for name in EMITTERS if not only or name in only),
+        site=not no_site and (not only or "site" in only),
         base_url=base_url.rstrip("/") if base_url else None,
     )
     result = build(request)

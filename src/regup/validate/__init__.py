@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
-from regup.load import RawDocument
+from regup.load import RawDocument, paused_gc
 from regup.model import Entry, Group, Registry
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
 from regup.validate.rules import ENTRY_NAME, RULES, check_entry, check_group
@@ -178,7 +178,13 @@ def validate_documents(
     ``report_for`` limits the reported diagnostics to some documents (cross-file checks
     still see all of them). ``strict`` turns warnings into errors.
     """
-    docs = list(docs)
+    with paused_gc():
+        return _validate(list(docs), strict, report_for)
+
+
+def _validate(
+    docs: list[RawDocument], strict: bool, report_for: Iterable[RawDocument] | None
+) -> ValidationResult:
     entries: list[Entry] = []
     groups: list[Group] = []
     broken_groups: list[Group] = []

@@ -126,8 +126,21 @@ def _all_of(checks: list[Check]) -> Check:
         return _always
     if len(checks) == 1:
         return checks[0]
+    if len(checks) == 2:
+        first, second = checks
+        return lambda v: first(v) and second(v)
+    if len(checks) == 3:
+        first, second, third = checks
+        return lambda v: first(v) and second(v) and third(v)
     group = tuple(checks)
-    return lambda v: all(c(v) for c in group)
+
+    def every(value: Any) -> bool:
+        for check in group:
+            if not check(value):
+                return False
+        return True
+
+    return every
 
 
 def _any_of(checks: list[Check]) -> Check:
@@ -166,7 +179,14 @@ def _unique_items(value: Any) -> bool:
 
 
 def _items(item: Check) -> Check:
-    return lambda v: not isinstance(v, list) or all(item(i) for i in v)
+    def items(value: Any) -> bool:
+        if isinstance(value, list):
+            for element in value:
+                if not item(element):
+                    return False
+        return True
+
+    return items
 
 
 def _required(needed: tuple[str, ...]) -> Check:
@@ -174,7 +194,17 @@ def _required(needed: tuple[str, ...]) -> Check:
 
 
 def _properties(props: dict[str, Check]) -> Check:
-    return lambda v: not isinstance(v, dict) or all(props[k](x) for k, x in v.items() if k in props)
+    get = props.get
+
+    def properties(value: Any) -> bool:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                check = get(key)
+                if check is not None and not check(item):
+                    return False
+        return True
+
+    return properties
 
 
 def _no_extra(known: frozenset[str]) -> Check:
