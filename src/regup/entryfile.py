@@ -9,10 +9,10 @@ can be said. Existing files are edited in place elsewhere (:mod:`regup.writeback
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from regup.model import ENTRY_KEYS
+from regup.model import ENTRY_KEYS, NESTED_ORDER
 from regup.yamlio import dump_yaml
 
 #: One line on each optional field, for the comment under written files.
@@ -42,10 +42,20 @@ def optional_fields_footer(document: Mapping[str, Any]) -> list[str]:
 
 
 def canonical_order(document: Mapping[str, Any]) -> dict[str, Any]:
-    """``document`` with its keys in :data:`ENTRY_KEYS` order; unknown keys keep theirs, last."""
-    ordered = {k: document[k] for k in ENTRY_KEYS if k in document}
-    ordered.update({k: v for k, v in document.items() if k not in ordered})
+    """``document`` with its keys in :data:`ENTRY_KEYS` order, and nested mappings in
+    :data:`NESTED_ORDER` (the order ``regup fmt`` writes); unknown keys keep theirs, last."""
+    ordered: dict[str, Any] = _ordered(document, (), ENTRY_KEYS)
     return ordered
+
+
+def _ordered(value: Any, path: tuple[str, ...], order: Sequence[str] | None) -> Any:
+    if isinstance(value, list):
+        return [_ordered(item, (*path, "*"), NESTED_ORDER.get((*path, "*"))) for item in value]
+    if not isinstance(value, Mapping) or path[:1] == ("custom_metadata",):
+        return value
+    keys = [k for k in order or () if k in value]
+    keys += [k for k in value if k not in keys]
+    return {k: _ordered(value[k], (*path, k), NESTED_ORDER.get((*path, k))) for k in keys}
 
 
 def render_entry(document: Mapping[str, Any]) -> str:

@@ -330,6 +330,31 @@ ENTRY_KEYS: tuple[str, ...] = (
     "custom_metadata",
 )
 
+_VARIABLE_KEYS = ("name", "description", "required", "secret", "default", "choices")
+#: Key order of nested mappings, by path (``*``: every item of a list); the order in which
+#: the model's ``to_document`` writes them.
+NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("env_vars", "*"): _VARIABLE_KEYS,
+    ("headers", "*"): _VARIABLE_KEYS,
+    ("icons", "*"): ("src", "mime_type", "sizes", "theme"),
+    ("permissions",): ("read", "write", "privileged", "network"),
+    ("permissions", "network", "outbound"): ("allow_host", "allow_port", "insecure_allow_all"),
+    ("oauth_config",): (
+        "issuer",
+        "authorize_url",
+        "token_url",
+        "client_id",
+        "scopes",
+        "use_pkce",
+        "oauth_params",
+        "callback_port",
+        "resource",
+    ),
+    ("provenance",): (*PROVENANCE_FIELDS, "attestation"),
+    ("provenance", "attestation"): ("predicate_type", "predicate"),
+    ("metadata",): ("stars", "pulls", "last_updated"),
+}
+
 #: Keys regup adds to the ToolHive format; they never appear in ``registry.json``.
 REGUP_ONLY_KEYS: frozenset[str] = frozenset(
     {"version", "website_url", "license", "icons", "examples"}

@@ -31,36 +31,11 @@ from typing import Any
 
 from regup.errors import LoadError
 from regup.load import GROUP_FILE, SPEC_FILE, display_path, find_suppressions, registry_folders
-from regup.model import ENTRY_KEYS, PROVENANCE_FIELDS
+from regup.model import ENTRY_KEYS, NESTED_ORDER
 from regup.writeback import replace_registry_file
 from regup.yamlio import YamlSyntaxError, load_yaml
 
 GROUP_KEYS: tuple[str, ...] = ("name", "title", "description", "servers")
-
-_VAR = ("name", "description", "required", "secret", "default", "choices")
-#: Key order of nested mappings, by path (``*``: every item of a list); the order in which
-#: the model's ``to_document`` writes them.
-NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
-    ("env_vars", "*"): _VAR,
-    ("headers", "*"): _VAR,
-    ("icons", "*"): ("src", "mime_type", "sizes", "theme"),
-    ("permissions",): ("read", "write", "privileged", "network"),
-    ("permissions", "network", "outbound"): ("allow_host", "allow_port", "insecure_allow_all"),
-    ("oauth_config",): (
-        "issuer",
-        "authorize_url",
-        "token_url",
-        "client_id",
-        "scopes",
-        "use_pkce",
-        "oauth_params",
-        "callback_port",
-        "resource",
-    ),
-    ("provenance",): (*PROVENANCE_FIELDS, "attestation"),
-    ("provenance", "attestation"): ("predicate_type", "predicate"),
-    ("metadata",): ("stars", "pulls", "last_updated"),
-}
 
 _COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
 
