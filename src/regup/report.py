@@ -73,20 +73,27 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def github_command(level: str, message: str, **properties: str | int | None) -> str:
+    """One GitHub Actions workflow command, e.g. ``::error file=a.yaml,line=3::message``.
+
+    Properties that are None are left out; values and message are escaped as the runner
+    expects. Every reporter that speaks to GitHub uses this.
+    """
+    props = ",".join(
+        f"{key}={_escape_property(str(value))}"
+        for key, value in properties.items()
+        if value is not None
+    )
+    return f"::{level}{' ' + props if props else ''}::{_escape_data(message)}"
+
+
 def report_github(
     diagnostics: Sequence[Diagnostic], summary: Summary, out: TextIO, *, color: bool, quiet: bool
 ) -> None:
     for d in diagnostics:
-        command = "error" if d.severity is Severity.ERROR else "warning"
-        props = ",".join(
-            (
-                f"file={_escape_property(d.path)}",
-                f"line={d.line}",
-                f"col={d.col}",
-                f"title={_escape_property(d.rule)}",
-            )
-        )
-        out.write(f"::{command} {props}::{_escape_data(d.message)}\n")
+        level = "error" if d.severity is Severity.ERROR else "warning"
+        line = github_command(level, d.message, file=d.path, line=d.line, col=d.col, title=d.rule)
+        out.write(line + "\n")
     if not quiet:
         out.write(summary_line(summary) + "\n")
 

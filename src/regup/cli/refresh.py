@@ -24,6 +24,7 @@ from regup.enrich.dockerhub import DOCKER_HUB_API
 from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
 from regup.enrich.refresh import refresh
 from regup.errors import CheckFailedError, OutputError
+from regup.report import github_command
 
 if TYPE_CHECKING:
     from regup.provenance.run import VerifyRun
@@ -129,19 +130,19 @@ def report_text(result: RefreshResult, out: TextIO, *, color: bool, verbose: boo
         console.print("Dry run: nothing was written.", highlight=False)
 
 
-def _escape(text: str, prop: bool = False) -> str:
-    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    return text.replace(":", "%3A").replace(",", "%2C") if prop else text
-
-
 def report_github(result: RefreshResult, out: TextIO, *, color: bool, verbose: bool) -> None:
     """GitHub Actions annotations for failures and notes, then the text summary."""
     for entry in result.entries:
         for level, message in _notes(entry):
-            props = f"file={_escape(entry.path, True)},line={entry.line},title=regup refresh"
-            out.write(f"::{level} {props}::{_escape(message)}\n")
+            command = github_command(
+                level, message, file=entry.path, line=entry.line, title="regup refresh"
+            )
+            out.write(command + "\n")
     if result.stopped:
-        out.write(f"::warning title=regup refresh::{_escape('Stopped early: ' + result.stopped)}\n")
+        stopped = github_command(
+            "warning", f"Stopped early: {result.stopped}", title="regup refresh"
+        )
+        out.write(stopped + "\n")
     report_text(result, out, color=False, verbose=verbose)
 
 

@@ -13,6 +13,7 @@ from typing import TextIO
 
 from regup.provenance.run import Mode, VerifyRun
 from regup.provenance.state import Outcome, Result
+from regup.report import github_command
 
 _ERRORS = frozenset({Outcome.MISMATCH, Outcome.INVALID, Outcome.UNSIGNED})
 
@@ -72,14 +73,6 @@ def report_json(run: VerifyRun, out: TextIO, *, quiet: bool = False) -> None:
     out.write(json.dumps(run_to_json(run), indent=2, sort_keys=True) + "\n")
 
 
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
 def github_annotations(run: VerifyRun) -> list[str]:
     """GitHub Actions workflow commands: an error for what fails a strict run, a warning
     for the same in warn mode and for errors (transient) and stale results."""
@@ -93,8 +86,7 @@ def github_annotations(run: VerifyRun) -> list[str]:
             continue
         path = run.paths.get(r.name, r.name)
         title = f"provenance {r.outcome.value}" + (" (stale)" if r.stale else "")
-        props = f"file={_escape_property(path)},title={_escape_property(title)}"
-        lines.append(f"::{command} {props}::{_escape_data(f'{r.name}: {_row_detail(r)}')}")
+        lines.append(github_command(command, f"{r.name}: {_row_detail(r)}", file=path, title=title))
     return lines
 
 
