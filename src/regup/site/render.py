@@ -12,7 +12,6 @@ instead of printing nothing.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -22,7 +21,7 @@ from xml.sax.saxutils import escape, quoteattr
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from regup.emit.canonical import Artifacts
+from regup.emit.canonical import Artifacts, dump_json
 from regup.emit.toolhive import toolhive_server
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.emit.upstream import to_upstream
@@ -107,15 +106,10 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     toolhive = {"name": entry.name, **toolhive_server(entry)}
     # Compact: the C encoder is many times faster than an indented dump, which matters for
     # tens of thousands of servers; browsers show JSON indented anyway.
-    out = {f"{folder}toolhive.json": compact_json(toolhive)}
+    out = {f"{folder}toolhive.json": dump_json(toolhive, compact=True)}
     if upstream_server_path(entry.name) not in site.files:
-        out[f"{folder}server.json"] = compact_json(to_upstream(entry, site.config))
+        out[f"{folder}server.json"] = dump_json(to_upstream(entry, site.config), compact=True)
     return out
-
-
-def compact_json(value: Any) -> bytes:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return (text + "\n").encode()
 
 
 def feed(site: c.SiteContext, timestamp: str) -> bytes:
