@@ -331,6 +331,19 @@ def test_every_toolhive_reference_server_survives_the_round_trip(reference_dir: 
         assert toolhive_server(back) == toolhive_server(entry), entry.name
 
 
+def test_every_entry_of_this_repository_survives_the_round_trip() -> None:
+    from regup.load import load_registry
+    from regup.validate import validate_documents
+    from tests.helpers import REPO_ROOT
+
+    entries = validate_documents(load_registry(REPO_ROOT / "registry")).registry.entries
+    assert len(entries) >= 100
+    for entry in entries:
+        back = from_upstream(through_json(to_upstream(entry, CONFIG)), CONFIG)
+        assert toolhive_server(back) == toolhive_server(entry), entry.name
+        assert back == entry, entry.name
+
+
 def test_upstream_to_entry_and_back_is_the_same_document(reference_dir: Path) -> None:
     for doc in all_documents(reference_dir):
         assert to_upstream(from_upstream(doc, CONFIG), CONFIG) == doc
