@@ -11,8 +11,10 @@ import importlib
 import os
 import sys
 import traceback
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -35,6 +37,20 @@ class AppState:
 
 
 pass_state = click.make_pass_decorator(AppState)
+
+FC = TypeVar("FC", bound=Callable[..., Any])
+
+
+def format_option(choices: Iterable[str], default: str, help: str) -> Callable[[FC], FC]:
+    """The ``--format`` option every command shares (stored as ``fmt``)."""
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help=help,
+    )
 
 
 #: Command name → the module of regup.cli that defines it. Modules are imported only when

@@ -11,21 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from regup.browse import ListRow, entry_info, list_rows, search
-from regup.cli import AppState, pass_state
+from regup.cli import AppState, format_option, pass_state
 from regup.errors import NotFoundError
 from regup.load import load_registry
 from regup.model import Registry
 from regup.provenance.state import load_state
 from regup.validate import validate_documents
 
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json"]),
-    default="table",
-    show_default=True,
-    help="table for people, json for tools.",
-)
+table_or_json = format_option(["table", "json"], "table", "table for people, json for tools.")
 
 
 def _load(state: AppState) -> Registry:
@@ -74,7 +67,7 @@ def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None)
 
 
 @click.command("list")
-@format_option
+@table_or_json
 @pass_state
 def list_command(state: AppState, fmt: str) -> None:
     """List every server: name, kind, tier, status, transport and stars."""
@@ -125,7 +118,7 @@ def _scalar(value: Any) -> str:
 
 @click.command("info")
 @click.argument("name")
-@format_option
+@table_or_json
 @pass_state
 def info_command(state: AppState, name: str, fmt: str) -> None:
     """Show every field of one server."""
@@ -145,7 +138,7 @@ def info_command(state: AppState, name: str, fmt: str) -> None:
 
 @click.command("search")
 @click.argument("query", nargs=-1, required=True)
-@format_option
+@table_or_json
 @pass_state
 def search_command(state: AppState, query: tuple[str, ...], fmt: str) -> None:
     """Find servers by name, description, tag or tool name, best match first."""

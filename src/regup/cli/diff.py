@@ -6,20 +6,17 @@ from pathlib import Path
 
 import click
 
-from regup.cli import AppState, pass_state
+from regup.cli import AppState, format_option, pass_state
 from regup.diff import FORMATS, diff
 
 
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(list(FORMATS)),
-    default="text",
-    show_default=True,
-    help="text for people, markdown for PR comments and release notes, json for scripts.",
+@format_option(
+    list(FORMATS),
+    "text",
+    "text for people, markdown for PR comments and release notes, json for scripts.",
 )
 @pass_state
 def diff_command(state: AppState, old: str, new: str, fmt: str) -> None:

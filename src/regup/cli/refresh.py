@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import click
 
-from regup.cli import AppState, pass_state
+from regup.cli import AppState, format_option, pass_state
 from regup.emit.canonical import write_atomic
 from regup.enrich import EntryReport, Progress, RefreshRequest, RefreshResult, Source, Status
 from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
@@ -234,13 +234,10 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the full report as JSON to this file.",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="Summary format on stdout; github adds Actions annotations for failures.",
+@format_option(
+    sorted(REPORTERS),
+    "text",
+    "Summary format on stdout; github adds Actions annotations for failures.",
 )
 @click.option(
     "--cache-dir",

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from regup.cli import AppState, pass_state
+from regup.cli import AppState, format_option, pass_state
 from regup.load import load_paths, only_selected
 from regup.report import REPORTERS, Summary
 from regup.validate import validate_documents
@@ -14,13 +14,8 @@ from regup.validate import validate_documents
 
 @click.command()
 @click.argument("targets", nargs=-1, metavar="[NAMES|PATHS]...")
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools, github for Actions annotations.",
+@format_option(
+    sorted(REPORTERS), "text", "text for people, json for tools, github for Actions annotations."
 )
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @pass_state

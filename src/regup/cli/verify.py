@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from regup.cli import AppState, pass_state
+from regup.cli import AppState, format_option, pass_state
 from regup.errors import NotFoundError
 from regup.load import load_registry
 from regup.provenance.report import REPORTERS
@@ -24,13 +24,8 @@ from regup.validate import validate_documents
     help="A sigstore trusted_root.json to verify against instead of the public-good "
     "instance (for private instances and tests).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(sorted(REPORTERS)),
-    default="text",
-    show_default=True,
-    help="text for people, json for tools, github for Actions annotations.",
+@format_option(
+    sorted(REPORTERS), "text", "text for people, json for tools, github for Actions annotations."
 )
 @click.option(
     "--mode",
