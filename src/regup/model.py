@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -530,8 +531,9 @@ class Registry:
     def entry(self, name: str) -> Entry | None:
         return self.by_name.get(name)
 
-    @property
+    @cached_property
     def by_name(self) -> dict[str, Entry]:
+        """Entries by name (made once: the registry is immutable)."""
         return {e.name: e for e in self.entries}
 
     @property

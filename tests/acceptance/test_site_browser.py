@@ -114,6 +114,13 @@ def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
     assert tab.errors == []
 
 
+def test_search_by_a_word_of_a_tool_name(tab: Tab, base_url: str) -> None:
+    # "pollen" appears only inside the tool name lookup_pollen_count: Pagefind indexes the
+    # parts of a name joined by underscores, so the record holds each name once.
+    assert _search(tab, base_url, "pollen") == ["weather"]
+    assert tab.errors == []
+
+
 def test_a_filter_narrows_results_and_every_result_carries_it(tab: Tab, base_url: str) -> None:
     page = tab.page
     before = _search(tab, base_url, "server")

@@ -211,13 +211,40 @@ def test_lists_are_paginated_with_relative_links() -> None:
     first, second = by_name[0][1], by_name[1][1]
     assert first.prev is None and first.next == c.Link("Next", "../../browse/name/2/")
     assert second.prev == c.Link("Previous", "../../../browse/name/")
-    assert [link.href for link in second.pages] == [
+    assert [link.href if link else None for link in second.pages] == [
         "../../../browse/name/",
         "",
         "../../../browse/name/3/",
     ]
     stars = next(page for path, page in pages if path == "browse/stars/")
     assert stars.servers[0].name == f"s-{c.PAGE_SIZE * 2:03d}"
+
+
+@pytest.mark.parametrize(
+    ("current", "count", "expected"),
+    [
+        (1, 1, [1]),
+        (2, 3, [1, 2, 3]),
+        (1, 200, [1, 2, 3, None, 200]),
+        (100, 200, [1, None, 98, 99, 100, 101, 102, None, 200]),
+        (4, 200, [1, 2, 3, 4, 5, 6, None, 200]),
+        (199, 200, [1, None, 197, 198, 199, 200]),
+    ],
+)
+def test_page_links_are_the_ends_and_a_window(
+    current: int, count: int, expected: list[int | None]
+) -> None:
+    assert c.page_window(current, count) == expected
+
+
+def test_a_long_list_links_a_window_of_pages() -> None:
+    entries = [_entry(f"s-{i:04d}") for i in range(c.PAGE_SIZE * 20)]
+    pages = dict(c.browse_pages(_site(*entries)))
+    middle = pages["browse/name/10/"]
+    assert [link.label if link else None for link in middle.pages] == (
+        ["1", None, "8", "9", "10", "11", "12", None, "20"]
+    )
+    assert middle.pages[4] == c.Link("10", "")
 
 
 def test_facet_pages_list_only_servers_with_the_value() -> None:

@@ -10,6 +10,8 @@ registry to publish.
 from __future__ import annotations
 
 import concurrent.futures
+import multiprocessing
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,12 +46,38 @@ def build_site(
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
     site = SiteContext(registry, ctx.config, options.provenance, base_url, frozenset(files))
     records = search.records(registry, options.provenance)
-    # Pagefind runs in a process of its own: index while the pages render.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        index = pool.submit(search.build_index, records, options.previous_index)
+    index_files = search.reused_index(records, options.previous_index)
+    if index_files is not None:
         pages = render.render_pages(site, ctx.timestamp, files)
-        index_files = index.result()
+    else:
+        # Index while the pages render: Pagefind is a process of its own, and for a large
+        # registry its Python side (writing records, reading the index back) gets a process
+        # too, so it does not wait for the pages' turn at the interpreter lock.
+        with _indexer(len(records)) as pool:
+            index = pool.submit(search.build_index, records)
+            pages = render.render_pages(site, ctx.timestamp, files)
+            index_files = index.result()
     return {**files, **pages, **index_files}
+
+
+#: From this many servers on, the index is built in a separate Python process; below it,
+#: starting one costs more than it saves.
+PROCESS_THRESHOLD = 1000
+
+
+def _indexer(count: int) -> concurrent.futures.Executor:
+    if count < PROCESS_THRESHOLD:
+        return concurrent.futures.ThreadPoolExecutor(max_workers=1)
+    # A forked child starts at once with the records in memory; forking is only safe while
+    # this process runs no other thread (a lock held by one would stay locked in the child),
+    # so a caller with threads gets a fresh interpreter instead (about 0.5 s more).
+    method = "fork" if _can_fork() else "spawn"
+    context = multiprocessing.get_context(method)
+    return concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+
+
+def _can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 __all__ = ["SITE_DIR", "Outcome", "ProvenanceStatus", "SiteOptions", "build_site"]

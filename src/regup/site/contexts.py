@@ -203,7 +203,10 @@ class ListPage:
     sorts: tuple[Link, ...] = doc("The other orders of the same list (browse pages only).")
     servers: tuple[ServerCard, ...] = doc("This page's servers, in order.")
     total: int = doc("Servers in the whole list.")
-    pages: tuple[Link, ...] = doc("A link per page of the list; the current one has href ''.")
+    pages: tuple[Link | None, ...] = doc(
+        "Links to the first, the last and the nearby pages; the current one has href '', "
+        "None marks skipped pages."
+    )
     prev: Link | None = doc("The previous page, if any.")
     next: Link | None = doc("The next page, if any.")
 
@@ -665,6 +668,27 @@ def index_page(site: SiteContext) -> IndexPage:
     )
 
 
+#: Page links on each side of the current page; the first and last page are always linked.
+PAGE_WINDOW = 2
+
+
+def page_window(current: int, count: int) -> list[int | None]:
+    """Page numbers to link from page ``current`` of ``count``; None marks a gap.
+
+    The first, the last, and :data:`PAGE_WINDOW` pages around the current one: a list of
+    10,000 servers has 200 pages, and linking each from each would be 40,000 links.
+    """
+    shown = sorted(
+        {1, count, *range(max(1, current - PAGE_WINDOW), min(count, current + PAGE_WINDOW) + 1)}
+    )
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - (out[-1] or 0) > 1:
+            out.append(None)
+        out.append(n)
+    return out
+
+
 def list_pages(
     site: SiteContext,
     entries: Sequence[Entry],
@@ -686,7 +710,11 @@ def list_pages(
             target = path_of(n)
             return "" if target == path else root + target
 
-        pages = tuple(Link(str(n), link(n)) for n in range(1, count + 1)) if count > 1 else ()
+        pages = (
+            tuple(None if n is None else Link(str(n), link(n)) for n in page_window(number_, count))
+            if count > 1
+            else ()
+        )
         out.append(
             (
                 path,
@@ -801,7 +829,7 @@ def replacement_of(entry: Entry, registry: Registry) -> Entry | None:
     name = (entry.custom_metadata or {}).get("replaced_by")
     if not isinstance(name, str):
         return None
-    return next((e for e in registry.entries if e.name == name), None)
+    return registry.entry(name)
 
 
 def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> ServerPage:

@@ -101,19 +101,21 @@ def _local_url(entry: Entry) -> str:
     return f"http://localhost:{_port(entry)}{_HTTP_PATH.get(entry.transport, '/mcp')}"
 
 
+#: One encoder for every value: ``json.dumps`` with options builds a new one per call.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
+
+
 def _dump(value: Any, indent: str = "") -> str:
     """JSON indented by two spaces, with lists of plain values kept on one line."""
     inner = indent + "  "
     if isinstance(value, dict) and value:
-        items = [
-            f"{inner}{json.dumps(k, ensure_ascii=False)}: {_dump(v, inner)}"
-            for k, v in value.items()
-        ]
+        encode = _ENCODER.encode
+        items = [f"{inner}{encode(k)}: {_dump(v, inner)}" for k, v in value.items()]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
         items = [inner + _dump(v, inner) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+    return _ENCODER.encode(value)
 
 
 def _input_id(name: str) -> str:

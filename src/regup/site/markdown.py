@@ -1,7 +1,8 @@
 """Entry Markdown (``overview``) as safe HTML: the only place site text becomes markup.
 
-markdown-it-py renders CommonMark with raw HTML turned off (HTML in the text stays visible
-as text), then nh3 (the Ammonia sanitiser) keeps only a small set of formatting tags and
+markdown-it-pyrs (the Rust port of markdown-it, about 25 times faster than markdown-it-py
+with the same output) renders CommonMark and tables with raw HTML turned off (HTML in the text
+stays visible as text), then nh3 (the Ammonia sanitiser) keeps only a small set of formatting tags and
 ``http``/``https`` links. Images are dropped: the catalog never makes a request to another
 host, and a picture from the data could be one.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 
 import nh3
-from markdown_it import MarkdownIt
+from markdown_it_pyrs import MarkdownIt
 from markupsafe import Markup
 
 #: Tags an overview may produce; everything else is removed, keeping its text.
@@ -27,10 +28,21 @@ ALLOWED_SCHEMES: frozenset[str] = frozenset({"http", "https"})
 LINK_REL = "nofollow noopener noreferrer"
 
 
+#: CommonMark's syntax and tables, without ``html_block``/``html_inline``: a <script> in the
+#: data is text, not a tag, before the sanitiser even runs.
+SYNTAX = (
+    "blockquote", "code", "fence", "heading", "hr", "lheading", "list", "paragraph",
+    "reference", "autolink", "backticks", "emphasis", "entity", "escape", "image", "link",
+    "newline", "table",
+)  # fmt: skip
+
+
 @cache
 def _parser() -> MarkdownIt:
-    # html=False: a <script> in the data is text, not a tag, before the sanitiser even runs.
-    return MarkdownIt("commonmark", {"html": False}).enable("table")
+    parser = MarkdownIt("zero")
+    for name in SYNTAX:
+        parser.enable(name)  # type: ignore[arg-type]  # the stub's plugin Literal is private
+    return parser
 
 
 def _keep_attribute(tag: str, attribute: str, value: str) -> str | None:

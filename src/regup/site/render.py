@@ -45,6 +45,8 @@ def environment(folder: str | None = None) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        # Templates do not change during a build: no stat() per page to check them.
+        auto_reload=False,
     )
 
 

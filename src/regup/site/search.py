@@ -62,21 +62,17 @@ def _plain(markdown: str) -> str:
 
 def record(entry: Entry, status: c.ProvenanceStatus | None = None) -> Record:
     """The search record of ``entry``."""
-    # Tool names are also given with spaces for their underscores, so "pull request" finds
-    # create_pull_request while the exact name still matches.
-    tools = " ".join(entry.tools)
-    spaced = " ".join(t.replace("_", " ").replace("-", " ") for t in entry.tools)
+    # Names and tool names go in once: Pagefind indexes a word joined by "_" or "-" as a
+    # whole and as its parts, so "pull request" finds create_pull_request already.
     content = " ".join(
         part
         for part in (
             entry.name,
-            entry.name.replace("-", " "),
             entry.display_name,
             entry.description,
             _plain(entry.overview or ""),
             " ".join(entry.tags),
-            tools,
-            spaced,
+            " ".join(entry.tools),
         )
         if part
     )
@@ -194,6 +190,12 @@ def _scratch() -> str | None:
     """
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def reused_index(items: Sequence[Record], previous: Path | None) -> Artifacts | None:
+    """The index in ``previous`` (the last build's ``pagefind/`` folder) when it was built
+    from the same records, else None."""
+    return _previous(previous, digest(items))
 
 
 def build_index(items: Sequence[Record], previous: Path | None = None) -> Artifacts:
