@@ -37,6 +37,14 @@ def test_record_holds_every_searchable_text() -> None:
     assert record.meta["title"] == "GitHub" and record.meta["tools"] == "1"
 
 
+def test_overview_links_keep_their_text_not_their_target() -> None:
+    overview = "See [the **docs**](https://docs.example.com/guide) and ![logo](https://x/l.png)."
+    entry = Entry.from_document("linked", container(overview=overview))
+    content = search.record(entry).content
+    assert "See the docs and logo." in content
+    assert "docs.example.com" not in content and "](" not in content
+
+
 def test_record_filters_and_sorts() -> None:
     entry = Entry.from_document("hosted", remote())
     record = search.record(entry)

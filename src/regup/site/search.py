@@ -18,6 +18,7 @@ import concurrent.futures
 import hashlib
 import json
 import os
+import re
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
@@ -56,8 +57,14 @@ class Record:
     sort: dict[str, str] = field(default_factory=dict)
 
 
+#: A Markdown link or image, ``[text](target)``: only the text is worth searching.
+_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+
+
 def _plain(markdown: str) -> str:
-    return " ".join(markdown.replace("`", " ").replace("*", " ").split())
+    """The words of ``markdown``: link text without its target, no emphasis or code marks."""
+    text = _LINK.sub(r"\1", markdown)
+    return " ".join(text.replace("`", " ").replace("*", " ").split())
 
 
 def record(entry: Entry, status: c.ProvenanceStatus | None = None) -> Record:
