@@ -96,7 +96,12 @@ def site_entries() -> dict[str, Any]:
         description="Looks up current conditions and forecasts.",
         image="ghcr.io/example/weather:2.0.0",
         tags=["weather"],
-        tools=["find_weather_forecast", "get_conditions", "lookup_pollen_count"],
+        tools=[
+            "find_weather_forecast",
+            "get_conditions",
+            "lookup_pollen_count",
+            "check-ozone-level",
+        ],
         overview="Answers **weather** questions. See [the docs](https://weather.example.com/docs).",
         env_vars=[
             {

@@ -115,9 +115,11 @@ def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
 
 
 def test_search_by_a_word_of_a_tool_name(tab: Tab, base_url: str) -> None:
-    # "pollen" appears only inside the tool name lookup_pollen_count: Pagefind indexes the
-    # parts of a name joined by underscores, so the record holds each name once.
+    # "pollen" and "ozone" appear only inside the tool names lookup_pollen_count and
+    # check-ozone-level: Pagefind indexes the parts of a name joined by "_" or "-", so the
+    # search record holds each name once.
     assert _search(tab, base_url, "pollen") == ["weather"]
+    assert _search(tab, base_url, "ozone") == ["weather"]
     assert tab.errors == []
 
 

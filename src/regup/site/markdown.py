@@ -1,9 +1,9 @@
 """Entry Markdown (``overview``) as safe HTML: the only place site text becomes markup.
 
 markdown-it-pyrs (the Rust port of markdown-it, about 25 times faster than markdown-it-py
-with the same output) renders CommonMark and tables with raw HTML turned off (HTML in the text
-stays visible as text), then nh3 (the Ammonia sanitiser) keeps only a small set of formatting tags and
-``http``/``https`` links. Images are dropped: the catalog never makes a request to another
+with the same output) renders CommonMark and tables with raw HTML turned off (HTML in the
+text stays visible as text), then nh3 (the Ammonia sanitiser) keeps only a small set of
+formatting tags and ``http``/``https`` links. Images are dropped: the catalog never makes a request to another
 host, and a picture from the data could be one.
 """
 

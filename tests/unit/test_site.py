@@ -1,0 +1,55 @@
+"""build_site: the index is built beside the pages, in a thread or (large registries) a process."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import multiprocessing
+from typing import Any
+
+import pytest
+
+import regup.site
+from regup.config import Config
+from regup.emit.canonical import EmitContext
+from regup.model import Entry, Registry
+from regup.site import SiteOptions, build_site
+from tests.helpers import container
+
+
+def _build() -> dict[str, bytes]:
+    registry = Registry(
+        tuple(
+            Entry.from_document(f"s-{i}", container(tools=[f"tool_{i}_one", "shared_tool"]))
+            for i in range(4)
+        )
+    )
+    ctx = EmitContext(config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z")
+    return build_site(registry, ctx, {}, SiteOptions())
+
+
+def test_small_registries_index_in_a_thread() -> None:
+    with regup.site._indexer(regup.site.PROCESS_THRESHOLD - 1) as pool:
+        assert isinstance(pool, concurrent.futures.ThreadPoolExecutor)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_large_registries_index_in_a_process_with_the_same_result(
+    monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    in_thread = _build()
+    monkeypatch.setattr(regup.site, "PROCESS_THRESHOLD", 1)
+    monkeypatch.setattr(regup.site, "_can_fork", lambda: method == "fork")
+    used: list[str | None] = []
+    get_context = multiprocessing.get_context
+
+    def spy(name: str | None = None) -> Any:
+        used.append(name)
+        return get_context(name)
+
+    monkeypatch.setattr(multiprocessing, "get_context", spy)
+    with regup.site._indexer(4) as pool:
+        assert isinstance(pool, concurrent.futures.ProcessPoolExecutor)
+    in_process = _build()
+    assert used == [method, method]
+    assert in_process == in_thread
+    assert any(p.startswith("pagefind/fragment/") for p in in_process)
