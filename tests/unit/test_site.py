@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import multiprocessing
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,11 +13,11 @@ import regup.site
 from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.model import Entry, Registry
-from regup.site import SiteOptions, build_site
+from regup.site import SiteOptions, build_site, search
 from tests.helpers import container
 
 
-def _build() -> dict[str, bytes]:
+def _build(previous: Path | None = None) -> dict[str, bytes]:
     registry = Registry(
         tuple(
             Entry.from_document(f"s-{i}", container(tools=[f"tool_{i}_one", "shared_tool"]))
@@ -24,7 +25,7 @@ def _build() -> dict[str, bytes]:
         )
     )
     ctx = EmitContext(config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z")
-    return build_site(registry, ctx, {}, SiteOptions())
+    return build_site(registry, ctx, {}, SiteOptions(previous_index=previous))
 
 
 def test_small_registries_index_in_a_thread() -> None:
@@ -53,3 +54,21 @@ def test_large_registries_index_in_a_process_with_the_same_result(
     assert used == [method, method]
     assert in_process == in_thread
     assert any(p.startswith("pagefind/fragment/") for p in in_process)
+
+
+def test_a_rebuild_with_the_same_records_reuses_the_index_without_pagefind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _build()
+    for rel, data in first.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+    def no_pagefind(*args: object) -> None:
+        raise AssertionError("Pagefind ran although the records did not change")
+
+    monkeypatch.setattr(search, "_run", no_pagefind)
+    assert _build(previous=tmp_path / "pagefind") == first
+    assert search.reused_index([], None) is None
+    assert search.reused_index([], tmp_path / "missing") is None

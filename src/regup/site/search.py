@@ -202,6 +202,8 @@ def _scratch() -> str | None:
 def reused_index(items: Sequence[Record], previous: Path | None) -> Artifacts | None:
     """The index in ``previous`` (the last build's ``pagefind/`` folder) when it was built
     from the same records, else None."""
+    if previous is None or not (previous / DIGEST_FILE).is_file():
+        return None  # a first build: no need to hash the records here
     return _previous(previous, digest(items))
 
 
