@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import multiprocessing
 from pathlib import Path
 from typing import Any
@@ -72,3 +73,18 @@ def test_a_rebuild_with_the_same_records_reuses_the_index_without_pagefind(
     assert _build(previous=tmp_path / "pagefind") == first
     assert search.reused_index([], None) is None
     assert search.reused_index([], tmp_path / "missing") is None
+
+
+def test_site_only_server_json_is_the_upstream_document_with_its_provenance_check() -> None:
+    from regup.emit.upstream import emit_upstream
+
+    check = {"status": "verified", "digest": "sha256:" + "ab" * 32, "log_index": 7}
+    registry = Registry((Entry.from_document("fetch", container()),))
+    ctx = EmitContext(
+        config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
+    )
+    files = build_site(registry, ctx, {}, SiteOptions())  # the upstream output is not built
+    ours = json.loads(files["servers/fetch/server.json"])
+    upstream = json.loads(emit_upstream(registry, ctx)["upstream/servers/fetch.json"])
+    assert ours == upstream
+    assert '"provenance_check"' in files["servers/fetch/server.json"].decode()

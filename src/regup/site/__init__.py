@@ -44,7 +44,9 @@ def build_site(
     :class:`~regup.errors.OutputError` when the search index cannot be built.
     """
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
-    site = SiteContext(registry, ctx.config, options.provenance, base_url, frozenset(files))
+    site = SiteContext(
+        registry, ctx.config, options.provenance, base_url, frozenset(files), ctx.provenance
+    )
     records = search.records(registry, options.provenance)
     index_files = search.reused_index(records, options.previous_index)
     if index_files is not None:

@@ -529,6 +529,8 @@ class SiteContext:
     base_url: str = ""
     #: Paths of the other outputs mirrored into the site (``upstream/servers/x.json``…).
     files: frozenset[str] = frozenset()
+    #: Stored provenance checks by entry name, as the upstream output carries them.
+    checks: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     #: Cards already made, by (entry name, root): a server shows on many list pages.
     cards: dict[tuple[str, str], ServerCard] = field(
         default_factory=dict, compare=False, repr=False

@@ -110,7 +110,8 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     # tens of thousands of servers; browsers show JSON indented anyway.
     out = {f"{folder}toolhive.json": dump_json(toolhive, compact=True)}
     if upstream_server_path(entry.name) not in site.files:
-        out[f"{folder}server.json"] = dump_json(to_upstream(entry, site.config), compact=True)
+        document = to_upstream(entry, site.config, site.checks.get(entry.name))
+        out[f"{folder}server.json"] = dump_json(document, compact=True)
     return out
 
 
