@@ -22,7 +22,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
@@ -116,7 +116,9 @@ def records(registry: Registry, provenance: Mapping[str, c.ProvenanceStatus]) ->
 
 
 def digest(items: Sequence[Record]) -> str:
-    data = json.dumps([asdict(r) for r in items], sort_keys=True, ensure_ascii=False)
+    # Plain lists rather than dataclasses.asdict, which deep-copies every value (4x slower).
+    rows = [[r.url, r.content, r.meta, r.filters, r.sort] for r in items]
+    data = json.dumps(rows, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
 
 
