@@ -76,9 +76,9 @@ def test_index_is_built_and_reused_when_records_are_the_same(tmp_path: Path) -> 
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-    assert search.build_index(records, folder) == files
-    changed = records[:2]
+    assert search.reused_index(records, folder) == files
+    assert search.reused_index(records[:2], folder) is None  # other records: build anew
     assert (
-        search.build_index(changed, folder)[f"pagefind/{search.DIGEST_FILE}"]
+        search.build_index(records[:2])[f"pagefind/{search.DIGEST_FILE}"]
         != files[f"pagefind/{search.DIGEST_FILE}"]
     )

@@ -7,8 +7,8 @@ keys (stars, updated, name).
 
 Pagefind writes some files in an order that changes between runs;
 :mod:`regup.site.pagefind_canon` rewrites them canonically, so the same records give the
-same bytes. :func:`build_index` also takes the previous index and reuses it unchanged when
-its records digest is the same, which skips Pagefind entirely on a rebuild.
+same bytes. :func:`reused_index` returns the previous build's index unchanged when its
+records digest is the same, which skips Pagefind entirely on a rebuild.
 """
 
 from __future__ import annotations
@@ -174,23 +174,6 @@ def _run(items: Sequence[Record], out: Path) -> None:
         pool.submit(asyncio.run, _index(folder, out)).result()
 
 
-def _previous(previous: Path | None, wanted: str) -> Artifacts | None:
-    """The index in ``previous`` when it was built from the same records."""
-    if previous is None:
-        return None
-    try:
-        if (previous / DIGEST_FILE).read_text(encoding="utf-8").strip() != wanted:
-            return None
-        files = {
-            p.relative_to(previous).as_posix(): p.read_bytes()
-            for p in sorted(previous.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
-        }
-    except OSError:
-        return None
-    return {f"{INDEX_DIR}/{rel}": data for rel, data in files.items()}
-
-
 def _scratch() -> str | None:
     """Where Pagefind's records and raw output go: memory (``/dev/shm``) when there is one.
 
@@ -205,20 +188,26 @@ def reused_index(items: Sequence[Record], previous: Path | None) -> Artifacts | 
     """The index in ``previous`` (the last build's ``pagefind/`` folder) when it was built
     from the same records, else None."""
     if previous is None or not (previous / DIGEST_FILE).is_file():
-        return None  # a first build: no need to hash the records here
-    return _previous(previous, digest(items))
+        return None  # a first build: no need to hash the records
+    try:
+        if (previous / DIGEST_FILE).read_text(encoding="utf-8").strip() != digest(items):
+            return None
+        files = {
+            p.relative_to(previous).as_posix(): p.read_bytes()
+            for p in sorted(previous.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")
+        }
+    except OSError:
+        return None
+    return {f"{INDEX_DIR}/{rel}": data for rel, data in files.items()}
 
 
-def build_index(items: Sequence[Record], previous: Path | None = None) -> Artifacts:
-    """Pagefind's files for ``items``, under ``pagefind/``.
+def build_index(items: Sequence[Record]) -> Artifacts:
+    """Pagefind's files for ``items``, under ``pagefind/``, with the records' digest.
 
-    ``previous`` is the ``pagefind/`` folder of the last build: reused when its records are
-    the same. Raises :class:`~regup.errors.OutputError` when Pagefind cannot run.
+    Raises :class:`~regup.errors.OutputError` when Pagefind cannot run.
     """
     wanted = digest(items)
-    reused = _previous(previous, wanted)
-    if reused is not None:
-        return reused
     with tempfile.TemporaryDirectory(prefix="regup-pagefind-", dir=_scratch()) as tmp:
         out = Path(tmp) / INDEX_DIR
         try:
