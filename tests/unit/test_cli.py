@@ -99,17 +99,22 @@ def test_missing_registry_folder(in_tmp: Path) -> None:
         ("[registry]\nnmae = 'x'\n", "unknown key(s) nmae"),
         ("[registry]\nname = 3\n", "registry.name must be a string"),
         ("[other]\nname = 'x'\n", "unknown table(s) other"),
+        ("[registry]\nnamespace = 'not a namespace'\n", "is not a reverse-DNS name"),
+        ("[registry]\npublisher_key = 'io.github.stacklok'\n", "must be a key of your own"),
     ],
 )
+@pytest.mark.parametrize("command", ["build", "validate"])
 def test_bad_config_file(
-    toml: str, fragment: str, make_registry: RegistryFactory, in_tmp: Path
+    toml: str, fragment: str, command: str, make_registry: RegistryFactory, in_tmp: Path
 ) -> None:
+    # validate reads the configuration too: a pull request that breaks regup.toml fails
+    # its check, not the next build
     make_registry(fetch=container())
     (in_tmp / "regup.toml").write_text(toml, encoding="utf-8")
-    result = run_cli(["build"])
+    result = run_cli([command])
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and "regup.toml: " in result.stderr
-    assert fragment in result.stderr and "--config" in result.stderr
+    assert fragment in result.stderr
     assert "Traceback" not in result.output
     assert not (in_tmp / "dist").exists()
 

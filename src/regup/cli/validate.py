@@ -7,6 +7,7 @@ import sys
 import click
 
 from regup.cli import AppState, format_option, pass_state
+from regup.emit.upstream import check_config
 from regup.load import load_paths, only_selected
 from regup.report import REPORTERS, Summary
 from regup.validate import validate_documents
@@ -22,8 +23,12 @@ from regup.validate import validate_documents
 def validate(state: AppState, targets: tuple[str, ...], fmt: str, strict: bool) -> None:
     """Check entries against the schema and the rules; report every problem with file:line:col.
 
-    Without arguments, checks the whole registry. Exits 1 when there is an error.
+    Without arguments, checks the whole registry, and regup.toml. Exits 1 when there is an
+    error.
     """
+    # The configuration is part of what a pull request can break: check it here too, not
+    # first at the next build (raises ConfigError, reported by the CLI's error boundary).
+    check_config(state.config)
     docs, selected = load_paths(state.registry_dir, targets)
     result = validate_documents(docs, strict=strict, report_for=only_selected(docs, selected))
     files = len(selected) if selected else result.files
