@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from regup.config import Config
-from regup.emit.canonical import EmitContext, write_atomic
+from regup.emit.canonical import EmitContext, write_outputs
 from regup.model import Entry, EnvVar, Header, Metadata, Outbound, Permissions, Registry
 from regup.site import SiteOptions, build_site
 from regup.site import contexts as c
@@ -111,8 +111,7 @@ def build_regup(registry: Registry, out: Path) -> tuple[float, float]:
     ctx = EmitContext(config=config, timestamp="2026-01-01T00:00:00Z")
     files = build_site(registry, ctx, {}, SiteOptions(base_url="https://bench.example.org"))
     built = time.perf_counter()
-    for rel, data in files.items():
-        write_atomic(out / rel, data, durable=False)
+    list(write_outputs(out, files, files))  # what `regup build` writes with
     return built - start, time.perf_counter() - built
 
 

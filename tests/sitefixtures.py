@@ -202,7 +202,7 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
     same emitters and site step as ``regup build``. Returns the site folder."""
     from regup.config import Config
     from regup.emit import EMITTERS
-    from regup.emit.canonical import EmitContext, build_timestamp, write_atomic
+    from regup.emit.canonical import EmitContext, build_timestamp, write_outputs
     from regup.load import load_registry
     from regup.model import Registry
     from regup.site import SiteOptions, build_site
@@ -220,6 +220,6 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
     for emit in EMITTERS.values():
         files.update(emit(registry, ctx))
     site = folder / "site"
-    for rel, data in build_site(registry, ctx, files, SiteOptions(base_url=BASE_URL)).items():
-        write_atomic(site / rel, data, durable=False)
+    built = build_site(registry, ctx, files, SiteOptions(base_url=BASE_URL))
+    list(write_outputs(site, built, built))
     return site

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
-from regup.emit.canonical import build_timestamp, sha256sums, stale_files, write_atomic
+from regup.emit.canonical import (
+    build_timestamp,
+    sha256sums,
+    stale_files,
+    write_atomic,
+    write_outputs,
+)
 from regup.errors import OutputError
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
@@ -143,13 +149,11 @@ def build(request: BuildRequest) -> BuildResult:
     result.stale = stale_files(request.out_dir, result.artifacts)
     if request.check:
         return result
-    for rel in result.stale:
-        target = request.out_dir / rel
-        try:
-            write_atomic(target, result.artifacts[rel], durable=False)
-        except OSError as exc:
-            raise OutputError.from_os_error(target, exc) from None
-        result.written.append(rel)
+    try:
+        for rel in write_outputs(request.out_dir, result.artifacts, result.stale):
+            result.written.append(rel)
+    except OSError as exc:
+        raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None
     if request.site:
         try:
             result.removed = _prune_site(request.out_dir, result.artifacts)

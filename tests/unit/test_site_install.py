@@ -5,10 +5,19 @@ from __future__ import annotations
 import base64
 import json
 import shlex
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
+
+import pytest
 
 from regup.model import Entry
-from regup.site.install import install_links, mcp_servers_config, snippets, vscode_config
+from regup.site.install import (
+    install,
+    install_links,
+    mcp_servers_config,
+    percent_encode,
+    snippets,
+    vscode_config,
+)
 from tests.helpers import container, remote
 
 SECRET_DEFAULT = "do-not-leak-this-default"
@@ -131,3 +140,26 @@ def test_http_containers_publish_their_port() -> None:
         "ghcr.io/example/fetch:1.2.3",
     ]
     assert mcp_servers_config(entry) == {"url": "http://localhost:9000/mcp"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "plain-name_1.0~x", '{"a": [1, "b c"], "d": "/e?f=g&h#i"}', "<PLACEHOLDER>", "naïve ✓ €"],
+)
+def test_percent_encode_is_quote_without_safe_characters(text: str) -> None:
+    assert percent_encode(text) == quote(text, safe="")
+
+
+def test_cursor_link_query_is_what_urlencode_makes() -> None:
+    entry = _container()
+    cursor = install_links(entry)[1].href
+    query = cursor.split("?", 1)[1]
+    config = parse_qs(query)["config"][0]
+    assert query == urlencode({"name": entry.name, "config": config})
+
+
+def test_install_is_the_snippets_and_the_links() -> None:
+    entry = _container()
+    ways = install(entry)
+    assert ways.snippets == snippets(entry)
+    assert ways.links == install_links(entry)

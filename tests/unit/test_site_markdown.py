@@ -40,6 +40,10 @@ def test_raw_html_is_text(payload: str) -> None:
         "data:text/html,<script>x</script>",
         "vbscript:x",
         "/relative",
+        "relative/page.html",
+        "#anchor",
+        "//elsewhere.example/x",
+        "ftp://files.example.com/x",
     ],
 )
 def test_only_http_links_keep_their_target(link: str) -> None:

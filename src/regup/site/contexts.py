@@ -24,7 +24,7 @@ from markupsafe import Markup
 from regup.config import Config
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.model import Entry, Group, Kind, Registry
-from regup.site.install import InstallLink, Snippet, install_links, snippets
+from regup.site.install import InstallLink, Snippet, install
 from regup.site.markdown import render_markdown
 
 
@@ -869,6 +869,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
     if entry.kind is Kind.CONTAINER:
         stats.append(Stat("Pulls", number(entry.pulls)))
     stats.append(Stat("Last update", day(entry.last_updated)))
+    ways = install(entry)
     return ServerPage(
         chrome=chrome(site, path),
         name=entry.name,
@@ -888,8 +889,8 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         ),
         kind="Container" if entry.kind is Kind.CONTAINER else "Remote",
         target=tuple(target),
-        snippets=snippets(entry),
-        install_links=install_links(entry),
+        snippets=ways.snippets,
+        install_links=ways.links,
         config_rows=_config_rows(entry),
         oauth=_oauth(entry),
         network=network_sentences(entry),

@@ -12,11 +12,12 @@ the client can ask for them. A non-secret required variable gets its default whe
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import shlex
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from regup.model import Entry, Kind
 
@@ -51,6 +52,15 @@ class _Var:
     name: str
     secret: bool
     value: str
+
+
+#: ``urllib.parse.quote(c, safe="")`` of every ASCII character, for :meth:`str.translate`.
+_PERCENT = {i: quote(chr(i), safe="") for i in range(128)}
+
+
+def percent_encode(text: str) -> str:
+    """``quote(text, safe="")``, in C for ASCII text (``quote`` looks up every byte in Python)."""
+    return text.translate(_PERCENT) if text.isascii() else quote(text, safe="")
 
 
 def placeholder(name: str) -> str:
@@ -107,136 +117,161 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": "))
 
 def _dump(value: Any, indent: str = "") -> str:
     """JSON indented by two spaces, with lists of plain values kept on one line."""
+    encode = _ENCODER.encode
     inner = indent + "  "
     if isinstance(value, dict) and value:
-        encode = _ENCODER.encode
-        items = [f"{inner}{encode(k)}: {_dump(v, inner)}" for k, v in value.items()]
+        items = [
+            f"{inner}{encode(k)}: {_dump(v, inner) if isinstance(v, dict | list) else encode(v)}"
+            for k, v in value.items()
+        ]
         return "{\n" + ",\n".join(items) + "\n" + indent + "}"
     if isinstance(value, list) and any(isinstance(v, dict | list) for v in value):
         items = [inner + _dump(v, inner) for v in value]
         return "[\n" + ",\n".join(items) + "\n" + indent + "]"
-    return _ENCODER.encode(value)
+    return encode(value)
 
 
 def _input_id(name: str) -> str:
     return name.lower().replace("_", "-")
 
 
+class _Plan:
+    """What every snippet of one entry is made from, each part worked out once."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self.env = _needed_env(entry)
+
+    @functools.cached_property
+    def mcp_servers(self) -> JsonDict:
+        entry = self.entry
+        if entry.kind is Kind.REMOTE:
+            item: JsonDict = {"url": entry.url}
+            headers = _needed_headers(entry)
+            if headers:
+                item["headers"] = {h.name: h.value for h in headers}
+            return item
+        if entry.transport != "stdio":
+            return {"url": _local_url(entry)}
+        item = {"command": "docker", "args": _docker_args(entry, self.env)}
+        if self.env:
+            item["env"] = {v.name: v.value for v in self.env}
+        return item
+
+    @functools.cached_property
+    def vscode(self) -> tuple[JsonDict, list[JsonDict]]:
+        entry = self.entry
+        inputs: list[JsonDict] = []
+
+        def prompted(var: _Var, description: str) -> str:
+            if not var.secret:
+                return var.value
+            inputs.append(
+                {
+                    "type": "promptString",
+                    "id": _input_id(var.name),
+                    "description": description,
+                    "password": True,
+                }
+            )
+            return "${input:" + _input_id(var.name) + "}"
+
+        http = "sse" if entry.transport == "sse" else "http"
+        if entry.kind is Kind.REMOTE:
+            item: JsonDict = {"type": http, "url": entry.url}
+            described = {h.name: h.description for h in entry.headers}
+            headers = {h.name: prompted(h, described[h.name]) for h in _needed_headers(entry)}
+            if headers:
+                item["headers"] = headers
+            return item, inputs
+        if entry.transport != "stdio":
+            return {"type": http, "url": _local_url(entry)}, []
+        described = {v.name: v.description for v in entry.env_vars}
+        item = {"type": "stdio", "command": "docker", "args": _docker_args(entry, self.env)}
+        if self.env:
+            item["env"] = {v.name: prompted(v, described[v.name]) for v in self.env}
+        return item, inputs
+
+
 def mcp_servers_config(entry: Entry) -> JsonDict:
     """The server's item of an ``mcpServers`` map (Claude Desktop, Cursor)."""
-    if entry.kind is Kind.REMOTE:
-        item: JsonDict = {"url": entry.url}
-        headers = _needed_headers(entry)
-        if headers:
-            item["headers"] = {h.name: h.value for h in headers}
-        return item
-    env = _needed_env(entry)
-    if entry.transport != "stdio":
-        return {"url": _local_url(entry)}
-    item = {"command": "docker", "args": _docker_args(entry, env)}
-    if env:
-        item["env"] = {v.name: v.value for v in env}
-    return item
+    return _Plan(entry).mcp_servers
 
 
 def vscode_config(entry: Entry) -> tuple[JsonDict, list[JsonDict]]:
     """The server's item of ``.vscode/mcp.json`` and its ``inputs`` (one per secret)."""
-    inputs: list[JsonDict] = []
-
-    def prompted(var: _Var, description: str) -> str:
-        if not var.secret:
-            return var.value
-        inputs.append(
-            {
-                "type": "promptString",
-                "id": _input_id(var.name),
-                "description": description,
-                "password": True,
-            }
-        )
-        return "${input:" + _input_id(var.name) + "}"
-
-    if entry.kind is Kind.REMOTE:
-        item: JsonDict = {"type": "sse" if entry.transport == "sse" else "http", "url": entry.url}
-        described = {h.name: h.description for h in entry.headers}
-        headers = {h.name: prompted(h, described[h.name]) for h in _needed_headers(entry)}
-        if headers:
-            item["headers"] = headers
-        return item, inputs
-    env = _needed_env(entry)
-    if entry.transport != "stdio":
-        return {"type": "sse" if entry.transport == "sse" else "http", "url": _local_url(entry)}, []
-    described = {v.name: v.description for v in entry.env_vars}
-    item = {"type": "stdio", "command": "docker", "args": _docker_args(entry, env)}
-    if env:
-        item["env"] = {v.name: prompted(v, described[v.name]) for v in env}
-    return item, inputs
+    return _Plan(entry).vscode
 
 
-def _claude_code(entry: Entry) -> str:
+def _claude_code(plan: _Plan) -> str:
+    entry = plan.entry
     if entry.kind is Kind.REMOTE:
         transport = "sse" if entry.transport == "sse" else "http"
         parts = ["claude", "mcp", "add", "--transport", transport, entry.name, entry.url or ""]
         for header in _needed_headers(entry):
             parts += ["--header", f"{header.name}: {header.value}"]
         return shlex.join(parts)
-    env = _needed_env(entry)
     if entry.transport != "stdio":
         transport = "sse" if entry.transport == "sse" else "http"
         return shlex.join(
             ["claude", "mcp", "add", "--transport", transport, entry.name, _local_url(entry)]
         )
     parts = ["claude", "mcp", "add", entry.name]
-    for var in env:
+    for var in plan.env:
         parts += ["-e", f"{var.name}={var.value}"]
-    parts += ["--", "docker", *_docker_args(entry, env)]
+    parts += ["--", "docker", *_docker_args(entry, plan.env)]
     return shlex.join(parts)
 
 
-def _docker_run(entry: Entry) -> str:
-    env = _needed_env(entry)
+def _docker_run(plan: _Plan) -> str:
+    entry = plan.entry
     args = (
         ["docker", "run", "-i", "--rm"] if entry.transport == "stdio" else ["docker", "run", "--rm"]
     )
     if entry.transport != "stdio":
         args += ["-p", f"{_port(entry)}:{_port(entry)}"]
-    for var in env:
+    for var in plan.env:
         args += ["-e", f"{var.name}={var.value}"]
     args.append(entry.image or "")
     args += list(entry.args)
     return shlex.join(args)
 
 
-def _thv_run(entry: Entry) -> str:
+def _thv_run(plan: _Plan) -> str:
     parts = ["thv", "run"]
-    for var in _needed_env(entry):
+    for var in plan.env:
         if var.secret:
             parts += ["--secret", f"{_input_id(var.name)},target={var.name}"]
         else:
             parts += ["-e", f"{var.name}={var.value}"]
-    parts.append(entry.name)
+    parts.append(plan.entry.name)
     return shlex.join(parts)
 
 
 def snippets(entry: Entry) -> tuple[Snippet, ...]:
     """Every install snippet of ``entry``, ``thv run`` first."""
+    return _snippets(_Plan(entry))
+
+
+def _snippets(plan: _Plan) -> tuple[Snippet, ...]:
+    entry = plan.entry
     out = [
         Snippet(
             "thv",
             "ToolHive",
-            _thv_run(entry),
+            _thv_run(plan),
             "sh",
             "Runs the server from this registry; secrets come from ToolHive's secret store.",
         ),
         Snippet(
             "mcp-servers",
             "Claude Desktop / Cursor",
-            _dump({"mcpServers": {entry.name: mcp_servers_config(entry)}}),
+            _dump({"mcpServers": {entry.name: plan.mcp_servers}}),
             "json",
             "Merge into claude_desktop_config.json or ~/.cursor/mcp.json; replace each <…> value.",
         ),
     ]
-    item, inputs = vscode_config(entry)
+    item, inputs = plan.vscode
     vscode: JsonDict = {"servers": {entry.name: item}}
     if inputs:
         vscode = {"inputs": inputs, **vscode}
@@ -253,7 +288,7 @@ def snippets(entry: Entry) -> tuple[Snippet, ...]:
         Snippet(
             "claude-code",
             "Claude Code",
-            _claude_code(entry),
+            _claude_code(plan),
             "sh",
             "Adds the server to Claude Code; replace each <…> value.",
         )
@@ -263,7 +298,7 @@ def snippets(entry: Entry) -> tuple[Snippet, ...]:
             Snippet(
                 "docker",
                 "Docker",
-                _docker_run(entry),
+                _docker_run(plan),
                 "sh",
                 "Runs the image directly, without isolation from ToolHive.",
             )
@@ -273,18 +308,37 @@ def snippets(entry: Entry) -> tuple[Snippet, ...]:
 
 def install_links(entry: Entry) -> tuple[InstallLink, ...]:
     """One-click links: VS Code's ``vscode:mcp/install`` and Cursor's deeplink."""
-    item, inputs = vscode_config(entry)
+    return _install_links(_Plan(entry))
+
+
+def _install_links(plan: _Plan) -> tuple[InstallLink, ...]:
+    entry = plan.entry
+    item, inputs = plan.vscode
     vscode: JsonDict = {"name": entry.name, **item}
     if inputs:
         vscode["inputs"] = inputs
     payload = json.dumps(vscode, separators=(",", ":"), ensure_ascii=False)
-    cursor = json.dumps(mcp_servers_config(entry), separators=(",", ":"), ensure_ascii=False)
-    cursor_query = urlencode(
-        {"name": entry.name, "config": base64.b64encode(cursor.encode()).decode()}
-    )
+    cursor = json.dumps(plan.mcp_servers, separators=(",", ":"), ensure_ascii=False)
+    config = base64.b64encode(cursor.encode()).decode()
+    # What urlencode() makes of these two values: neither holds a space.
+    cursor_query = f"name={percent_encode(entry.name)}&config={percent_encode(config)}"
     return (
-        InstallLink("Install in VS Code", "vscode:mcp/install?" + quote(payload, safe="")),
+        InstallLink("Install in VS Code", "vscode:mcp/install?" + percent_encode(payload)),
         InstallLink(
             "Install in Cursor", "cursor://anysphere.cursor-deeplink/mcp/install?" + cursor_query
         ),
     )
+
+
+@dataclass(frozen=True)
+class Install:
+    """Every way to install one server: the snippets and the one-click links."""
+
+    snippets: tuple[Snippet, ...]
+    links: tuple[InstallLink, ...]
+
+
+def install(entry: Entry) -> Install:
+    """:func:`snippets` and :func:`install_links` of ``entry``, each config made once."""
+    plan = _Plan(entry)
+    return Install(_snippets(plan), _install_links(plan))
