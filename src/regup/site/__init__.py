@@ -53,12 +53,14 @@ def build_site(
         pages = render.render_pages(site, ctx.timestamp, files)
     else:
         # Index while the pages render: Pagefind is a process of its own, and for a large
-        # registry its Python side (writing records, reading the index back) gets a process
-        # too, so it does not wait for the pages' turn at the interpreter lock.
-        with _indexer(len(records)) as pool:
-            index = pool.submit(search.build_index, records)
+        # registry its Python side (writing the records, talking to Pagefind) gets a process
+        # too, so it does not wait for the pages' turn at the interpreter lock. Reading the
+        # index back is left to this process, which is done with the pages by then.
+        with search.scratch_folder() as scratch, _indexer(len(records)) as pool:
+            index = pool.submit(search.run_pagefind, records, scratch)
             pages = render.render_pages(site, ctx.timestamp, files)
-            index_files = index.result()
+            index.result()
+            index_files = search.collected_index(records, scratch)
     return {**files, **pages, **index_files}
 
 

@@ -219,24 +219,40 @@ def _read_tree(root: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
                 yield rel, fh.read()
 
 
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for :func:`run_pagefind` and :func:`collected_index`."""
+    return tempfile.TemporaryDirectory(prefix="regup-pagefind-", dir=_scratch())
+
+
+def run_pagefind(items: Sequence[Record], scratch: str) -> None:
+    """Index ``items`` with Pagefind, its raw output in ``scratch`` (see :func:`scratch_folder`).
+
+    Raises :class:`~regup.errors.OutputError` when Pagefind cannot run.
+    """
+    try:
+        _run(items, Path(scratch) / INDEX_DIR)
+    except Exception as exc:  # Pagefind's service raises plain exceptions
+        raise OutputError(
+            f"Pagefind could not build the search index ({type(exc).__name__}: {exc}); "
+            "reinstall regup (it needs the pagefind[bin] package) or build with --no-site"
+        ) from None
+
+
+def collected_index(items: Sequence[Record], scratch: str) -> Artifacts:
+    """The index :func:`run_pagefind` left in ``scratch``, canonical, under ``pagefind/``,
+    with the digest of the records it was built from."""
+    out = f"{scratch}/{INDEX_DIR}"
+    raw = {rel: data for rel, data in _read_tree(out) if not rel.startswith(_UNUSED_PREFIXES)}
+    files = {f"{INDEX_DIR}/{rel}": data for rel, data in canonical_index(raw).items()}
+    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = (digest(items) + "\n").encode()
+    return files
+
+
 def build_index(items: Sequence[Record]) -> Artifacts:
     """Pagefind's files for ``items``, under ``pagefind/``, with the records' digest.
 
     Raises :class:`~regup.errors.OutputError` when Pagefind cannot run.
     """
-    wanted = digest(items)
-    with tempfile.TemporaryDirectory(prefix="regup-pagefind-", dir=_scratch()) as tmp:
-        out = Path(tmp) / INDEX_DIR
-        try:
-            _run(items, out)
-        except Exception as exc:  # Pagefind's service raises plain exceptions
-            raise OutputError(
-                f"Pagefind could not build the search index ({type(exc).__name__}: {exc}); "
-                "reinstall regup (it needs the pagefind[bin] package) or build with --no-site"
-            ) from None
-        raw = {
-            rel: data for rel, data in _read_tree(str(out)) if not rel.startswith(_UNUSED_PREFIXES)
-        }
-    files = {f"{INDEX_DIR}/{rel}": data for rel, data in canonical_index(raw).items()}
-    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = (wanted + "\n").encode()
-    return files
+    with scratch_folder() as scratch:
+        run_pagefind(items, scratch)
+        return collected_index(items, scratch)
