@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import multiprocessing
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -88,3 +89,15 @@ def test_site_only_server_json_is_the_upstream_document_with_its_provenance_chec
     upstream = json.loads(emit_upstream(registry, ctx)["upstream/servers/fetch.json"])
     assert ours == upstream
     assert '"provenance_check"' in files["servers/fetch/server.json"].decode()
+
+
+def test_pagefind_scratch_folder_is_removed_after_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "_scratch", lambda: str(tmp_path))
+    files = _build()
+    assert any(p.startswith("pagefind/fragment/") for p in files)
+    for thread in threading.enumerate():
+        if thread.name == "regup-pagefind-cleanup":
+            thread.join()
+    assert list(tmp_path.iterdir()) == []

@@ -56,11 +56,17 @@ def build_site(
         # registry its Python side (writing the records, talking to Pagefind) gets a process
         # too, so it does not wait for the pages' turn at the interpreter lock. Reading the
         # index back is left to this process, which is done with the pages by then.
-        with search.scratch_folder() as scratch, _indexer(len(records)) as pool:
-            index = pool.submit(search.run_pagefind, records, scratch)
-            pages = render.render_pages(site, ctx.timestamp, files)
-            index.result()
-            index_files = search.collected_index(records, scratch)
+        scratch = search.scratch_folder()
+        try:
+            with _indexer(len(records)) as pool:
+                index = pool.submit(search.run_pagefind, records, scratch.name)
+                pages = render.render_pages(site, ctx.timestamp, files)
+                index.result()
+            index_files = search.collected_index(records, scratch.name)
+        finally:
+            # Deleting Pagefind's 20,000 scratch files takes a few tenths of a second that
+            # the build need not wait for (the interpreter waits for the thread at exit).
+            threading.Thread(target=scratch.cleanup, name="regup-pagefind-cleanup").start()
     return {**files, **pages, **index_files}
 
 

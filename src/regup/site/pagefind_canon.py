@@ -129,15 +129,18 @@ def _sorted_filter(value: Any) -> Any:
     raise _Unsupported("unexpected filter file layout")
 
 
-def _sorted_meta(value: Any) -> Any:
-    """The metadata file's CBOR value with its filter and sort lists ordered by name.
+def _sorted_meta(value: Any, renamed: Mapping[str, str]) -> Any:
+    """The metadata file's CBOR value with its filter and sort lists ordered by name, and
+    the filter files' new names.
 
     Layout (Pagefind 1.x): ``[version, pages, index chunks, [[filter, file]…],
-    [[sort, page order]…], meta keys]``; the last two lists come in hash-map order.
+    [[sort, page order]…], meta keys]``; the last two lists come in hash-map order. Only the
+    filter list names filter files: the pages and chunks (most of the file) stay as they are.
     """
     if not (isinstance(value, list) and len(value) >= 5):
         raise _Unsupported("unexpected metadata layout")
     out = list(value)
+    out[3] = _rename_strings(out[3], renamed)
     for i in (3, 4):
         items = out[i]
         if not (
@@ -177,7 +180,7 @@ def _canonical(files: Mapping[str, bytes]) -> dict[str, bytes]:
     for path in metas:
         match = _META.match(path)
         assert match is not None
-        value = _sorted_meta(_rename_strings(_load(files[path]), renamed))
+        value = _sorted_meta(_load(files[path]), renamed)
         blob = _dump(value)
         new_hash = _digest(blob, len(match["hash"]))
         del out[path]
