@@ -76,6 +76,7 @@ def test_index_is_built_and_reused_when_records_are_the_same(tmp_path: Path) -> 
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
+    (folder / "fragment" / ".left-by-an-interrupted-write.tmp").write_bytes(b"partial")
     assert search.reused_index(records, folder) == files
     assert search.reused_index(records[:2], folder) is None  # other records: build anew
     assert (

@@ -196,14 +196,14 @@ def reused_index(items: Sequence[Record], previous: Path | None) -> Artifacts | 
     try:
         if (previous / DIGEST_FILE).read_text(encoding="utf-8").strip() != digest(items):
             return None
-        files = {
-            p.relative_to(previous).as_posix(): p.read_bytes()
-            for p in sorted(previous.rglob("*"))
-            if p.is_file() and not p.name.startswith(".")
+        # Not the hidden temporary files of an interrupted write.
+        return {
+            f"{INDEX_DIR}/{rel}": data
+            for rel, data in _read_tree(str(previous))
+            if not rel.rpartition("/")[2].startswith(".")
         }
     except OSError:
         return None
-    return {f"{INDEX_DIR}/{rel}": data for rel, data in files.items()}
 
 
 def _read_tree(root: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
