@@ -171,7 +171,8 @@ def paused_gc() -> Iterator[None]:
 
     Loading 10,000 entries allocates millions of dicts, lists and tuples, none of them in
     reference cycles; the collector would rescan the growing heap again and again (about a
-    third of the load time). Reference counting still frees everything as usual.
+    third of the load time, 8% of rendering the catalog). Reference counting still frees
+    everything as usual.
     """
     enabled = gc.isenabled()
     gc.disable()
