@@ -52,10 +52,21 @@ def _decode(data: bytes, pos: int = 0) -> tuple[Any, int]:
     if major == 3:
         return data[pos : pos + arg].decode("utf-8"), pos + arg
     if major == 4:
-        items = []
+        items: list[Any] = []
+        append = items.append
         for _ in range(arg):
-            item, pos = _decode(data, pos)
-            items.append(item)
+            # Page numbers fill most of the index's arrays: small unsigned integers, read
+            # here without a call each.
+            first = data[pos]
+            if first < 24:
+                append(first)
+                pos += 1
+            elif first == 25:
+                append(data[pos + 1] << 8 | data[pos + 2])
+                pos += 3
+            else:
+                item, pos = _decode(data, pos)
+                append(item)
         return items, pos
     if major == 5:
         pairs = []
@@ -76,6 +87,12 @@ class _Map(list[tuple[Any, Any]]):
 def _head(major: int, arg: int) -> bytes:
     if arg < 24:
         return bytes([major << 5 | arg])
+    if arg < 1 << 16:
+        return (
+            bytes([major << 5 | 24, arg])
+            if arg < 256
+            else bytes([major << 5 | 25, arg >> 8, arg & 0xFF])
+        )
     for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
         if arg < 1 << (8 * struct.calcsize(fmt)):
             return bytes([major << 5 | info]) + struct.pack(fmt, arg)
