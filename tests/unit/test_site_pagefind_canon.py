@@ -52,6 +52,8 @@ def test_two_index_builds_give_the_same_bytes() -> None:
         b"\x00\x01",
         [],
         [1, ["a", [2, 3]]],
+        [0, 23, 24, 255, 256, 65535, 65536, 2**33, -1, "x", [7]],  # page-number arrays
+        65535,
         True,
         None,
     ],
@@ -59,6 +61,12 @@ def test_two_index_builds_give_the_same_bytes() -> None:
 def test_cbor_round_trip(value: object) -> None:
     data = _encode(value)
     assert _decode(data) == (value, len(data))
+
+
+def test_integers_take_their_shortest_form() -> None:
+    # Pagefind writes the shortest form; the canonical files must keep the same bytes.
+    assert [len(_encode(n)) for n in (23, 24, 255, 256, 65535, 65536)] == [1, 2, 2, 3, 3, 5]
+    assert _encode([300]) == bytes([0x81, 0x19, 0x01, 0x2C])
 
 
 def test_maps_keep_their_order() -> None:
