@@ -240,8 +240,12 @@ def main() -> int:
         # Interleaved, and nothing deleted until the end: both sides see the same machine,
         # and neither pays for the other's deleted files (see above).
         for run in range(1, args.repeat + 1):
+            # Each build starts with nothing left to flush to disk from the step before
+            # (the Markdown sources, the other side's output): neither pays for the other.
+            os.sync()
             ours.append(build_regup(registry, tmp / f"regup-{run}"))
             if project is not None:
+                os.sync()
                 theirs.append(build_mkdocs(project, tmp / f"mkdocs-site-{run}"))
         built, written = min(ours, key=sum)
         best = built + written
