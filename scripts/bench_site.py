@@ -190,9 +190,18 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
+class NoResultError(RuntimeError):
+    """The search page showed no result in time; the message says what the page logged."""
+
+
 def first_result_seconds(site: Path, query: str) -> float | None:
+    """Median seconds from navigation to the first result of ``query`` (None: no Chromium).
+
+    Raises :class:`NoResultError` when no result shows within 30 s.
+    """
     if not CHROMIUM.exists():
         return None
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright
 
     handler = functools.partial(_Quiet, directory=str(site))
@@ -206,11 +215,17 @@ def first_result_seconds(site: Path, query: str) -> float | None:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
             times = []
+            logged: list[str] = []  # what the pages printed or failed to load
             for _ in range(3):  # a fresh context each time: nothing cached
                 context = browser.new_context()
                 page = context.new_page()
+                page.on("console", lambda m: logged.append(f"{m.type}: {m.text}"))
+                page.on("requestfailed", lambda r: logged.append(f"failed: {r.url}"))
                 page.goto(url)
-                page.wait_for_selector("#search-results li.card")
+                try:
+                    page.wait_for_selector("#search-results li.card")
+                except PlaywrightTimeout:
+                    raise NoResultError("; ".join(logged) or "nothing logged") from None
                 times.append(page.evaluate("performance.now()") / 1000)
                 context.close()
             browser.close()
@@ -274,7 +289,12 @@ def main() -> int:
             print(f"ratio mkdocs / regup: {min(theirs) / best:.1f}x")
         if not args.skip_browser:
             tool = registry.entries[len(registry.entries) // 2].tools[0]
-            seconds = first_result_seconds(site, tool)
+            os.sync()
+            try:
+                seconds = first_result_seconds(site, tool)
+            except NoResultError as exc:
+                print(f"first search result ({tool!r}): none within 30 s ({exc})")
+                return 1
             if seconds is None:
                 print("first search result: skipped (no /usr/bin/chromium)")
             else:
