@@ -91,33 +91,20 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
     be rebuilt, skip it because thousands of fsyncs dominate a large build.
     Raises OSError; the previous file stays intact on failure.
     """
-    parent = path.parent
-    if not parent.is_dir():
-        parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{path.name}.{os.getpid()}.tmp"
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    for _ in write_outputs(path.parent, {path.name: data}, [path.name], durable=durable):
+        pass
 
 
 def write_outputs(
-    out_dir: Path, artifacts: Mapping[str, bytes], paths: Iterable[str]
+    out_dir: Path, artifacts: Mapping[str, bytes], paths: Iterable[str], *, durable: bool = False
 ) -> Iterator[str]:
-    """Write each of ``paths`` (keys of ``artifacts``) under ``out_dir``; yields each path
-    once its file is in place.
+    """Write each of ``paths`` (keys of ``artifacts``) under ``out_dir`` as
+    :func:`write_atomic` does (not ``durable`` unless asked: build outputs can be rebuilt);
+    yields each path once its file is in place.
 
-    Each file goes through a temporary file and a rename like :func:`write_atomic` (not
-    durable: build outputs can be rebuilt), with plain ``os`` calls and every folder made
-    once: for tens of thousands of files, Python's file objects and a ``stat`` of the folder
-    per file cost more than the writing. Raises OSError with the file's path in ``filename``.
+    Plain ``os`` calls, and every folder made once: for tens of thousands of files, Python's
+    file objects and a ``stat`` of the folder per file cost more than the writing. Raises
+    OSError with the file's path in ``filename``; that file keeps its previous content.
     """
     made: set[str] = set()
     suffix = f".{os.getpid()}.tmp"
@@ -135,13 +122,16 @@ def write_outputs(
                 view = memoryview(artifacts[rel])
                 while view:
                     view = view[os.write(fd, view) :]
+                if durable:
+                    os.fsync(fd)
             finally:
                 os.close(fd)
             os.replace(tmp, target)
-        except OSError as exc:
+        except BaseException as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            exc.filename = target
+            if isinstance(exc, OSError):
+                exc.filename = target
             raise
         yield rel
 

@@ -18,7 +18,6 @@ import gzip
 import hashlib
 import json
 import re
-import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -87,15 +86,9 @@ class _Map(list[tuple[Any, Any]]):
 def _head(major: int, arg: int) -> bytes:
     if arg < 24:
         return bytes([major << 5 | arg])
-    if arg < 1 << 16:
-        return (
-            bytes([major << 5 | 24, arg])
-            if arg < 256
-            else bytes([major << 5 | 25, arg >> 8, arg & 0xFF])
-        )
-    for info, fmt in ((24, ">B"), (25, ">H"), (26, ">I"), (27, ">Q")):
-        if arg < 1 << (8 * struct.calcsize(fmt)):
-            return bytes([major << 5 | info]) + struct.pack(fmt, arg)
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if arg < 1 << (8 * size):
+            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
     raise _Unsupported("integer too large")
 
 
