@@ -43,7 +43,8 @@ from pathlib import Path
 from typing import Any
 
 from regup.config import Config
-from regup.emit.canonical import EmitContext, write_outputs
+from regup.emit.canonical import EmitContext
+from regup.files import write_outputs
 from regup.model import Entry, EnvVar, Header, Metadata, Outbound, Permissions, Registry
 from regup.site import SiteOptions, build_site
 from regup.site import contexts as c

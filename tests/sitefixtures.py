@@ -202,7 +202,8 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
     same emitters and site step as ``regup build``. Returns the site folder."""
     from regup.config import Config
     from regup.emit import EMITTERS
-    from regup.emit.canonical import EmitContext, build_timestamp, write_outputs
+    from regup.emit.canonical import EmitContext, build_timestamp
+    from regup.files import write_outputs
     from regup.load import load_registry
     from regup.model import Registry
     from regup.site import SiteOptions, build_site

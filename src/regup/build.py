@@ -14,14 +14,9 @@ from typing import TYPE_CHECKING
 
 from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
-from regup.emit.canonical import (
-    build_timestamp,
-    sha256sums,
-    stale_files,
-    write_atomic,
-    write_outputs,
-)
+from regup.emit.canonical import build_timestamp, sha256sums
 from regup.errors import OutputError
+from regup.files import stale_files, write_atomic, write_outputs
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 

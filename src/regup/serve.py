@@ -27,8 +27,9 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from regup.emit.api import API_VERSION, INDEX_FILE, LATEST, LIST_PATH, list_response, versions_path
-from regup.emit.canonical import dump_json, parse_timestamp
 from regup.errors import ConfigError, LoadError
+from regup.jsonio import dump_json
+from regup.timeutil import parse_timestamp
 
 JsonDict = dict[str, Any]
 

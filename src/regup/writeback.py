@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regup.emit.canonical import write_atomic
 from regup.errors import WriteBackError
+from regup.files import write_atomic
 
 #: The keys :func:`update_metadata` may touch, in the order they are written.
 METADATA_KEYS: tuple[str, ...] = ("stars", "pulls", "last_updated")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from regup.errors import ConfigError, NetworkError, NotFoundError
 from regup.net import USER_AGENT
+from regup.timeutil import format_timestamp
 
 DEFAULT_API_URL = "https://api.github.com"
 _OWNER_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
@@ -48,7 +49,7 @@ class RepoFacts:
             license=spdx if isinstance(spdx, str) and spdx != "NOASSERTION" else None,
             homepage=(repo.homepage or "").strip() or None,
             topics=tuple(repo.topics or ()),
-            pushed_at=(pushed.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if pushed else None),
+            pushed_at=format_timestamp(pushed) if pushed else None,
             archived=bool(repo.archived),
         )
 

@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, TextIO
 import click
 
 from regup.cli import AppState, format_option, pass_state
-from regup.emit.canonical import write_atomic
 from regup.enrich import EntryReport, Progress, RefreshRequest, RefreshResult, Source, Status
 from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
 from regup.enrich.dockerhub import DOCKER_HUB_API
 from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
 from regup.enrich.refresh import refresh
 from regup.errors import CheckFailedError, OutputError
+from regup.files import write_atomic
 from regup.report import github_command
 
 if TYPE_CHECKING:

@@ -20,15 +20,11 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from regup.emit.canonical import (
-    Artifacts,
-    EmitContext,
-    dump_json,
-    format_timestamp,
-    parse_timestamp,
-)
+from regup.emit.canonical import Artifacts, EmitContext
 from regup.emit.upstream import check_config, official_status, to_upstream
+from regup.jsonio import dump_json
 from regup.model import Entry, JsonDict, Registry
+from regup.timeutil import format_timestamp, parse_timestamp
 
 API_VERSION = "v0.1"
 OFFICIAL_META = "io.modelcontextprotocol.registry/official"

@@ -5,7 +5,8 @@ What ToolHive before v0.25 and the ToolHive Registry Server (``format: toolhive`
 
 from __future__ import annotations
 
-from regup.emit.canonical import Artifacts, EmitContext, dump_json
+from regup.emit.canonical import Artifacts, EmitContext
+from regup.jsonio import dump_json
 from regup.model import REGUP_ONLY_KEYS, Entry, Group, JsonDict, Kind, Registry
 
 TOOLHIVE_SCHEMA_URL = (

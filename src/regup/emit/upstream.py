@@ -32,9 +32,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from regup.config import Config
-from regup.emit.canonical import Artifacts, EmitContext, dump_json
+from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
 from regup.imageref import ImageRef, ImageRefError
+from regup.jsonio import dump_json
 from regup.model import Entry, Group, JsonDict, Kind, Registry
 
 SERVER_SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"

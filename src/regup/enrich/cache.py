@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from regup.emit.canonical import write_atomic
 from regup.errors import OutputError
+from regup.files import write_atomic
 
 DEFAULT_CACHE_DIR = Path(".regup-cache")
 DEFAULT_TTL = 3600.0

@@ -27,7 +27,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from regup.emit.canonical import format_timestamp
 from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL, Cache
 from regup.enrich.dockerhub import DOCKER_HUB_API, DockerHub, HubRepo, hub_repository, image_host
 from regup.enrich.github import (
@@ -44,6 +43,7 @@ from regup.errors import ConfigError, NotFoundError, WriteBackError
 from regup.imageref import ImageRefError
 from regup.load import load_registry
 from regup.model import Entry, Metadata
+from regup.timeutil import format_timestamp
 from regup.validate import validate_documents
 from regup.writeback import MetadataValue, update_metadata
 

@@ -40,11 +40,12 @@ import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from regup.errors import ProvenanceError
+from regup.timeutil import parse_timestamp
 
 STATE_FILE = "provenance.json"
 STATE_VERSION = 1
@@ -73,16 +74,6 @@ TTL: Mapping[Outcome, timedelta] = {
     Outcome.INVALID: timedelta(days=1),
     Outcome.UNSIGNED: timedelta(days=1),
 }
-
-
-def format_time(moment: datetime) -> str:
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_time(text: str) -> datetime:
-    """Raises ``ValueError`` for text that is not an RFC 3339 timestamp."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -151,7 +142,7 @@ class Result:
         if ttl is None or self.stale or not self.checked_at:
             return False
         try:
-            return now - parse_time(self.checked_at) < ttl
+            return now - parse_timestamp(self.checked_at) < ttl
         except ValueError:
             return False
 

@@ -54,7 +54,8 @@ from regup.provenance.discover import (
 )
 from regup.provenance.oci import OciClient, OciError, OciInvalid, OciNotFound, OciUnavailable
 from regup.provenance.policy import IdentityPolicy, signer_of
-from regup.provenance.state import Mismatch, Outcome, Result, format_time
+from regup.provenance.state import Mismatch, Outcome, Result
+from regup.timeutil import format_timestamp
 
 PUBLIC_GOOD = "public-good"
 PUBLIC_GOOD_URLS = frozenset({"tuf-repo-cdn.sigstore.dev", "https://tuf-repo-cdn.sigstore.dev"})
@@ -215,7 +216,7 @@ class EntryVerifier:
             ref = ImageRef.parse(entry.image or "")
         except ImageRefError as exc:
             return _with(base, Outcome.INVALID, f"the image reference is not valid: {exc}")
-        checked = format_time(now)
+        checked = format_timestamp(now)
         try:
             trust = self._trust.get()
             digest = self._oci.resolve(ref)
@@ -523,7 +524,7 @@ def _who(check: _Checked) -> str:
 
 def _from_check(base: Result, outcome: Outcome, detail: str, check: _Checked) -> Result:
     signed_at = (
-        format_time(datetime.fromtimestamp(check.integrated_time, UTC))
+        format_timestamp(datetime.fromtimestamp(check.integrated_time, UTC))
         if check.integrated_time is not None
         else None
     )

@@ -22,11 +22,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 from markupsafe import escape as html_escape
 
-from regup.emit.canonical import Artifacts, dump_json
+from regup.emit.canonical import Artifacts
 from regup.emit.toolhive import toolhive_server
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.emit.upstream import to_upstream
-from regup.load import paused_gc
+from regup.gcpause import paused_gc
+from regup.jsonio import dump_json
 from regup.model import Entry, Kind
 from regup.resources import templates_dir
 from regup.site import contexts as c

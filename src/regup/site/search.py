@@ -26,8 +26,9 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
-from regup.emit.canonical import Artifacts, write_outputs
+from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
+from regup.files import write_outputs
 from regup.model import Entry, Registry
 from regup.site import contexts as c
 from regup.site.pagefind_canon import canonical_index

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
-from regup.load import RawDocument, paused_gc
+from regup.gcpause import paused_gc
+from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
 from regup.validate.rules import ENTRY_NAME, RULES, check_entry, check_group

@@ -12,12 +12,12 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from urllib.parse import urlsplit
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
+from regup.timeutil import parse_timestamp
 from regup.yamlio import YamlPath, format_path
 
 ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
@@ -394,7 +394,7 @@ def _timestamps(entry: Entry, c: Checker) -> None:
     if stamp is None:
         return
     try:
-        datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        parse_timestamp(stamp)
     except ValueError:
         c.report(
             "invalid-format",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from regup.emit.canonical import write_atomic, write_outputs
+from regup.files import write_atomic, write_outputs
 
 
 def test_write_outputs_writes_each_file_and_its_folders(tmp_path: Path) -> None:
