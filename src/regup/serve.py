@@ -4,27 +4,39 @@ This module owns request handling for ``regup serve``. Static files come from a 
 or from an in-memory build (:class:`DirectoryFiles`, :class:`MemoryFiles`). Under ``/v0.1/``
 it gives what static hosts cannot: ``application/json`` and CORS on every answer, server
 names with an encoded ``/`` (``%2F``), the ``cursor``, ``limit``, ``search``, ``version`` and
-``updated_since`` query parameters, and 404s as JSON problem details (RFC 9457).
+``updated_since`` query parameters, and 404s as JSON problem details (RFC 9457) for API
+clients (the catalog's 404 page for browsers). ``/v0/`` is answered like ``/v0.1/``, as the
+official registry does. Every answer carries an ``ETag`` (``If-None-Match`` gives 304) and is
+gzip-compressed when the client accepts it.
 
 API answers come from an index read once from the built tree, never from a path built out
 of the request, so no request reaches a file outside the served folder. Uses the standard
-library's ``http.server``; binds to loopback unless told otherwise.
+library's ``http.server`` with a bounded pool of worker threads, ``TCP_NODELAY`` (no
+Nagle stall on keep-alive connections) and an idle timeout per connection; binds to loopback
+unless told otherwise.
 """
 
 from __future__ import annotations
 
+import bisect
+import gzip
+import hashlib
 import json
 import mimetypes
 import re
 import socket
-from collections.abc import Mapping
+import sys
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from regup.emit.api import API_VERSION, INDEX_FILE, LATEST, LIST_PATH, list_response, versions_path
 from regup.errors import ConfigError, LoadError
@@ -39,6 +51,25 @@ _SERVER_NAME = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+#: Paths under which the API is answered; ``/v0`` is the official registry's older name.
+API_PREFIXES = (f"/{API_VERSION}", "/v0")
+#: The catalog's 404 page, when serving ``dist/site`` or ``dist`` (the catalog under site/).
+NOT_FOUND_PAGES = ("404.html", "site/404.html")
+_LIMIT = re.compile(r"[0-9]{1,4}")
+#: Worker threads, queued connections beyond them, and seconds an idle connection is kept.
+WORKERS = 64
+BACKLOG = 1024
+IDLE_TIMEOUT = 15.0
+#: Bodies at least this long, of a compressible type, are gzipped for clients that accept it.
+GZIP_MIN = 1024
+_COMPRESSIBLE = (
+    "application/json",
+    "application/problem+json",
+    "text/",
+    "image/svg+xml",
+    "application/xml",
+    "application/yaml",
+)
 
 _CONTENT_TYPES: dict[str, str] = {
     ".json": JSON_TYPE,
@@ -137,6 +168,8 @@ class ApiIndex:
 
     latest: tuple[JsonDict, ...]
     versions: dict[str, tuple[JsonDict, ...]] = field(default_factory=dict)
+    #: The names of ``latest``, in the same (sorted) order.
+    names: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, files: SiteFiles) -> ApiIndex:
@@ -153,7 +186,7 @@ class ApiIndex:
                 f"the {API_VERSION} tree does not have the expected shape ({exc}); "
                 "rebuild with `regup build`"
             ) from None
-        return cls(latest=latest, versions=versions)
+        return cls(latest=latest, versions=versions, names=tuple(map(_name, latest)))
 
 
 class PreviewApp:
@@ -163,7 +196,9 @@ class PreviewApp:
         self.files = files
         self.api = ApiIndex.load(files)
 
-    def handle(self, method: str, target: str) -> Response:
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        """The answer to ``method target``; ``accept`` is the request's ``Accept`` header
+        (browsers get the catalog's 404 page, API clients a JSON problem)."""
         if method == "OPTIONS":
             return Response(
                 204,
@@ -182,21 +217,34 @@ class PreviewApp:
             )
         parts = urlsplit(target)
         path = parts.path or "/"
-        if path == f"/{API_VERSION}" or path.startswith(f"/{API_VERSION}/"):
-            return self.api_request(path, parts.query)
-        return self.static_request(path)
+        for prefix in API_PREFIXES:
+            if path == prefix or path.startswith(prefix + "/"):
+                return self.api_request(path.removeprefix(prefix), parts.query)
+        response = self.static_request(path)
+        if response.status == 404 and "text/html" in accept:
+            for rel in NOT_FOUND_PAGES:
+                page = self.files.read(rel)
+                if page is not None:
+                    return Response(404, page, content_type(rel))
+        return response
 
     # --- the API -----------------------------------------------------------------------
 
     def api_request(self, raw_path: str, query: str) -> Response:
-        segments = raw_path.split("/")[2:]
+        """``raw_path`` is the path after the version prefix (``/servers/…``)."""
+        segments = raw_path.split("/")[1:]
         if segments and segments[-1] == "":
             segments = segments[:-1]
         if segments == ["servers"]:
             return self.list_servers(query)
-        if len(segments) >= 3 and segments[0] == "servers":
+        if len(segments) >= 2 and segments[0] == "servers":
             return self.server_request(segments[1:])
-        return problem(HTTPStatus.NOT_FOUND, f"no such endpoint: {unquote(raw_path)}")
+        return problem(
+            HTTPStatus.NOT_FOUND,
+            f"no such endpoint: /{API_VERSION}{unquote(raw_path)}; the API has "
+            f"/{API_VERSION}/servers, /{API_VERSION}/servers/{{name}}/versions and "
+            f"/{API_VERSION}/servers/{{name}}/versions/{{version}}",
+        )
 
     def server_request(self, tail: list[str]) -> Response:
         # The name is one segment with %2F, or two decoded segments; "versions" can also be
@@ -214,7 +262,16 @@ class PreviewApp:
             if len(rest) == 1:
                 return self.one_version(name, found, unquote(rest[0]))
             return problem(HTTPStatus.NOT_FOUND, f"no such endpoint under server {name}")
-        name = unquote("/".join(tail))
+        # Not found: name what was asked for, without the endpoint words after it.
+        cut = next((i for i, seg in enumerate(tail) if seg == "versions" and i), len(tail))
+        name = unquote("/".join(tail[:cut]))
+        if name in self.api.versions:
+            encoded = quote(name, safe="")
+            return problem(
+                HTTPStatus.NOT_FOUND,
+                f"server {name} exists, but the API has no document at this path; ask "
+                f"/{API_VERSION}/servers/{encoded}/versions/latest or .../versions",
+            )
         return problem(HTTPStatus.NOT_FOUND, f"server {name} not found")
 
     def one_version(self, name: str, found: tuple[JsonDict, ...], version: str) -> Response:
@@ -234,7 +291,7 @@ class PreviewApp:
         limit = DEFAULT_LIMIT
         if "limit" in params:
             text = params["limit"]
-            if not text.isdigit() or not 1 <= int(text) <= MAX_LIMIT:
+            if not _LIMIT.fullmatch(text) or not 1 <= int(text) <= MAX_LIMIT:
                 return problem(
                     HTTPStatus.BAD_REQUEST, f"limit must be a whole number from 1 to {MAX_LIMIT}"
                 )
@@ -255,16 +312,18 @@ class PreviewApp:
                 )
         search = params.get("search", "").casefold()
         version = params.get("version", "")
-        items = list(self.api.latest)
+        items: Sequence[JsonDict] = self.api.latest
+        if cursor:
+            # Names are sorted: the page starts right after the cursor, found by bisection,
+            # so walking 10,000 servers one page at a time stays linear.
+            items = items[bisect.bisect_right(self.api.names, cursor) :]
         if search:
             items = [r for r in items if search in _name(r).casefold()]
         if version and version != LATEST:
             items = [r for r in items if r["server"].get("version") == version]
         if since is not None:
             items = [r for r in items if (moment := _updated(r)) is not None and moment > since]
-        if cursor:
-            items = [r for r in items if _name(r) > cursor]
-        page = items[:limit]
+        page = list(items[:limit])
         next_cursor = _name(page[-1]) if len(items) > limit else None
         return _json(list_response(page, next_cursor))
 
@@ -313,26 +372,94 @@ def content_type(rel: str) -> str:
     return guessed or "application/octet-stream"
 
 
+def etag_of(body: bytes) -> str:
+    """A strong validator for ``body``: the same bytes always give the same tag."""
+    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
+
+
+def _accepts_gzip(header: str) -> bool:
+    for item in header.split(","):
+        coding, _, params = item.strip().partition(";")
+        if coding.strip().lower() in {"gzip", "*"}:
+            return params.replace(" ", "") not in {"q=0", "q=0.0", "q=0.00", "q=0.000"}
+    return False
+
+
+class _GzipCache:
+    """Compressed bodies by ETag, so a popular document is compressed once."""
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, etag: str, body: bytes) -> bytes:
+        with self._lock:
+            found = self._items.get(etag)
+            if found is not None:
+                self._items.move_to_end(etag)
+                return found
+        packed = gzip.compress(body, compresslevel=6, mtime=0)
+        with self._lock:
+            self._items[etag] = packed
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return packed
+
+
 class _Handler(BaseHTTPRequestHandler):
     app: PreviewApp
     quiet: bool = True
+    gzip_cache: _GzipCache
     server_version = "regup-serve"
     protocol_version = "HTTP/1.1"
+    #: Seconds a connection may sit idle (or dribble a request) before it is closed.
+    timeout = IDLE_TIMEOUT
+
+    def setup(self) -> None:
+        super().setup()
+        # Without this, a response written in two sends waits for the client's delayed ACK
+        # (about 40 ms per request on a keep-alive connection).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def _answer(self, method: str) -> None:
-        response = self.app.handle(method, self.path)
-        self.send_response(response.status)
-        self.send_header("Access-Control-Allow-Origin", "*")
-        self.send_header("Cache-Control", "no-store")
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if response.content_type:
+        try:
+            response = self.app.handle(method, self.path, self.headers.get("Accept", ""))
+        except Exception as exc:  # the one request boundary: answer, log, keep serving
+            self.log_error("internal error on %r: %r", self.path, exc)
+            response = problem(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; see its log")
+        body = response.body
+        headers: list[tuple[str, str]] = [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Cache-Control", "no-cache"),
+            ("X-Content-Type-Options", "nosniff"),
+        ]
+        status = response.status
+        if status == 200:
+            etag = etag_of(body)
+            headers.append(("ETag", etag))
+            if etag in [t.strip() for t in self.headers.get("If-None-Match", "").split(",")]:
+                status, body = 304, b""
+            elif (
+                len(body) >= GZIP_MIN
+                and (response.content_type or "").startswith(_COMPRESSIBLE)
+                and _accepts_gzip(self.headers.get("Accept-Encoding", ""))
+            ):
+                body = self.gzip_cache.get(etag, body)
+                headers.append(("Content-Encoding", "gzip"))
+            headers.append(("Vary", "Accept-Encoding"))
+        self.send_response(status)
+        for key, value in headers:
+            self.send_header(key, value)
+        if response.content_type and status != 304:
             self.send_header("Content-Type", response.content_type)
         for key, value in response.headers:
             self.send_header(key, value)
-        self.send_header("Content-Length", str(len(response.body)))
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        if method != "HEAD":
-            self.wfile.write(response.body)
+        if method != "HEAD" and body:
+            self.wfile.write(body)
 
     def do_GET(self) -> None:  # noqa: N802 - the names http.server dispatches to
         self._answer("GET")
@@ -356,27 +483,57 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer("PATCH")
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
+        # The common log format of http.server, on stderr; ``regup -q serve`` silences it.
         if not self.quiet:
-            super().log_message(format, *args)
+            sys.stderr.write(
+                f"{self.address_string()} - - [{self.log_date_time_string()}] {format % args}\n"
+            )
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
+class PooledServer(HTTPServer):
+    """An HTTP server whose connections are handled by a bounded pool of threads.
+
+    ``ThreadingHTTPServer`` starts a thread per connection without limit; here at most
+    ``WORKERS`` run, further connections wait in the pool's queue (and the kernel's listen
+    backlog of ``BACKLOG``), and a connection idle for ``IDLE_TIMEOUT`` seconds is closed.
+    """
+
+    request_queue_size = BACKLOG
+    allow_reuse_address = True
+
+    def __init__(self, *args: Any, workers: int = WORKERS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regup-serve")
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.pool.submit(self._work, request, client_address)
+
+    def _work(self, request: Any, client_address: Any) -> None:
+        try:
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
+        finally:
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
-class _Server6(_Server):
+class _Server6(PooledServer):
     address_family = socket.AF_INET6
 
 
-def make_server(
-    app: PreviewApp, host: str, port: int, *, quiet: bool = True
-) -> ThreadingHTTPServer:
+def make_server(app: PreviewApp, host: str, port: int, *, quiet: bool = True) -> PooledServer:
     """A server bound to ``host:port`` (port 0 picks a free one), not yet serving.
 
-    Raises :class:`ConfigError` when the address cannot be used.
+    ``quiet`` leaves out the request log. Raises :class:`ConfigError` when the address
+    cannot be used.
     """
-    handler = type("Handler", (_Handler,), {"app": app, "quiet": quiet})
-    server_class = _Server6 if ":" in host else _Server
+    attrs = {"app": app, "quiet": quiet, "gzip_cache": _GzipCache()}
+    handler = type("Handler", (_Handler,), attrs)
+    server_class = _Server6 if ":" in host else PooledServer
     try:
         return server_class((host, port), handler)
     except OSError as exc:

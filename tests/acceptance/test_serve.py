@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import http.client
+import json
 import os
+import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from regup.serve import WORKERS
 from tests.helpers import container, group, remote, run_subprocess, write_registry
 
 NAMESPACE = "io.github.stacklok"
@@ -60,11 +65,11 @@ class Preview:
             conn.close()
 
 
-def start(args: list[str], cwd: Path) -> Preview:
+def start(args: list[str], cwd: Path, *, quiet: bool = True) -> Preview:
     env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     env["PYTHONUNBUFFERED"] = "1"
     process = subprocess.Popen(
-        [sys.executable, "-m", "regup", *args, "--port", "0"],
+        [sys.executable, "-m", "regup", *(["-q"] if quiet else []), *args, "--port", "0"],
         cwd=cwd,
         env=env,
         stdout=subprocess.PIPE,
@@ -274,6 +279,122 @@ def test_head_gives_headers_without_body(preview: Preview) -> None:
     status, headers, body = preview.raw("HEAD", "/v0.1/servers")
     assert status == 200 and body == b""
     assert int(headers["content-length"]) == len(preview.get("/v0.1/servers").content)
+
+
+def test_keep_alive_requests_do_not_stall(preview: Preview) -> None:
+    """Without TCP_NODELAY each request after the first on a connection waited ~40 ms."""
+    conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    try:
+        times = []
+        for _ in range(40):
+            began = time.perf_counter()
+            conn.request("GET", f"/v0.1/servers/{NAMESPACE}%2Ffetch/versions/latest")
+            response = conn.getresponse()
+            assert response.status == 200 and response.read()
+            times.append(time.perf_counter() - began)
+    finally:
+        conn.close()
+    times.sort()
+    assert times[len(times) // 2] < 0.010, times  # a stall would put the median near 40 ms
+    assert sum(times) < 0.8, times
+
+
+def test_etag_revalidation_gives_304(preview: Preview) -> None:
+    first = preview.get("/v0.1/servers")
+    etag = first.headers["etag"]
+    assert etag.startswith('"') and first.headers["cache-control"] == "no-cache"
+    again = preview.client.get("/v0.1/servers", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.content == b""
+    assert again.headers["etag"] == etag
+    other = preview.client.get("/v0.1/servers", headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200 and other.content == first.content
+
+
+def test_gzip_when_the_client_accepts_it(preview: Preview) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+    try:
+        for accept, packed in (("gzip, deflate", True), ("identity", False), ("gzip;q=0", False)):
+            conn.request("GET", "/upstream/registry.json", headers={"Accept-Encoding": accept})
+            response = conn.getresponse()
+            body = response.read()
+            assert response.getheader("Vary") == "Accept-Encoding"
+            assert (response.getheader("Content-Encoding") == "gzip") is packed, accept
+            plain = gzip.decompress(body) if packed else body
+            assert json.loads(plain)["data"]["servers"]
+    finally:
+        conn.close()
+
+
+def test_browsers_get_the_catalog_404_page_and_clients_json(preview: Preview) -> None:
+    page = preview.client.get("/no/such/page/", headers={"Accept": "text/html,*/*;q=0.8"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert b"<html" in page.content.lower()
+    problem_of(preview.client.get("/no/such/page/", headers={"Accept": "application/json"}), 404)
+    # the API stays JSON even for a browser
+    api = preview.client.get(
+        f"/v0.1/servers/{NAMESPACE}%2Fnope/versions", headers={"Accept": "text/html"}
+    )
+    problem_of(api, 404)
+
+
+def test_v0_is_answered_like_v0_1(preview: Preview) -> None:
+    for path in ("/servers?limit=2", f"/servers/{NAMESPACE}%2Ftracker/versions/latest"):
+        assert preview.get("/v0" + path).content == preview.get("/v0.1" + path).content
+        assert preview.get("/v0" + path).headers["content-type"] == "application/json"
+    problem_of(preview.get(f"/v0/servers/{NAMESPACE}%2Fnope/versions"), 404)
+
+
+def test_not_found_messages_name_what_was_asked_for(preview: Preview) -> None:
+    body = problem_of(preview.get(f"/v0.1/servers/{NAMESPACE}%2Fnope/versions/latest"), 404)
+    assert body["detail"] == f"server {NAMESPACE}/nope not found"
+    # an unencoded slash: the server exists, and the answer says where its documents are
+    body = problem_of(preview.get(f"/v0.1/servers/{NAMESPACE}/fetch"), 404)
+    assert f"server {NAMESPACE}/fetch exists" in body["detail"]
+    assert f"{NAMESPACE}%2Ffetch/versions/latest" in body["detail"]
+
+
+@pytest.mark.parametrize("limit", ["\u00b2", "\u0663", "1e2", "-1", " 5", "5\n", "99999999"])
+def test_malformed_limit_is_a_400_not_a_crash(preview: Preview, limit: str) -> None:
+    problem_of(preview.get("/v0.1/servers", limit=limit), 400)
+    assert preview.get("/v0.1/servers").status_code == 200  # still serving
+
+
+def test_idle_connections_do_not_get_a_thread_each(preview: Preview) -> None:
+    idle = [socket.create_connection(("127.0.0.1", preview.port)) for _ in range(120)]
+    try:
+        time.sleep(0.5)
+        status = Path(f"/proc/{preview.process.pid}/status")
+        if status.exists():
+            threads = int(
+                next(
+                    line.split()[1]
+                    for line in status.read_text().splitlines()
+                    if line.startswith("Threads:")
+                )
+            )
+            assert threads <= WORKERS + 4, threads
+    finally:
+        for sock in idle:
+            sock.close()
+    time.sleep(0.2)
+    assert preview.get("/v0.1/servers").status_code == 200
+
+
+def test_requests_are_logged_unless_quiet(project: Path) -> None:
+    loud = start(["serve", "--build"], project, quiet=False)
+    try:
+        assert loud.get("/v0.1/servers?limit=1").status_code == 200
+    finally:
+        stop_output = _stop_and_read(loud)
+    assert '"GET /v0.1/servers?limit=1 HTTP/1.1" 200' in stop_output
+
+
+def _stop_and_read(preview: Preview) -> str:
+    preview.client.close()
+    preview.process.terminate()
+    _, err = preview.process.communicate(timeout=10)
+    return err
 
 
 # --- the other files -----------------------------------------------------------------------

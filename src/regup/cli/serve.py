@@ -66,9 +66,10 @@ def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memor
     """Serve the catalog, the JSON files and the MCP Registry API v0.1 on a local port.
 
     The API answers like a registry does: JSON content type, CORS, encoded names (%2F),
-    the cursor, limit, search, version and updated_since parameters, and 404s as JSON.
-    Point a client at it, e.g. `thv config set-registry-api http://127.0.0.1:8080
-    --allow-private-ip`. Stop with Ctrl+C.
+    the cursor, limit, search, version and updated_since parameters, 404s as JSON (the
+    catalog's 404 page for browsers), /v0/ as well as /v0.1/, ETags and gzip. Each request
+    is logged to stderr (-q silences it). Point a client at it, e.g. `thv config
+    set-registry http://127.0.0.1:8080 --allow-private-ip`. Stop with Ctrl+C.
     """
     if in_memory:
         files: SiteFiles = _built_in_memory(state)
@@ -80,7 +81,7 @@ def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memor
             )
         files = DirectoryFiles(out_dir)
         label = str(out_dir)
-    server = make_server(PreviewApp(files), host, port, quiet=state.verbose == 0)
+    server = make_server(PreviewApp(files), host, port, quiet=state.quiet)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_port}"
     if not is_loopback(host):
