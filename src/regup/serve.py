@@ -19,12 +19,15 @@ unless told otherwise.
 from __future__ import annotations
 
 import bisect
+import functools
 import gzip
 import hashlib
 import json
 import mimetypes
+import os
 import re
 import socket
+import stat
 import sys
 import threading
 from collections import OrderedDict
@@ -60,6 +63,9 @@ _LIMIT = re.compile(r"[0-9]{1,4}")
 WORKERS = 64
 BACKLOG = 1024
 IDLE_TIMEOUT = 15.0
+#: Files of a built folder kept in memory (at most), and API answers kept (at most).
+CACHED_FILES = 50_000
+CACHED_ANSWERS = 4096
 #: Bodies at least this long, of a compressible type, are gzipped for clients that accept it.
 GZIP_MIN = 1024
 _COMPRESSIBLE = (
@@ -95,19 +101,41 @@ class SiteFiles(Protocol):
 
 @dataclass(frozen=True)
 class DirectoryFiles:
-    """Files of a built folder; nothing outside it is ever read, symlinks included."""
+    """Files of a built folder; nothing outside it is ever read, symlinks included.
+
+    Files read once are kept in memory and checked with one ``stat`` per request (device,
+    inode, size and modification time), so a rebuild is seen at once and a file swapped for
+    a symlink is checked again from scratch.
+    """
 
     root: Path
+    _cache: dict[str, tuple[tuple[int, int, int, int], bytes]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def read(self, rel: str) -> bytes | None:
+        path = f"{self.root}/{rel}"
+        try:
+            st = os.stat(path)
+        except (OSError, ValueError):
+            return None
+        if not stat.S_ISREG(st.st_mode):
+            return None  # a folder (the caller tries its index.html) or a device, FIFO…
+        key = (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns)
+        cached = self._cache.get(rel)
+        if cached is not None and cached[0] == key:
+            return cached[1]
         root = self.root.resolve()
         target = (root / rel).resolve()
         if not target.is_relative_to(root) or not target.is_file():
             return None
         try:
-            return target.read_bytes()
+            data = target.read_bytes()
         except OSError:
             return None
+        if len(self._cache) < CACHED_FILES:
+            self._cache[rel] = (key, data)
+        return data
 
 
 @dataclass(frozen=True)
@@ -195,6 +223,8 @@ class PreviewApp:
     def __init__(self, files: SiteFiles) -> None:
         self.files = files
         self.api = ApiIndex.load(files)
+        # The index never changes while serving: an answer is worked out once per target.
+        self.api_request = functools.lru_cache(maxsize=CACHED_ANSWERS)(self.api_request)  # type: ignore[method-assign]
 
     def handle(self, method: str, target: str, accept: str = "") -> Response:
         """The answer to ``method target``; ``accept`` is the request's ``Accept`` header
@@ -372,8 +402,13 @@ def content_type(rel: str) -> str:
     return guessed or "application/octet-stream"
 
 
+@functools.lru_cache(maxsize=CACHED_ANSWERS)
 def etag_of(body: bytes) -> str:
-    """A strong validator for ``body``: the same bytes always give the same tag."""
+    """A strong validator for ``body``: the same bytes always give the same tag.
+
+    Cached: bodies come from the file and answer caches, and a ``bytes`` object keeps its
+    own hash, so a repeated body costs a dictionary lookup, not a digest.
+    """
     return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
@@ -455,6 +490,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", response.content_type)
         for key, value in response.headers:
             self.send_header(key, value)
+        server = self.server
+        if isinstance(server, PooledServer) and server.busy:
+            # Other clients wait for a worker: this connection closes after this answer
+            # (the client reconnects), so a few idle keep-alive clients cannot starve the rest.
+            self.send_header("Connection", "close")
+            self.close_connection = True
         if status != 304:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -504,17 +545,34 @@ class PooledServer(HTTPServer):
     def __init__(self, *args: Any, workers: int = WORKERS, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regup-serve")
+        self._waiting = 0
+        self._lock = threading.Lock()
+
+    @property
+    def busy(self) -> bool:
+        """Connections are waiting for a worker: keep-alive connections should let go."""
+        return self._waiting > 0
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._waiting += 1
         self.pool.submit(self._work, request, client_address)
 
     def _work(self, request: Any, client_address: Any) -> None:
+        with self._lock:
+            self._waiting -= 1
         try:
             self.finish_request(request, client_address)
         except Exception:
             self.handle_error(request, client_address)
         finally:
             self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that hangs up or stalls is not the server's failure: no traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)
 
     def server_close(self) -> None:
         super().server_close()
