@@ -11,6 +11,7 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from regup.errors import ConfigError
 
@@ -30,6 +31,25 @@ CONFIG_KEYS: dict[str, str] = {
     "repository_url": "The registry's source repository, for 'edit this entry' links.",
     "registry_version": "The `version` field of registry.json (default `1.0.0`).",
 }
+
+
+#: Keys whose value is a web address the catalog links to: only absolute http(s) URLs.
+URL_KEYS = ("base_url", "repository_url")
+
+
+def web_url(value: str) -> str:
+    """``value`` without trailing slashes if it is an absolute ``http(s)://host/…`` URL.
+
+    Raises ``ValueError`` saying what is wrong otherwise (``javascript:``, a relative path,
+    spaces or control characters), so a setting can never put a script into the catalog's
+    links. Used for ``base_url`` and ``repository_url`` in regup.toml and for ``--base-url``.
+    """
+    parts = urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{value!r} is not an absolute http:// or https:// URL")
+    if any(ch.isspace() or not ch.isprintable() for ch in value):
+        raise ValueError(f"{value!r} has spaces or control characters")
+    return value.rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -71,8 +91,12 @@ class Config:
             raise ConfigError.bad_file(
                 path, f"registry.registry_version {version!r} must look like 1.0.0"
             )
-        if "base_url" in table:
-            table["base_url"] = table["base_url"].rstrip("/")
+        for key in URL_KEYS:
+            if table.get(key):
+                try:
+                    table[key] = web_url(table[key])
+                except ValueError as exc:
+                    raise ConfigError.bad_file(path, f"registry.{key}: {exc}") from None
         return cls(path=path, **table)
 
     @classmethod

@@ -9,6 +9,7 @@ import click
 
 from regup.build import BuildRequest, build
 from regup.cli import AppState, pass_state
+from regup.config import web_url
 from regup.emit import EMITTERS
 from regup.errors import CheckFailedError, InvalidRegistryError
 from regup.report import REPORTERS, Summary
@@ -57,8 +58,11 @@ def build_command(
     Nothing is written when an entry is invalid. Output is deterministic: timestamps come
     from the entries or SOURCE_DATE_EPOCH.
     """
-    if base_url is not None and not base_url.lower().startswith(("https://", "http://")):
-        raise click.BadParameter("must start with https:// or http://", param_hint="--base-url")
+    if base_url is not None:
+        try:
+            base_url = web_url(base_url)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--base-url") from None
     request = BuildRequest(
         state.registry_dir,
         out_dir,
@@ -67,7 +71,7 @@ def build_command(
         strict=strict,
         outputs=tuple(name for name in EMITTERS if not only or name in only),
         site=not no_site and (not only or "site" in only),
-        base_url=base_url.rstrip("/") if base_url else None,
+        base_url=base_url or None,
     )
     result = build(request)
     v = result.validation
