@@ -377,3 +377,29 @@ def test_info_shows_the_stored_provenance_check(make_registry: RegistryFactory) 
     assert check["status"] == "verified" and check["log_index"] == 42
     text = run_cli(["--registry", str(registry), "info", "fetch"])
     assert "provenance_check:" in text.stdout and "status: verified" in text.stdout
+
+
+HOSTILE_TEXT = "Clears \x1b[2J\x1b]0;owned\x07 the \x9b31m screen \u202e[/x] [bold]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["list"],
+        ["list", "--format", "json"],
+        ["info", "hostile"],
+        ["info", "hostile", "--format", "json"],
+        ["search", "clears"],
+        ["search", "clears", "--format", "json"],
+    ],
+)
+def test_control_characters_never_reach_the_terminal(
+    args: list[str], make_registry: RegistryFactory
+) -> None:
+    make_registry(hostile=container(description=HOSTILE_TEXT, title="T\x1b[31mitle"))
+    result = run_cli(args)
+    assert result.exit_code in (0, 1), result.stderr
+    for text in (result.stdout, result.stderr):
+        assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), repr(text)
+    if args[0] in ("list", "info") and "json" in args and result.stdout.strip():
+        json.loads(result.stdout)  # still JSON, with the characters escaped

@@ -9,6 +9,7 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from regup.browse import ListRow, entry_info, list_rows, search
 from regup.cli import AppState, format_option, pass_state
@@ -16,6 +17,7 @@ from regup.errors import NotFoundError
 from regup.load import load_registry
 from regup.model import Registry
 from regup.provenance.state import load_state
+from regup.terminal import printable, printable_json
 from regup.validate import validate_documents
 
 table_or_json = format_option(["table", "json"], "table", "table for people, json for tools.")
@@ -42,7 +44,7 @@ def _console(state: AppState) -> Console:
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False))
+    click.echo(printable_json(json.dumps(value, indent=2, sort_keys=False, ensure_ascii=False)))
 
 
 def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None) -> None:
@@ -54,7 +56,7 @@ def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None)
             justify="right" if column == "STARS" else "left",
         )
     for i, row in enumerate(rows):
-        table.add_row(
+        cells = (
             row.name,
             row.kind,
             row.tier,
@@ -63,6 +65,8 @@ def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None)
             "" if row.stars is None else f"{row.stars:,}",
             row.description + (f"  [{extra[i]}]" if extra else ""),
         )
+        # Text, not str: a description like "[/x]" is not rich markup.
+        table.add_row(*(Text(printable(cell, lines=False)) for cell in cells))
     _console(state).print(table)
 
 
@@ -86,10 +90,10 @@ def _render_value(value: Any, indent: int = 0) -> list[str]:
         lines = []
         for key, item in value.items():
             if isinstance(item, (dict, list)) and item and not _flat_list(item):
-                lines.append(f"{pad}{key}:")
+                lines.append(f"{pad}{printable(str(key), lines=False)}:")
                 lines += _render_value(item, indent + 1)
             else:
-                lines.append(f"{pad}{key}: {_scalar(item)}")
+                lines.append(f"{pad}{printable(str(key), lines=False)}: {_scalar(item)}")
         return lines
     if isinstance(value, list):
         lines = []
@@ -112,7 +116,7 @@ def _scalar(value: Any) -> str:
         return ", ".join(_scalar(v) for v in value) or "(none)"
     if isinstance(value, dict):
         return "(none)"
-    text = str(value)
+    text = printable(str(value))
     return text.replace("\n", "\n    ") if "\n" in text else text
 
 
@@ -147,7 +151,7 @@ def search_command(state: AppState, query: tuple[str, ...], fmt: str) -> None:
         _echo_json([h.to_json() for h in hits])
         return
     if not hits:
-        click.echo(f"No server matches {' '.join(query)!r}.")
+        click.echo(f"No server matches {printable(' '.join(query), lines=False)!r}.")
         return
     _table([ListRow.from_entry(h.entry) for h in hits], state, [", ".join(h.matched) for h in hits])
 
