@@ -25,8 +25,12 @@ if TYPE_CHECKING:
     from regup.site import ProvenanceStatus
 
 SUMS_PATH = "SHA256SUMS"
-#: Files the last build wrote under ``site/``: the next build removes those it no longer makes.
-SITE_MANIFEST = ".regup-site-files"
+#: Every file the last build wrote into the output folder: the next build removes those it no
+#: longer makes (a server taken out of the registry stops being published), and touches no
+#: file that is not listed (``site/docs/`` from ``regup docs``, files of your own).
+MANIFEST = ".regup-files"
+#: The manifest of earlier versions, which listed the files under ``site/`` only.
+OLD_SITE_MANIFEST = ".regup-site-files"
 
 
 @dataclass(frozen=True)
@@ -49,10 +53,12 @@ class BuildResult:
     written: list[str] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    #: Files an earlier build wrote that this build no longer makes (removed unless ``check``).
+    leftover: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.validation.ok and not self.stale
+        return self.validation.ok and not self.stale and not self.leftover
 
 
 def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
@@ -107,26 +113,56 @@ def provenance_outcomes(checks: Mapping[str, Result]) -> dict[str, ProvenanceSta
     return out
 
 
-def _prune_site(out_dir: Path, artifacts: Artifacts) -> list[str]:
-    """Remove files an earlier build wrote under ``site/`` that this build no longer makes.
+def _read_manifest(out_dir: Path) -> list[str]:
+    listed: list[str] = []
+    for name in (MANIFEST, OLD_SITE_MANIFEST):
+        try:
+            listed += (out_dir / name).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            continue
+    return listed
 
-    Only files listed in the earlier build's manifest are touched, so anything else in the
-    folder (such as ``site/docs/`` from ``regup docs``) stays. Returns the removed paths.
+
+def _leftovers(out_dir: Path, artifacts: Artifacts) -> list[str]:
+    """Files the last build listed that this build does not make and that still exist.
+
+    Only the top-level parts this build writes are considered (``--only toolhive`` leaves the
+    files of the other outputs alone), and only safe relative paths.
     """
-    manifest = out_dir / SITE_MANIFEST
-    try:
-        before = manifest.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        before = []
-    removed = []
-    for rel in before:
-        if rel.startswith("site/") and ".." not in rel.split("/") and rel not in artifacts:
-            (out_dir / rel).unlink(missing_ok=True)
-            removed.append(rel)
-    site_files = sorted(rel for rel in artifacts if rel.startswith("site/"))
-    if site_files or before:
-        write_atomic(manifest, "".join(f"{rel}\n" for rel in site_files).encode())
-    return removed
+    produced = {rel.split("/", 1)[0] for rel in artifacts}
+    out = set()
+    for rel in _read_manifest(out_dir):
+        parts = rel.split("/")
+        if (
+            not rel
+            or rel in artifacts
+            or rel.startswith("/")
+            or any(part in ("", ".", "..") for part in parts)
+            or parts[0] not in produced
+        ):
+            continue
+        if (out_dir / rel).is_file():
+            out.add(rel)
+    return sorted(out)
+
+
+def _prune(out_dir: Path, artifacts: Artifacts, leftover: list[str]) -> None:
+    """Remove the leftover files and the folders they leave empty, then write the manifest
+    of this build (files of outputs not built this time stay listed)."""
+    for rel in leftover:
+        (out_dir / rel).unlink(missing_ok=True)
+        folder = (out_dir / rel).parent
+        while folder != out_dir and folder.is_relative_to(out_dir):
+            try:
+                folder.rmdir()  # only when empty
+            except OSError:
+                break
+            folder = folder.parent
+    produced = {rel.split("/", 1)[0] for rel in artifacts}
+    kept = {rel for rel in _read_manifest(out_dir) if rel and rel.split("/", 1)[0] not in produced}
+    listing = "".join(f"{rel}\n" for rel in sorted(kept | set(artifacts))).encode()
+    write_atomic(out_dir / MANIFEST, listing)
+    (out_dir / OLD_SITE_MANIFEST).unlink(missing_ok=True)
 
 
 def build(request: BuildRequest) -> BuildResult:
@@ -142,6 +178,7 @@ def build(request: BuildRequest) -> BuildResult:
         return result
     result.artifacts = render(validation, request)
     result.stale = stale_files(request.out_dir, result.artifacts)
+    result.leftover = _leftovers(request.out_dir, result.artifacts)
     if request.check:
         return result
     try:
@@ -149,10 +186,10 @@ def build(request: BuildRequest) -> BuildResult:
             result.written.append(rel)
     except OSError as exc:
         raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None
-    if request.site:
-        try:
-            result.removed = _prune_site(request.out_dir, result.artifacts)
-        except OSError as exc:
-            raise OutputError.from_os_error(request.out_dir / SITE_MANIFEST, exc) from None
+    try:
+        _prune(request.out_dir, result.artifacts, result.leftover)
+    except OSError as exc:
+        raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None
+    result.removed, result.leftover = result.leftover, []
     result.stale = []
     return result

@@ -149,3 +149,34 @@ def test_stored_provenance_outcomes_show_on_server_pages(tmp_path: Path) -> None
     assert "Provenance mismatch" in mismatch and "https://a" in mismatch
     declared = (out / "site" / "servers" / "server-2" / "index.html").read_text()
     assert "Provenance verified" not in declared
+
+
+def test_a_removed_server_stops_being_published_everywhere(tmp_path: Path) -> None:
+    """Attack: a server taken out of the registry (say, for malware) kept being served from
+    upstream/ and v0.1/, and ``--check`` said the folder was up to date."""
+    registry = _registry(tmp_path / "registry")
+    out = tmp_path / "dist"
+    args = ["--registry", str(registry), "build", "--out", str(out)]
+    assert run_cli(args).exit_code == 0
+    mine = out / "upstream" / "notes.txt"  # a file regup did not write
+    mine.write_text("keep me")
+    published = sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if "server-2" in p.as_posix()
+    )
+    assert any(p.startswith("upstream/") for p in published)
+    assert any(p.startswith("v0.1/") for p in published)
+    shutil.rmtree(registry / "server-2")
+    check = run_cli([*args, "--check"])
+    assert check.exit_code == 1
+    assert "no longer built" in check.output and "upstream/servers/server-2.json" in check.output
+    rebuilt = run_cli(args)
+    assert rebuilt.exit_code == 0 and "no longer built removed" in rebuilt.stdout, rebuilt.output
+    assert not [p for p in out.rglob("*") if "server-2" in p.as_posix()]
+    assert mine.read_text() == "keep me"
+    assert run_cli([*args, "--check"]).exit_code == 0
+    # --only leaves the other outputs' files alone, and they stay listed for later builds
+    assert run_cli([*args, "--only", "toolhive"]).exit_code == 0
+    assert (out / "v0.1").is_dir() and (out / "site" / "index.html").is_file()
+    shutil.rmtree(registry / "server-1")
+    assert run_cli(args).exit_code == 0
+    assert not [p for p in out.rglob("*") if "server-1" in p.as_posix()]

@@ -204,7 +204,8 @@ def test_only_writes_the_chosen_outputs(make_registry: RegistryFactory, tmp_path
         ["--registry", str(registry), "build", "--out", str(out), "--only", "toolhive"]
     )
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["SHA256SUMS", "registry.json"]
+    files = sorted(p.name for p in out.rglob("*") if p.is_file())
+    assert files == [".regup-files", "SHA256SUMS", "registry.json"]  # and the manifest
     both = ["--only", "toolhive", "--only", "upstream"]
     result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "two"), *both])
     assert (tmp_path / "two" / "upstream" / "registry.json").is_file()

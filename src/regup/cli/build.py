@@ -90,10 +90,10 @@ def build_command(
     if not v.ok:
         raise InvalidRegistryError(v.errors)
     if check:
-        if result.stale:
+        if result.stale or result.leftover:
+            problems = [*result.stale, *(f"{rel} (no longer built)" for rel in result.leftover)]
             raise CheckFailedError(
-                f"{out_dir} is out of date ({', '.join(result.stale)}); "
-                "run `regup build` and commit"
+                f"{out_dir} is out of date ({', '.join(problems)}); run `regup build` and commit"
             )
         if not state.quiet:
             click.echo(f"{out_dir} is up to date ({len(result.artifacts)} files).")
@@ -104,7 +104,8 @@ def build_command(
             f"Built {len(registry.entries)} servers ({len(registry.containers)} container, "
             f"{len(registry.remotes)} remote) and {len(registry.groups)} groups into {out_dir}: "
             f"{len(result.written)} files written, "
-            f"{len(result.artifacts) - len(result.written)} unchanged."
+            f"{len(result.artifacts) - len(result.written)} unchanged"
+            + (f", {len(result.removed)} no longer built removed." if result.removed else ".")
         )
 
 
