@@ -1,4 +1,5 @@
-"""Writing files: every file regup writes goes through a temporary file and a rename.
+"""Files: every file regup writes goes through a temporary file and a rename, and every
+input file someone else wrote is read with bounds (:func:`read_input_file`).
 
 Readers see the old file or the new one, never a part; a failed write leaves the previous
 content in place.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -76,3 +78,64 @@ def stale_files(out_dir: Path, artifacts: Mapping[str, bytes]) -> list[str]:
         except OSError:
             stale.append(rel)
     return stale
+
+
+class UnsafeFileError(Exception):
+    """An input file that regup will not read; ``rule`` is the diagnostic's rule id.
+
+    The message never quotes the target of a symlink or anything of the file's content.
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def read_input_file(path: Path, *, limit: int, inside: Path | None = None) -> bytes:
+    """The bytes of ``path``, an input file someone else may have written.
+
+    Only a regular file of at most ``limit`` bytes is read, and with ``inside`` only one whose
+    real location (symlinks followed) is in that folder: a symlink to ``/etc/passwd``, a
+    device such as ``/dev/zero``, a FIFO that would block, or a file that grows while it is
+    read is refused before anything is read. Raises :class:`UnsafeFileError`.
+    """
+    if inside is not None:
+        real = os.path.realpath(path)
+        root = os.path.realpath(inside)
+        if os.path.commonpath([real, root]) != root:
+            raise UnsafeFileError(
+                "symlink-outside",
+                "the file is a symlink to a place outside the registry folder; "
+                "entry files must live in the registry itself",
+            )
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise UnsafeFileError(
+            "file-unreadable", f"cannot read the file: {exc.strerror or exc}"
+        ) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise UnsafeFileError(
+                "file-not-regular", "not a regular file (a device, FIFO, socket or folder)"
+            )
+        if st.st_size > limit:
+            raise UnsafeFileError("file-too-large", f"the file is larger than {limit} bytes")
+        chunks, total = [], 0
+        while True:
+            chunk = os.read(fd, min(1 << 20, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise UnsafeFileError("file-too-large", f"the file is larger than {limit} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise UnsafeFileError(
+            "file-unreadable", f"cannot read the file: {exc.strerror or exc}"
+        ) from None
+    finally:
+        os.close(fd)

@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.errors import LoadError
+from regup.files import UnsafeFileError, read_input_file
 from regup.gcpause import paused_gc
 from regup.model import Source
 from regup.tooldefs import TOOLS_FILE, ToolsFile, read_tools_file
@@ -65,12 +66,17 @@ def display_path(path: Path, cwd: Path | None = None) -> str:
 
 
 def read_document(
-    path: Path, kind: DocKind, name: str | None = None, siblings: set[str] | None = None
+    path: Path,
+    kind: DocKind,
+    name: str | None = None,
+    siblings: set[str] | None = None,
+    inside: Path | None = None,
 ) -> RawDocument:
     """Read and parse one file; problems become diagnostics on the result.
 
     ``siblings`` (the names in the file's folder, when the caller listed it already) saves
-    a look-up per file on slow filesystems.
+    a look-up per file on slow filesystems. ``inside`` is the registry folder: a file whose
+    real location is elsewhere (a symlink out of it) is refused without being read.
     """
     doc = RawDocument(
         name=name if name is not None else path.parent.name,
@@ -78,12 +84,9 @@ def read_document(
         source=Source(path=path, display=display_path(path), positions=SourceMap()),
     )
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        doc.error(1, 1, "file-unreadable", f"cannot read the file: {exc.strerror or exc}")
-        return doc
-    if len(raw) > MAX_FILE_BYTES:
-        doc.error(1, 1, "file-too-large", f"the file is larger than {MAX_FILE_BYTES} bytes")
+        raw = read_input_file(path, limit=MAX_FILE_BYTES, inside=inside)
+    except UnsafeFileError as exc:
+        doc.error(1, 1, exc.rule, exc.message)
         return doc
     try:
         text = raw.decode("utf-8")
@@ -95,7 +98,7 @@ def read_document(
     )
     if kind == "entry" and path.name == SPEC_FILE and has_tools:
         tools = path.parent / TOOLS_FILE
-        doc.tools_file = read_tools_file(tools, display_path(tools))
+        doc.tools_file = read_tools_file(tools, display_path(tools), inside=inside)
     return parse_document(doc, text)
 
 
@@ -135,8 +138,9 @@ def _folder_document(folder: Path) -> RawDocument:
         names = set(os.listdir(folder))  # one listing instead of a stat per candidate file
     except OSError:
         names = set()
+    inside = folder.parent
     if SPEC_FILE in names and GROUP_FILE in names:
-        doc = read_document(spec, "entry", siblings=names)
+        doc = read_document(spec, "entry", siblings=names, inside=inside)
         doc.error(
             1,
             1,
@@ -145,9 +149,9 @@ def _folder_document(folder: Path) -> RawDocument:
         )
         return doc
     if GROUP_FILE in names:
-        return read_document(group, "group", siblings=names)
+        return read_document(group, "group", siblings=names, inside=inside)
     if SPEC_FILE in names:
-        return read_document(spec, "entry", siblings=names)
+        return read_document(spec, "entry", siblings=names, inside=inside)
     doc = RawDocument(folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap()))
     doc.error(
         1, 1, "folder-layout", f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group)"
@@ -171,6 +175,11 @@ def load_registry(registry: Path) -> list[RawDocument]:
         return [_folder_document(folder) for folder in folders]
 
 
+def _real(path: Path) -> Path:
+    """Where ``path`` really is; never raises (a symlink loop stays as it is)."""
+    return Path(os.path.realpath(path))
+
+
 def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument], set[Path]]:
     """The documents of the whole registry plus any outside files named in ``targets``.
 
@@ -179,7 +188,7 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
     Raises :class:`LoadError` for a target that is neither.
     """
     docs = load_registry(registry) if registry.is_dir() else []
-    known = {d.source.path.resolve(): d for d in docs}
+    known = {_real(d.source.path): d for d in docs}
     by_name = {d.name: d for d in docs}
     selected: set[Path] = set()
     for target in targets:
@@ -187,7 +196,7 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
         if path.is_dir():
             path = path / (GROUP_FILE if (path / GROUP_FILE).is_file() else SPEC_FILE)
         if path.is_file():
-            resolved = path.resolve()
+            resolved = _real(path)
             if resolved not in known:
                 kind: DocKind = "group" if path.name == GROUP_FILE else "entry"
                 doc = read_document(path, kind)
@@ -195,7 +204,7 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
                 known[resolved] = doc
             selected.add(resolved)
         elif target in by_name:
-            selected.add(by_name[target].source.path.resolve())
+            selected.add(_real(by_name[target].source.path))
         else:
             raise LoadError(
                 f"{target!r} is neither an entry of {registry} nor a file; "
@@ -207,4 +216,4 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
 
 
 def only_selected(docs: Iterable[RawDocument], selected: set[Path]) -> list[RawDocument]:
-    return [d for d in docs if not selected or d.source.path.resolve() in selected]
+    return [d for d in docs if not selected or _real(d.source.path) in selected]

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from regup.diagnostics import Diagnostic, Severity
+from regup.files import UnsafeFileError, read_input_file
 from regup.yamlio import SourceMap, YamlPath, YamlSyntaxError, load_yaml
 
 TOOLS_FILE = "tools.json"
@@ -57,8 +58,11 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def read_tools_file(path: Path, display: str) -> ToolsFile:
-    """Read and parse ``tools.json``; problems become diagnostics on the result (never raises)."""
+def read_tools_file(path: Path, display: str, inside: Path | None = None) -> ToolsFile:
+    """Read and parse ``tools.json``; problems become diagnostics on the result (never raises).
+
+    ``inside`` is the registry folder the file must really be in (see ``read_input_file``).
+    """
     found = ToolsFile(path, display)
 
     def fail(line: int, col: int, message: str) -> ToolsFile:
@@ -68,11 +72,9 @@ def read_tools_file(path: Path, display: str) -> ToolsFile:
         return found
 
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return fail(1, 1, f"cannot read the file: {exc.strerror or exc}")
-    if len(raw) > MAX_TOOLS_FILE_BYTES:
-        return fail(1, 1, f"the file is larger than {MAX_TOOLS_FILE_BYTES} bytes")
+        raw = read_input_file(path, limit=MAX_TOOLS_FILE_BYTES, inside=inside)
+    except UnsafeFileError as exc:
+        return fail(1, 1, exc.message)
     try:
         text = raw.decode("utf-8")
         found.data = json.loads(text, parse_constant=_no_constants)
@@ -86,6 +88,8 @@ def read_tools_file(path: Path, display: str) -> ToolsFile:
         )
     except ValueError as exc:
         return fail(1, 1, f"not valid JSON: {exc}")
+    except RecursionError:
+        return fail(1, 1, "not valid JSON here: it is nested too deeply to read")
     try:  # JSON is YAML: the YAML reader gives every value's line and column
         found.positions = load_yaml(text).source
     except YamlSyntaxError:

@@ -51,17 +51,20 @@ def imports_of(path: Path) -> Iterator[tuple[int, str]]:
     """``(line, module)`` for every import of a ``regup`` module (relative to ``regup``)."""
     for node in ast.walk(ast.parse(path.read_text())):
         names: list[str] = []
+        line = 0
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            line = node.lineno
             names = [node.module]
             # ``from regup.emit import canonical`` imports the module regup.emit.canonical
             names += [f"{node.module}.{a.name}" for a in node.names]
         elif isinstance(node, ast.Import):
+            line = node.lineno
             names = [a.name for a in node.names]
         for name in names:
             if name == "regup" or name.startswith("regup."):
                 target = name.removeprefix("regup").removeprefix(".")
                 if target and (target in modules() or target.partition(".")[0] in modules()):
-                    yield node.lineno, target
+                    yield line, target
 
 
 def owner(module: str, layers: list[tuple[str, list[str]]]) -> tuple[int, str] | None:

@@ -49,6 +49,10 @@ RULES: dict[str, Rule] = {
         Rule("yaml-too-deep", E, "Nesting stays within 64 levels."),
         Rule("file-unreadable", E, "The file can be read."),
         Rule("file-too-large", E, "The file is at most 1 MB."),
+        Rule("file-not-regular", E, "The file is a regular file, not a device, FIFO or socket."),
+        Rule(
+            "symlink-outside", E, "Entry files are in the registry folder, not symlinks out of it."
+        ),
         Rule("file-encoding", E, "The file is UTF-8."),
         Rule("empty-file", E, "The file is not empty."),
         Rule("folder-layout", E, "Each folder holds exactly one spec.yaml or group.yaml."),
