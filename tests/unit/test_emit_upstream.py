@@ -24,15 +24,14 @@ from regup.emit.upstream import (
     check_config,
     document_from_server,
     emit_upstream,
-    entry_name_from_upstream,
     from_upstream,
     registry_from_upstream,
-    short_description,
     to_upstream,
     upstream_registry,
 )
 from regup.errors import ConfigError, ImportSourceError
 from regup.model import Entry, Group, Registry
+from regup.names import entry_name_from_upstream, short_description
 from tests.helpers import container, remote
 
 JsonDict = dict[str, Any]

@@ -10,8 +10,8 @@ import pytest
 
 from regup.errors import ImportSourceError
 from regup.importers import ImportRequest, run_import
-from regup.importers.base import sanitize_name
 from regup.load import load_registry
+from regup.names import entry_name_from_upstream
 from regup.validate import validate_documents
 from tests.helpers import CONTAINER, REMOTE, run_cli
 from tests.httpfake import Reply, Request, serve_http
@@ -119,12 +119,14 @@ def test_invalid_server_is_reported_not_written(tmp_path: Path) -> None:
         ("io.github.acme/Weather_Server", "weather-server"),
         ("com.example/mcp", "mcp"),
         ("ab", "ab-mcp"),
+        ("com.example/ab", "ab-mcp"),
+        ("io.github.x/A", "a-mcp"),
         ("io.github.x/--a--b--", "a-b"),
         ("///", ""),
     ],
 )
-def test_sanitize_name(original: str, expected: str) -> None:
-    assert sanitize_name(original) == expected
+def test_entry_names_of_imported_servers(original: str, expected: str) -> None:
+    assert entry_name_from_upstream(original) == expected
 
 
 # --- bad sources: a clear error, and registry/ untouched ---------------------------------

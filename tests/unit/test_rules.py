@@ -63,10 +63,27 @@ def billion_laughs() -> str:
 
 
 def unreadable(root: Path) -> None:
-    """Replace fetch/spec.yaml with a file that exists but fails to read (even for root)."""
+    """Replace fetch/spec.yaml with a name that fails to open (even for root): a symlink loop."""
     spec = root / "registry" / "fetch" / "spec.yaml"
     spec.unlink()
-    spec.symlink_to("/proc/self/mem")
+    (spec.parent / "loop").symlink_to(spec)
+    spec.symlink_to(spec.parent / "loop")
+
+
+def not_regular(root: Path) -> None:
+    """Replace fetch/spec.yaml with a FIFO, which would block a plain read forever."""
+    spec = root / "registry" / "fetch" / "spec.yaml"
+    spec.unlink()
+    os.mkfifo(spec)
+
+
+def symlink_out(root: Path) -> None:
+    """Replace fetch/spec.yaml with a symlink to a file outside the registry."""
+    spec = root / "registry" / "fetch" / "spec.yaml"
+    outside = root / "elsewhere.yaml"
+    outside.write_text(spec.read_text())
+    spec.unlink()
+    spec.symlink_to(outside)
 
 
 def outside_copy(root: Path) -> None:
@@ -154,6 +171,10 @@ CASES: list[Case] = [
         entry(BASE_C + "custom_metadata:\n  x: " + "[" * 60 + "]" * 60 + "\n"),
     ),
     Case("file-unreadable", E, entry(BASE_C), (SPEC, 1, 1), entry(BASE_C), prepare_bad=unreadable),
+    Case(
+        "file-not-regular", E, entry(BASE_C), (SPEC, 1, 1), entry(BASE_C), prepare_bad=not_regular
+    ),
+    Case("symlink-outside", E, entry(BASE_C), (SPEC, 1, 1), entry(BASE_C), prepare_bad=symlink_out),
     Case(
         "file-too-large",
         E,

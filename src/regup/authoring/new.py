@@ -23,8 +23,8 @@ from regup.imageref import ImageRef, ImageRefError
 from regup.importers.base import Candidate, shorten_description
 from regup.load import SPEC_FILE, RawDocument, display_path, parse_document
 from regup.model import Source
+from regup.names import DESCRIPTION_MIN, ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
 from regup.validate import validate_documents
-from regup.validate.rules import ENTRY_NAME
 from regup.writeback import write_registry_files
 from regup.yamlio import SourceMap
 
@@ -73,10 +73,10 @@ def check_url(value: str) -> str:
 
 def check_description(value: str) -> str:
     value = " ".join(value.split())
-    if not 10 <= len(value) <= 100:
+    if not DESCRIPTION_MIN <= len(value) <= UPSTREAM_DESCRIPTION_LIMIT:
         raise ValueError(
-            f"one sentence of 10 to 100 characters, please (this one has {len(value)}); "
-            "longer text belongs in overview"
+            f"one sentence of {DESCRIPTION_MIN} to {UPSTREAM_DESCRIPTION_LIMIT} characters, "
+            f"please (this one has {len(value)}); longer text belongs in overview"
         )
     return value
 
@@ -219,7 +219,10 @@ def entry_document(request: NewRequest) -> tuple[dict[str, Any], list[str]]:
     put("title", request.title)
     put("description", request.description or (facts.description if facts else None))
     if "description" not in doc:
-        raise ConfigError("give a --description (one sentence, 10 to 100 characters)")
+        raise ConfigError(
+            f"give a --description (one sentence, {DESCRIPTION_MIN} to "
+            f"{UPSTREAM_DESCRIPTION_LIMIT} characters)"
+        )
     put("tier", request.tier or "Community")
     put("status", "Active")
     remote = bool(request.url)

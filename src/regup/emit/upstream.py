@@ -37,6 +37,7 @@ from regup.errors import ConfigError, ImportSourceError
 from regup.imageref import ImageRef, ImageRefError
 from regup.jsonio import dump_json
 from regup.model import Entry, Group, JsonDict, Kind, Registry
+from regup.names import entry_name_from_upstream, short_description, upstream_name
 
 SERVER_SCHEMA_URL = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json"
 UPSTREAM_REGISTRY_SCHEMA_URL = (
@@ -46,7 +47,6 @@ UPSTREAM_REGISTRY_SCHEMA_URL = (
 PUBLISHER_PROVIDED = "io.modelcontextprotocol.registry/publisher-provided"
 TOOLHIVE_PUBLISHER = "io.github.stacklok"
 DEFAULT_VERSION = "1.0.0"
-DESCRIPTION_LIMIT = 100
 
 REGISTRY_PATH = "upstream/registry.json"
 SERVERS_PATH = "upstream/servers.json"
@@ -61,7 +61,6 @@ REPOSITORY_SOURCES: dict[str, str] = {
 }
 
 _NAMESPACE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$")
-_ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
 
 #: Fields of ToolHive's extension block shared by both kinds, in the order ToolHive writes them.
 _SHARED_EXTENSIONS = (
@@ -97,20 +96,6 @@ def check_config(config: Config) -> None:
         )
 
 
-def upstream_name(entry_name: str, namespace: str) -> str:
-    """``io.github.stacklok/fetch`` for the entry ``fetch``."""
-    return f"{namespace}/{entry_name}"
-
-
-def entry_name_from_upstream(name: str) -> str:
-    """The entry name of an upstream name: the part after the ``/``, made a valid folder name.
-
-    ``io.github.stacklok/fetch`` gives ``fetch``; ``com.example/My_Server`` gives ``my-server``.
-    """
-    short = name.rsplit("/", 1)[-1].lower()
-    return re.sub(r"[^a-z0-9]+", "-", short).strip("-")
-
-
 def derived_version(image: str | None) -> str:
     """The version regup uses when an entry gives none: the image tag's, else ``1.0.0``."""
     if image:
@@ -129,17 +114,6 @@ def repository_source(url: str) -> str | None:
     """``github`` or ``gitlab`` from the URL's host; None for any other host."""
     host = (urlsplit(url).hostname or "").lower()
     return REPOSITORY_SOURCES.get(host)
-
-
-def short_description(text: str, limit: int = DESCRIPTION_LIMIT) -> str:
-    """``text`` cut to ``limit`` characters at a word boundary, with an ellipsis when cut."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut:
-        cut = cut.rsplit(" ", 1)[0]
-    return cut.rstrip(" ,;:.-") + "…"
 
 
 def official_status(status: str) -> str:
@@ -425,8 +399,8 @@ def _entry_from_server(doc: Mapping[str, Any], config: Config | None) -> Entry:
         raise UnrepresentableServer("an upstream server has no name")
     name = raw_name
     entry_name = entry_name_from_upstream(name)
-    if not _ENTRY_NAME.match(entry_name):
-        raise _fail(name, f"gives no usable entry name ({entry_name!r})")
+    if not entry_name:
+        raise _fail(name, "gives no usable entry name (lowercase letters, digits and '-')")
     out = _authored(doc, name, config)
     try:
         return Entry.from_document(entry_name, out)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from regup.validate.rules import ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
+from regup.names import UPSTREAM_DESCRIPTION_LIMIT, entry_name_from_upstream, short_description
 
 
 @dataclass
@@ -39,20 +38,6 @@ class SourceContent:
     skipped: list[Skipped] = field(default_factory=list)
 
 
-def sanitize_name(original: str) -> str:
-    """An entry name for ``original``: reverse-DNS names keep their last segment.
-
-    ``io.github.acme/Weather_Server`` → ``weather-server``. Returns "" when nothing usable
-    is left.
-    """
-    last = original.rsplit("/", 1)[-1].lower()
-    name = re.sub(r"[^a-z0-9-]+", "-", last)
-    name = re.sub(r"-{2,}", "-", name).strip("-")
-    if len(name) < 3:
-        name = f"{name}-mcp".strip("-") if name else ""
-    return name if ENTRY_NAME.match(name) else ""
-
-
 def assign_names(items: list[Any], taken: set[str]) -> list[tuple[str, str]]:
     """Give each candidate a unique sanitized name; clashes get ``-2``, ``-3``…
 
@@ -60,7 +45,7 @@ def assign_names(items: list[Any], taken: set[str]) -> list[tuple[str, str]]:
     """
     renamed = []
     for item in items:
-        base = sanitize_name(item.original)
+        base = entry_name_from_upstream(item.original)
         if not base:
             item.name = ""
             continue
@@ -75,18 +60,21 @@ def assign_names(items: list[Any], taken: set[str]) -> list[tuple[str, str]]:
 
 
 def shorten_description(candidate: Candidate) -> None:
-    """Keep descriptions within the upstream limit; the full text moves to ``overview``."""
+    """Keep descriptions within the upstream limit; the full text moves to ``overview``.
+
+    An overview the source already has is kept, after the full description, so no text is
+    ever dropped.
+    """
     doc = candidate.document
     text = doc.get("description")
     if not isinstance(text, str) or len(text) <= UPSTREAM_DESCRIPTION_LIMIT:
         return
-    if not doc.get("overview"):
+    overview = doc.get("overview")
+    if not overview:
         doc["overview"] = text
-    first = re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
-    if 10 <= len(first) <= UPSTREAM_DESCRIPTION_LIMIT:
-        short = first
-    else:
-        short = text[: UPSTREAM_DESCRIPTION_LIMIT - 1].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    elif isinstance(overview, str) and text not in overview:
+        doc["overview"] = f"{text}\n\n{overview}"
+    short = short_description(text, sentence=True)
     doc["description"] = short
     candidate.notes.append(
         f"description shortened to {len(short)} characters; the full text is in overview"

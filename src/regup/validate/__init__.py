@@ -15,8 +15,9 @@ from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnosti
 from regup.gcpause import paused_gc
 from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
+from regup.names import ENTRY_NAME
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
-from regup.validate.rules import ENTRY_NAME, RULES, check_entry, check_group
+from regup.validate.rules import RULES, check_entry, check_group
 from regup.validate.schema import SchemaPath, check_schema
 
 __all__ = ["RULES", "ValidationResult", "validate_documents"]

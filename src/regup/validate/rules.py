@@ -17,15 +17,14 @@ from urllib.parse import urlsplit
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
+from regup.names import ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
 from regup.timeutil import parse_timestamp
 from regup.yamlio import YamlPath, format_path
 
-ENTRY_NAME = re.compile(r"^[a-z0-9][a-z0-9-]+[a-z0-9]$")
 _HOSTNAME = re.compile(
     r"^\.?(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
 )
-UPSTREAM_DESCRIPTION_LIMIT = 100
 
 
 @dataclass(frozen=True)
