@@ -30,7 +30,8 @@ from urllib.parse import urlsplit
 
 import click
 
-from regup.errors import DiffInputError
+from regup.emit.toolhive import read_toolhive_source
+from regup.errors import DiffInputError, ImportSourceError
 from regup.imageref import ImageRef, ImageRefError
 from regup.load import GROUP_FILE, SPEC_FILE, load_registry
 from regup.model import (
@@ -290,34 +291,19 @@ def _from_registry_json(path: Path, label: str) -> Snapshot:
             f"{path} is not a ToolHive {REGISTRY_JSON} (no servers or remote_servers); give "
             f"the {REGISTRY_JSON} that `regup build` writes, a dist/ folder or a git ref"
         )
-    entries: dict[str, ModelEntry] = {}
-    groups: list[Group] = []
-
-    def add_all(block: Any, where: str) -> list[str]:
-        if block is None:
-            return []
-        if not isinstance(block, dict):
-            raise DiffInputError(f"{path}: {where} must be a mapping of server name to server")
-        for name, doc in block.items():
-            if name not in entries:
-                entries[name] = _entry_from_json(path, str(name), doc)
-        return [str(n) for n in block]
-
-    for key in ("servers", "remote_servers"):
-        add_all(data.get(key), key)
-    raw_groups = data.get("groups") or []
-    if not isinstance(raw_groups, list):
-        raise DiffInputError(f"{path}: groups must be a list")
-    for item in raw_groups:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise DiffInputError(f"{path}: every group needs a name")
-        members = []
-        for key in ("servers", "remote_servers"):
-            members += add_all(item.get(key), f"group {item['name']} {key}")
-        groups.append(
-            Group(item["name"], str(item.get("description") or ""), tuple(sorted(members)))
-        )
-    return Snapshot(label, Registry(tuple(entries.values()), tuple(groups)), complete=False)
+    try:
+        source = read_toolhive_source(data)
+    except ImportSourceError as exc:
+        raise DiffInputError(f"{path}: {exc}") from None
+    if source.problems:
+        raise DiffInputError(f"{path}: every group needs a name")
+    entries = []
+    for server in source.servers:
+        if server.document is None:
+            raise DiffInputError(f"{path}: server {server.name!r} is not a JSON object")
+        entries.append(_entry_from_json(path, server.name, server.document))
+    groups = tuple(Group(g.name, g.description, tuple(sorted(g.members))) for g in source.groups)
+    return Snapshot(label, Registry(tuple(entries), groups), complete=False)
 
 
 def _entry_from_json(path: Path, name: str, doc: Any) -> ModelEntry:

@@ -188,3 +188,28 @@ def test_live_api_three_pages(tmp_path: Path) -> None:
     assert "Not imported (1):" in result.stdout
     assert "io.github.someone/notes: " in result.stdout and "npm" in result.stdout
     _check_imported(registry)
+
+
+def test_envelope_groups_are_imported_not_dropped(tmp_path: Path) -> None:
+    """Bug: an envelope's data.groups was dropped without a word by the importer."""
+    envelope = {
+        "version": "1.0.0",
+        "meta": {"last_updated": "2026-01-01T00:00:00Z"},
+        "data": {
+            "servers": [OCI_SERVER, REMOTE_SERVER],
+            "groups": [
+                {
+                    "name": "forecast-kit",
+                    "description": "Weather and tickets for the on-call desk.",
+                    "servers": [OCI_SERVER, REMOTE_SERVER],
+                }
+            ],
+        },
+    }
+    result = run_import(ImportRequest(str(_write(tmp_path, envelope)), tmp_path / "registry"))
+    assert "forecast-kit/group.yaml" in result.written, result
+    validation = validate_documents(load_registry(tmp_path / "registry"))
+    assert validation.ok, validation.diagnostics
+    (group,) = validation.registry.groups
+    assert group.name == "forecast-kit"
+    assert sorted(group.servers) == ["tickets", "weather-server"]

@@ -1,11 +1,18 @@
-"""The ToolHive ``registry.json`` format.
+"""The ToolHive ``registry.json`` format, both ways.
 
-What ToolHive before v0.25 and the ToolHive Registry Server (``format: toolhive``) read.
+What ToolHive before v0.25 and the ToolHive Registry Server (``format: toolhive``) read;
+:func:`read_toolhive_source` is the one reader of the format (``regup import`` and
+``regup diff`` use it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
 from regup.emit.canonical import Artifacts, EmitContext
+from regup.errors import ImportSourceError
 from regup.jsonio import dump_json
 from regup.model import REGUP_ONLY_KEYS, Entry, Group, JsonDict, Kind, Registry
 
@@ -55,3 +62,93 @@ def toolhive_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
 
 def emit_toolhive(registry: Registry, ctx: EmitContext) -> Artifacts:
     return {REGISTRY_PATH: dump_json(toolhive_registry(registry, ctx))}
+
+
+@dataclass(frozen=True)
+class ToolhiveServer:
+    """One server of a registry.json: its document (the entry's fields, no name), or why
+    there is none. ``origin`` says where it was found (``servers``, ``group kit``…)."""
+
+    name: str
+    origin: str
+    document: Mapping[str, Any] | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class ToolhiveGroup:
+    name: str
+    description: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ToolhiveSource:
+    servers: tuple[ToolhiveServer, ...]
+    groups: tuple[ToolhiveGroup, ...]
+    #: Groups that could not be read (no name), as problems.
+    problems: tuple[str, ...] = ()
+
+
+def looks_like_toolhive(data: Any) -> bool:
+    return (
+        isinstance(data, Mapping)
+        and ("servers" in data or "remote_servers" in data)
+        and "data" not in data
+    )
+
+
+def _server_map(value: Any, where: str) -> Mapping[str, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise ImportSourceError(
+            f"{where} must be a mapping of server name to server, not {type(value).__name__}"
+        )
+    return value
+
+
+def read_toolhive_source(data: Any) -> ToolhiveSource:
+    """Every server, remote server and group of a ToolHive registry.json, sorted by name
+    within each block. A server listed twice (top level and in a group) is read once.
+
+    Raises :class:`ImportSourceError` when the layout is wrong (blocks that are not
+    mappings, groups that are not a list).
+    """
+    if not looks_like_toolhive(data):
+        raise ImportSourceError("not a ToolHive registry.json (no servers or remote_servers)")
+    servers: list[ToolhiveServer] = []
+    seen: set[str] = set()
+
+    def add(name: str, server: Any, origin: str) -> None:
+        if name in seen:
+            return
+        seen.add(name)
+        if not isinstance(server, Mapping):
+            servers.append(ToolhiveServer(name, origin, problem=f"{origin} entry is not a mapping"))
+            return
+        doc = {k: v for k, v in server.items() if k != "name"}
+        servers.append(ToolhiveServer(name, origin, document=doc))
+
+    for key in ("servers", "remote_servers"):
+        for name, server in sorted(_server_map(data.get(key), key).items()):
+            add(str(name), server, key)
+    raw_groups = data.get("groups") or []
+    if not isinstance(raw_groups, list):
+        raise ImportSourceError("groups must be a list")
+    groups: list[ToolhiveGroup] = []
+    problems: list[str] = []
+    for group in raw_groups:
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            problems.append("a group without a name")
+            continue
+        members: list[str] = []
+        for key in ("servers", "remote_servers"):
+            where = f"group {group['name']} {key}"
+            for name, server in sorted(_server_map(group.get(key), where).items()):
+                add(str(name), server, f"group {group['name']}")
+                members.append(str(name))
+        groups.append(
+            ToolhiveGroup(group["name"], str(group.get("description") or ""), tuple(members))
+        )
+    return ToolhiveSource(tuple(servers), tuple(groups), tuple(problems))

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -535,42 +536,129 @@ def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
     }
 
 
-def registry_from_upstream(
-    doc: Mapping[str, Any] | list[Any], config: Config | None = None
-) -> Registry:
-    """Entries and groups of an upstream envelope, or of a plain array of ``server.json``.
+@dataclass(frozen=True)
+class UpstreamServer:
+    """One server of an upstream source: its entry, or why it cannot be one."""
+
+    name: str
+    entry: Entry | None = None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class UpstreamGroup:
+    """A group of an envelope (``data.groups``, which older regup versions wrote); members
+    are upstream server names."""
+
+    name: str
+    description: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class UpstreamSource:
+    servers: tuple[UpstreamServer, ...]
+    groups: tuple[UpstreamGroup, ...] = ()
+
+
+def _unwrap(item: Any) -> Any:
+    """API responses wrap each server as ``{"server": {...}, "_meta": {...}}``."""
+    if isinstance(item, Mapping) and isinstance(item.get("server"), Mapping):
+        return item["server"]
+    return item
+
+
+def _is_server(value: Any) -> bool:
+    return (
+        isinstance(value, Mapping)
+        and isinstance(value.get("name"), str)
+        and ("packages" in value or "remotes" in value or "description" in value)
+    )
+
+
+def looks_like_upstream(data: Any) -> bool:
+    """Whether ``data`` has one of the shapes :func:`read_upstream_source` reads."""
+    if isinstance(data, list):
+        return all(_is_server(_unwrap(item)) for item in data)
+    if isinstance(data, Mapping):
+        inner = data.get("data")
+        return (
+            (isinstance(inner, Mapping) and "servers" in inner)
+            or _is_server(data)
+            or "servers" in data
+        )
+    return False
+
+
+def read_upstream_source(data: Any, config: Config | None = None) -> UpstreamSource:
+    """The one reader of upstream data: ToolHive's envelope (``data.servers``, and the
+    ``data.groups`` older versions wrote), ``{"servers": [...]}`` as the v0.1 API lists
+    them, an array of ``server.json`` documents (wrapped or not), or one document.
+
+    A server that cannot be an entry is returned with its problem, so callers decide
+    whether that stops them. Raises :class:`ImportSourceError` for a source of another shape.
+    """
+    groups: Any = []
+    if isinstance(data, list):
+        servers: Any = data
+    elif isinstance(data, Mapping) and isinstance(data.get("data"), Mapping):
+        servers = data["data"].get("servers") or []
+        groups = data["data"].get("groups") or []
+    elif isinstance(data, Mapping) and "servers" in data:
+        servers = data["servers"]
+    elif _is_server(data):
+        servers = [data]
+    else:
+        raise ImportSourceError(
+            "not an upstream registry: expected {data: {servers: [...]}}, {servers: [...]}, "
+            "an array of server.json or one server.json"
+        )
+    if not isinstance(servers, list) or not isinstance(groups, list):
+        raise ImportSourceError("servers and groups must be arrays of objects")
+    read: list[UpstreamServer] = []
+    for item in map(_unwrap, servers):
+        name = item.get("name") if isinstance(item, Mapping) else None
+        if not isinstance(name, str) or not name:
+            read.append(UpstreamServer("(unnamed)", problem="a server without a name"))
+            continue
+        try:
+            read.append(UpstreamServer(name, entry=from_upstream(item, config)))
+        except UnrepresentableServer as exc:
+            read.append(UpstreamServer(name, problem=str(exc)))
+    out_groups = []
+    for group in groups:
+        if not isinstance(group, Mapping) or not isinstance(group.get("name"), str):
+            raise ImportSourceError("every group of data.groups needs a name")
+        members = tuple(
+            str(server["name"])
+            for server in group.get("servers") or []
+            if isinstance(server, Mapping) and isinstance(server.get("name"), str)
+        )
+        description = str(group.get("description") or "")
+        out_groups.append(UpstreamGroup(group["name"], description, members))
+    return UpstreamSource(tuple(read), tuple(out_groups))
+
+
+def registry_from_upstream(doc: Any, config: Config | None = None) -> Registry:
+    """Entries and groups of an upstream source (see :func:`read_upstream_source`).
 
     Raises :class:`~regup.errors.ImportSourceError` on the first unreadable server.
     """
-    if isinstance(doc, list):
-        servers: Sequence[Any] = doc
-        groups: Sequence[Any] = []
-    elif isinstance(doc, Mapping) and isinstance(doc.get("data"), Mapping):
-        servers = doc["data"].get("servers") or []
-        groups = doc["data"].get("groups") or []
-        if not isinstance(servers, list) or not isinstance(groups, list):
-            raise ImportSourceError("data.servers and data.groups must be arrays")
-    else:
-        raise ImportSourceError(
-            "not an upstream registry: expected {data: {servers: [...]}} or an array of server.json"
+    source = read_upstream_source(doc, config)
+    entries = []
+    for server in source.servers:
+        if server.entry is None:
+            raise UnrepresentableServer(server.problem or f"{server.name} cannot be read")
+        entries.append(server.entry)
+    groups = tuple(
+        Group(
+            name=g.name,
+            description=g.description,
+            servers=tuple(entry_name_from_upstream(m) for m in g.members),
         )
-    entries = [from_upstream(s, config) for s in servers]
-    out_groups = []
-    for item in groups:
-        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str):
-            raise ImportSourceError("every group of data.groups needs a name")
-        members = []
-        for server in item.get("servers") or []:
-            if isinstance(server, Mapping) and isinstance(server.get("name"), str):
-                members.append(entry_name_from_upstream(server["name"]))
-        out_groups.append(
-            Group(
-                name=item["name"],
-                description=str(item.get("description") or ""),
-                servers=tuple(members),
-            )
-        )
-    return Registry(entries=tuple(entries), groups=tuple(out_groups))
+        for g in source.groups
+    )
+    return Registry(entries=tuple(entries), groups=groups)
 
 
 def server_path(entry_name: str) -> str:

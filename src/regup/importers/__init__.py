@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from regup.emit.toolhive import looks_like_toolhive
 from regup.entryfile import render_entry
 from regup.errors import ImportSourceError
 from regup.importers.base import (
@@ -23,7 +24,7 @@ from regup.importers.base import (
     shorten_description,
 )
 from regup.importers.sources import is_url, read_file
-from regup.importers.toolhive import looks_like_toolhive, read_toolhive
+from regup.importers.toolhive import read_toolhive
 from regup.load import GROUP_FILE, SPEC_FILE, RawDocument, parse_document
 from regup.model import Source
 from regup.validate import validate_documents
@@ -53,7 +54,8 @@ class ImportResult:
 
 def read_source(source: str) -> SourceContent:
     """Read and convert a source; raises :class:`ImportSourceError` for a bad one."""
-    from regup.importers.upstream import looks_like_upstream, read_api, read_upstream
+    from regup.emit.upstream import looks_like_upstream
+    from regup.importers.upstream import read_api, read_upstream
 
     if is_url(source):
         from regup.importers.sources import fetch_json

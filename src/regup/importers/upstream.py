@@ -11,76 +11,29 @@ from typing import Any
 
 import httpx
 
+from regup.emit.upstream import read_upstream_source
 from regup.errors import ImportSourceError
-from regup.importers.base import Candidate, Skipped, SourceContent
+from regup.importers.base import Candidate, GroupCandidate, Skipped, SourceContent
 from regup.importers.sources import fetch_json
 
 MAX_PAGES = 1000
 PAGE_SIZE = 100
 
 
-def _is_server(value: Any) -> bool:
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("name"), str)
-        and ("packages" in value or "remotes" in value or "description" in value)
-    )
-
-
-def looks_like_upstream(data: Any) -> bool:
-    if isinstance(data, list):
-        return all(_is_server(item) or _is_server(_unwrap(item)) for item in data)
-    if isinstance(data, dict):
-        inner = data.get("data")
-        return (
-            (isinstance(inner, dict) and "servers" in inner)
-            or _is_server(data)
-            or "servers" in data
-        )
-    return False
-
-
-def _unwrap(item: Any) -> Any:
-    """API responses wrap each server as ``{"server": {...}, "_meta": {...}}``."""
-    if isinstance(item, dict) and isinstance(item.get("server"), dict):
-        return item["server"]
-    return item
-
-
-def _servers_of(data: Any) -> list[Any]:
-    if isinstance(data, list):
-        return [_unwrap(i) for i in data]
-    inner = data.get("data")
-    if isinstance(inner, dict):
-        servers = inner.get("servers")
-    elif "servers" in data:
-        servers = data["servers"]
-    else:
-        return [data]
-    if not isinstance(servers, list):
-        raise ImportSourceError("servers must be a list of server.json documents")
-    return [_unwrap(i) for i in servers]
-
-
-def _convert(servers: list[Any], content: SourceContent) -> None:
-    from regup.emit.upstream import UnrepresentableServer, document_from_server
-
-    for server in servers:
-        name = server.get("name") if isinstance(server, dict) else None
-        if not isinstance(name, str):
-            content.skipped.append(Skipped("(unnamed)", "a server without a name"))
-            continue
-        try:
-            doc = document_from_server(server)
-        except UnrepresentableServer as exc:
-            content.skipped.append(Skipped(name, str(exc)))
-            continue
-        content.candidates.append(Candidate(original=name, document=doc))
-
-
 def read_upstream(data: Any) -> SourceContent:
+    """Candidates for every server and group of upstream data (the one reader is
+    :func:`regup.emit.upstream.read_upstream_source`); raises :class:`ImportSourceError`."""
+    source = read_upstream_source(data)
     content = SourceContent()
-    _convert(_servers_of(data), content)
+    for server in source.servers:
+        if server.entry is None:
+            content.skipped.append(Skipped(server.name, server.problem or "cannot be read"))
+        else:
+            doc = server.entry.to_document(include_name=False)
+            content.candidates.append(Candidate(original=server.name, document=doc))
+    for group in source.groups:
+        doc = {"description": group.description, "servers": list(group.members)}
+        content.groups.append(GroupCandidate(group.name, doc))
     return content
 
 
@@ -105,7 +58,7 @@ def read_api(client: httpx.Client, base_url: str) -> SourceContent:
             raise ImportSourceError(
                 f"{url} did not answer with a v0.1 server list ({{servers: [...]}})"
             )
-        servers += [_unwrap(i) for i in page["servers"]]
+        servers += page["servers"]
         metadata = page.get("metadata") or {}
         cursor = metadata.get("nextCursor") if isinstance(metadata, dict) else None
         if not cursor:
@@ -119,6 +72,4 @@ def read_api(client: httpx.Client, base_url: str) -> SourceContent:
         raise ImportSourceError(
             f"{url} has more than {MAX_PAGES} pages; stopping (a listing that never ends?)"
         )
-    content = SourceContent()
-    _convert(servers, content)
-    return content
+    return read_upstream(servers)
