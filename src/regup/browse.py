@@ -52,7 +52,7 @@ def list_rows(registry: Registry) -> list[ListRow]:
 def entry_info(entry: Entry, check: JsonDict | None = None) -> JsonDict:
     """Every field of an entry, in canonical order, with its name and kind first.
 
-    ``check`` is the entry's last provenance result (``Result.to_meta()`` of
+    ``check`` is the entry's last provenance result (``ProvenanceCheck.to_meta()`` of
     ``registry/provenance.json``), shown as ``provenance_check``.
     """
     doc = entry.to_document(include_name=False)

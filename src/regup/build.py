@@ -7,10 +7,9 @@ are out of date.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
@@ -19,10 +18,6 @@ from regup.errors import OutputError
 from regup.files import stale_files, write_atomic, write_outputs
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
-
-if TYPE_CHECKING:
-    from regup.provenance.state import Result
-    from regup.site import ProvenanceStatus
 
 SUMS_PATH = "SHA256SUMS"
 #: Every file the last build wrote into the output folder: the next build removes those it no
@@ -73,7 +68,7 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     ctx = EmitContext(
         config=request.config,
         timestamp=build_timestamp(validation.registry),
-        provenance={name: result.to_meta() for name, result in checks.items()},
+        provenance={name: result.published() for name, result in checks.items()},
     )
     artifacts: Artifacts = {}
     for name in request.outputs:
@@ -85,32 +80,11 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
 
         options = SiteOptions(
             base_url=request.base_url or "",
-            provenance=provenance_outcomes(checks),
             previous_index=request.out_dir / SITE_DIR / "pagefind",
         )
         site = build_site(validation.registry, ctx, artifacts, options)
         artifacts.update({f"{SITE_DIR}/{rel}": data for rel, data in site.items()})
     return artifacts
-
-
-def provenance_outcomes(checks: Mapping[str, Result]) -> dict[str, ProvenanceStatus]:
-    """The results ``regup verify`` stored in the registry, as the catalog shows them."""
-    from regup.site import Outcome, ProvenanceStatus
-
-    out = {}
-    for name, result in checks.items():
-        signer = result.signer
-        detail = "; ".join(str(m) for m in result.mismatches) or result.error or None
-        out[name] = ProvenanceStatus(
-            outcome=Outcome(result.outcome.value),
-            signer=(signer.identity or signer.signer_identity) if signer else None,
-            issuer=signer.issuer if signer else None,
-            repository=signer.repository_uri if signer else None,
-            log_index=result.log_index,
-            detail=detail,
-            checked_at=result.checked_at,
-        )
-    return out
 
 
 def _read_manifest(out_dir: Path) -> list[str]:

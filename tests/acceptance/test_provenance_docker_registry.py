@@ -20,11 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
+from regup.checks import Outcome
 from regup.imageref import ImageRef
 from regup.model import Entry
 from regup.net import make_client
 from regup.provenance.oci import OciClient
-from regup.provenance.state import Outcome
 from regup.provenance.verify import EntryVerifier, TrustRoot, TrustRoots
 from tests.helpers import container
 from tests.provenance_world import World, make_world

@@ -357,7 +357,8 @@ def test_search_text_says_when_nothing_matches(catalog: Path) -> None:
 
 
 def test_info_shows_the_stored_provenance_check(make_registry: RegistryFactory) -> None:
-    from regup.provenance.state import Outcome, ProvenanceState, Result, Signer, state_path
+    from regup.checks import Outcome
+    from regup.provenance.state import ProvenanceState, Result, Signer, state_path
 
     registry = make_registry(fetch=container())
     result = Result(

@@ -13,6 +13,7 @@ from referencing import Registry as SchemaRegistry
 from referencing import Resource
 from referencing.jsonschema import DRAFT7, DRAFT202012
 
+from regup.checks import Outcome, ProvenanceCheck
 from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.emit.toolhive import toolhive_server
@@ -743,7 +744,7 @@ def test_output_is_deterministic_and_canonical() -> None:
 def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) -> None:
     from regup.emit.api import emit_api
 
-    check = {"status": "verified", "digest": "sha256:" + "ab" * 32, "log_index": 7}
+    check = ProvenanceCheck(Outcome.VERIFIED, digest="sha256:" + "ab" * 32, log_index=7)
     registry = Registry((Entry.from_document("fetch", container()),))
     ctx = EmitContext(
         config=Config(), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
@@ -756,7 +757,11 @@ def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) ->
             assert '"provenance_check"' in text, path
     server = json.loads(emit_upstream(registry, ctx)["upstream/servers/fetch.json"])
     ours = server["_meta"][PUBLISHER_PROVIDED]["io.github.regup"]
-    assert ours["provenance_check"] == check
+    assert ours["provenance_check"] == {
+        "status": "verified",
+        "digest": "sha256:" + "ab" * 32,
+        "log_index": 7,
+    }
     assert schemas.errors(schemas.server, server) == []
     # ToolHive's own block never carries it, and reading the document back ignores it
     assert "provenance_check" not in json.dumps(

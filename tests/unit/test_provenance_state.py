@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from regup.checks import Outcome
 from regup.errors import ProvenanceError
 from regup.provenance.state import (
     STATE_FILE,
     Mismatch,
-    Outcome,
     ProvenanceState,
     Result,
     Signer,
@@ -93,11 +94,11 @@ def test_stale_result_is_never_fresh_and_keeps_its_data() -> None:
     stale = result().as_stale("cannot reach ghcr.io")
     assert stale.stale and stale.error == "cannot reach ghcr.io"
     assert stale.outcome is Outcome.VERIFIED and not stale.is_fresh(NOW)
-    assert stale.to_meta()["stale"] is True
+    assert stale.published().to_meta()["stale"] is True
 
 
 def test_meta_block_is_short() -> None:
-    meta = result().to_meta()
+    meta = result().published().to_meta()
     assert meta["status"] == "verified"
     assert set(meta) <= {
         "status",
@@ -109,3 +110,14 @@ def test_meta_block_is_short() -> None:
         "signer",
         "stale",
     }
+
+
+def test_the_catalog_and_the_upstream_meta_name_the_same_signer() -> None:
+    """Bug: the catalog showed ToolHive's short signer form when the certificate had no SAN,
+    while the upstream ``_meta`` block showed no signer at all."""
+    short_only = replace(result(), signer=Signer(signer_identity="/.github/workflows/release.yml"))
+    check = short_only.published()
+    assert check.signer == "/.github/workflows/release.yml"
+    assert check.to_meta()["signer"] == check.signer
+    full = result().published()
+    assert full.signer and full.to_meta()["signer"] == full.signer

@@ -20,10 +20,11 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from regup.checks import Outcome
 from regup.errors import ProvenanceError
 from regup.net import make_client
 from regup.provenance.oci import OciClient
-from regup.provenance.state import Mismatch, Outcome
+from regup.provenance.state import Mismatch
 from regup.provenance.verify import EntryVerifier, TrustRoot, TrustRoots
 from tests.provenance_world import World, make_world
 from tests.virtual_sigstore import GitHubIdentity, VirtualSigstore

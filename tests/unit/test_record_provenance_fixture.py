@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from types import ModuleType
 
+from regup.checks import Outcome
 from regup.model import Entry
-from regup.provenance.state import Outcome
 from tests.helpers import REPO_ROOT, container
 from tests.httpfake import Reply, Request, serve_http
 from tests.ocifake import FakeRegistry, serve_registry

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 import regup.site
+from regup.checks import Outcome, ProvenanceCheck
 from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.model import Entry, Registry
@@ -79,7 +80,7 @@ def test_a_rebuild_with_the_same_records_reuses_the_index_without_pagefind(
 def test_site_only_server_json_is_the_upstream_document_with_its_provenance_check() -> None:
     from regup.emit.upstream import emit_upstream
 
-    check = {"status": "verified", "digest": "sha256:" + "ab" * 32, "log_index": 7}
+    check = ProvenanceCheck(Outcome.VERIFIED, digest="sha256:" + "ab" * 32, log_index=7)
     registry = Registry((Entry.from_document("fetch", container()),))
     ctx = EmitContext(
         config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from regup.checks import Outcome, ProvenanceCheck
 from regup.config import Config
 from regup.model import Entry, Group, Registry
 from regup.resources import templates_dir
@@ -118,8 +119,8 @@ def test_provenance_outcome_wins_over_the_declaration() -> None:
     declared = c.provenance_view(entry, None)
     assert declared.badge.label == "Provenance declared"
     assert ("Repository", "https://github.com/example/fetch") in declared.rows
-    status = c.ProvenanceStatus(
-        c.Outcome.VERIFIED,
+    status = ProvenanceCheck(
+        Outcome.VERIFIED,
         signer="https://github.com/example/fetch/.github/workflows/release.yml@refs/tags/v1",
         issuer="https://token.actions.githubusercontent.com",
         repository="https://github.com/example/fetch",
@@ -130,7 +131,7 @@ def test_provenance_outcome_wins_over_the_declaration() -> None:
     assert ("Transparency log index", "123456") in view.rows
     assert ("Issuer", "https://token.actions.githubusercontent.com") in view.rows
     mismatch = c.provenance_view(
-        entry, c.ProvenanceStatus(c.Outcome.MISMATCH, detail="signer: wanted a, got b")
+        entry, ProvenanceCheck(Outcome.MISMATCH, detail="signer: wanted a, got b")
     )
     assert mismatch.badge.tone == "bad" and ("Detail", "signer: wanted a, got b") in mismatch.rows
     assert c.provenance_key(entry, status) == "verified"
@@ -138,7 +139,7 @@ def test_provenance_outcome_wins_over_the_declaration() -> None:
 
 
 def test_every_outcome_has_a_label() -> None:
-    assert set(c.OUTCOME_LABELS) == set(c.Outcome)
+    assert set(c.OUTCOME_LABELS) == set(Outcome)
 
 
 def _site(

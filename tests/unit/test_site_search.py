@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from regup.checks import Outcome, ProvenanceCheck
 from regup.model import Entry
-from regup.site import contexts as c
 from regup.site import search
 from tests.helpers import container, remote
 
@@ -60,7 +60,7 @@ def test_record_filters_and_sorts() -> None:
     assert record.sort == {"stars": "7", "updated": "2025-03-01T08:00:00Z", "name": "hosted"}
     plain = Entry.from_document("plain", container())
     assert search.record(plain).filters["secrets"] == ["no secrets"]
-    verified = c.ProvenanceStatus(c.Outcome.VERIFIED)
+    verified = ProvenanceCheck(Outcome.VERIFIED)
     assert search.record(plain, verified).filters["provenance"] == ["verified"]
 
 

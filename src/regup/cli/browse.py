@@ -133,7 +133,7 @@ def info_command(state: AppState, name: str, fmt: str) -> None:
         hint = f" Did you mean: {', '.join(close)}?" if close else " Run `regup search` to find it."
         raise NotFoundError(f"no server named {name!r} in {state.registry_dir}.{hint}")
     result = load_state(state.registry_dir).get(entry.name)
-    info = entry_info(entry, result.to_meta() if result is not None else None)
+    info = entry_info(entry, result.published().to_meta() if result is not None else None)
     if fmt == "json":
         _echo_json(info)
     else:

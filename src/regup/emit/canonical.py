@@ -8,8 +8,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
+from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.model import Registry
 from regup.timeutil import format_timestamp, parse_timestamp
@@ -21,8 +21,8 @@ Artifacts = dict[str, bytes]
 class EmitContext:
     config: Config
     timestamp: str
-    #: Stored provenance checks by entry name (``Result.to_meta()`` of registry/provenance.json).
-    provenance: Mapping[str, dict[str, Any]] = field(default_factory=dict)
+    #: Stored provenance checks by entry name (from registry/provenance.json).
+    provenance: Mapping[str, ProvenanceCheck] = field(default_factory=dict)
 
 
 def build_timestamp(registry: Registry, environ: Mapping[str, str] | None = None) -> str:

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
@@ -188,7 +189,7 @@ def toolhive_extensions(entry: Entry) -> JsonDict:
     return block
 
 
-def regup_extensions(entry: Entry, check: JsonDict | None = None) -> JsonDict:
+def regup_extensions(entry: Entry, check: ProvenanceCheck | None = None) -> JsonDict:
     """The block under regup's publisher key: what ToolHive's format has no place for,
     and the last provenance ``check`` of the image (``regup verify``), when there is one."""
     block: JsonDict = {}
@@ -202,12 +203,12 @@ def regup_extensions(entry: Entry, check: JsonDict | None = None) -> JsonDict:
         block["examples"] = list(entry.examples)
     if entry.pulls is not None:
         block["pulls"] = entry.pulls
-    if check:
-        block["provenance_check"] = check
+    if check is not None:
+        block["provenance_check"] = check.to_meta()
     return block
 
 
-def to_upstream(entry: Entry, config: Config, check: JsonDict | None = None) -> JsonDict:
+def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = None) -> JsonDict:
     """The ``server.json`` document of one entry (valid against the 2025-12-11 schema).
 
     Raises :class:`ValueError` for an entry with neither image nor url (validation rejects

@@ -11,8 +11,9 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
+from regup.checks import Outcome
 from regup.provenance.run import Mode, VerifyRun
-from regup.provenance.state import Outcome, Result
+from regup.provenance.state import Result
 from regup.report import github_command
 
 _ERRORS = frozenset({Outcome.MISMATCH, Outcome.INVALID, Outcome.UNSIGNED})

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import httpx
 
+from regup.checks import Outcome
 from regup.model import Entry
 from regup.net import make_client
 from regup.provenance.oci import OciClient
-from regup.provenance.state import Outcome, Result, load_state, save_state
+from regup.provenance.state import Result, load_state, save_state
 from regup.provenance.verify import EntryVerifier, TrustRoot, TrustRoots
 
 

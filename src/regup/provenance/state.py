@@ -36,7 +36,6 @@ entry is actually re-checked (see :data:`TTL` for how long a result is reused).
 
 from __future__ import annotations
 
-import enum
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -44,27 +43,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from regup.checks import FAILING, Outcome, ProvenanceCheck
 from regup.errors import ProvenanceError
 from regup.timeutil import parse_timestamp
 
 STATE_FILE = "provenance.json"
 STATE_VERSION = 1
 
-
-class Outcome(enum.StrEnum):
-    """What verification says about one entry."""
-
-    VERIFIED = "verified"  # signature valid, bound to the digest, identity matches
-    MISMATCH = "mismatch"  # valid and bound, but signed by someone else than declared
-    INVALID = "invalid"  # forged, tampered, untrusted, or a signature of another digest
-    UNSIGNED = "unsigned"  # provenance declared, no signature material attached
-    NOT_DECLARED = "not_declared"  # the entry has no provenance block
-    UNSUPPORTED = "unsupported"  # a sigstore instance regup cannot verify against
-    ERROR = "error"  # transient: registry, log or trust root unreachable
-
-
-#: Outcomes that fail a strict run.
-FAILING = frozenset({Outcome.MISMATCH, Outcome.INVALID, Outcome.UNSIGNED})
 
 #: How long a result is reused for the same digest, provenance fields and trust root.
 #: Errors are never reused: they are retried on every run.
@@ -199,19 +184,22 @@ class Result:
             key=doc.get("key"),
         )
 
-    def to_meta(self) -> dict[str, Any]:
-        """The short form for published outputs (upstream ``_meta``, the catalog)."""
-        out = {
-            "status": self.outcome.value,
-            "digest": self.digest,
-            "method": self.method,
-            "checked_at": self.checked_at,
-            "log_index": self.log_index,
-            "signed_at": self.signed_at,
-            "signer": self.signer.identity if self.signer else None,
-            "stale": self.stale or None,
-        }
-        return {k: v for k, v in out.items() if v is not None}
+    def published(self) -> ProvenanceCheck:
+        """The check as the outputs show it (the catalog, upstream ``_meta``, ``regup info``)."""
+        signer = self.signer
+        return ProvenanceCheck(
+            outcome=self.outcome,
+            signer=(signer.identity or signer.signer_identity) if signer else None,
+            issuer=signer.issuer if signer else None,
+            repository=signer.repository_uri if signer else None,
+            log_index=self.log_index,
+            detail="; ".join(str(m) for m in self.mismatches) or self.error or None,
+            checked_at=self.checked_at,
+            digest=self.digest,
+            method=self.method,
+            signed_at=self.signed_at,
+            stale=self.stale,
+        )
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from sigstore.models import Bundle, ClientTrustConfig, TrustedRoot
 from sigstore.verify import Verifier
 from sigstore_models.common.v1 import HashAlgorithm
 
+from regup.checks import Outcome
 from regup.errors import ProvenanceError
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, Provenance
@@ -54,7 +55,7 @@ from regup.provenance.discover import (
 )
 from regup.provenance.oci import OciClient, OciError, OciInvalid, OciNotFound, OciUnavailable
 from regup.provenance.policy import IdentityPolicy, signer_of
-from regup.provenance.state import Mismatch, Outcome, Result
+from regup.provenance.state import Mismatch, Result
 from regup.timeutil import format_timestamp
 
 PUBLIC_GOOD = "public-good"

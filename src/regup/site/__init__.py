@@ -13,13 +13,13 @@ import concurrent.futures
 import multiprocessing
 import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.model import Registry
 from regup.site import render, search
-from regup.site.contexts import Outcome, ProvenanceStatus, SiteContext
+from regup.site.contexts import SiteContext
 
 #: The site's folder inside the output folder.
 SITE_DIR = "site"
@@ -30,7 +30,6 @@ class SiteOptions:
     """Settings of the catalog build beside the registry's configuration."""
 
     base_url: str = ""
-    provenance: Mapping[str, ProvenanceStatus] = field(default_factory=dict)
     #: The previous build's ``pagefind/`` folder, reused when the records are the same.
     previous_index: Path | None = None
 
@@ -44,10 +43,8 @@ def build_site(
     :class:`~regup.errors.OutputError` when the search index cannot be built.
     """
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
-    site = SiteContext(
-        registry, ctx.config, options.provenance, base_url, frozenset(files), ctx.provenance
-    )
-    records = search.records(registry, options.provenance)
+    site = SiteContext(registry, ctx.config, ctx.provenance, base_url, frozenset(files))
+    records = search.records(registry, ctx.provenance)
     index_files = search.reused_index(records, options.previous_index)
     if index_files is not None:
         pages = render.render_pages(site, ctx.timestamp, files)
@@ -90,4 +87,4 @@ def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-__all__ = ["SITE_DIR", "Outcome", "ProvenanceStatus", "SiteOptions", "build_site"]
+__all__ = ["SITE_DIR", "SiteOptions", "build_site"]

@@ -13,7 +13,6 @@ any folder of any host; ``base_url`` only adds absolute links where a format nee
 from __future__ import annotations
 
 import dataclasses
-import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +20,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from regup.checks import Outcome, ProvenanceCheck
 from regup.config import Config
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.model import Entry, Group, Kind, Registry
@@ -38,18 +38,6 @@ def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
 # --- inputs beside the model ---------------------------------------------------------------
 
 
-class Outcome(enum.Enum):
-    """Result of a provenance check, as ``regup verify`` reports it."""
-
-    VERIFIED = "verified"
-    MISMATCH = "mismatch"
-    INVALID = "invalid"
-    UNSIGNED = "unsigned"
-    NOT_DECLARED = "not_declared"
-    UNSUPPORTED = "unsupported"
-    ERROR = "error"
-
-
 #: Label and tone (a CSS class) of each outcome's badge.
 OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
     Outcome.VERIFIED: ("Provenance verified", "good"),
@@ -60,19 +48,6 @@ OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
     Outcome.UNSUPPORTED: ("Provenance unsupported", "neutral"),
     Outcome.ERROR: ("Provenance check failed", "warn"),
 }
-
-
-@dataclass(frozen=True)
-class ProvenanceStatus:
-    """A stored provenance check of one entry (the input the catalog shows when present)."""
-
-    outcome: Outcome
-    signer: str | None = None
-    issuer: str | None = None
-    repository: str | None = None
-    log_index: int | None = None
-    detail: str | None = None
-    checked_at: str | None = None
 
 
 # --- small shared values -------------------------------------------------------------------
@@ -428,7 +403,7 @@ def needs_secrets(entry: Entry) -> bool:
     return env or any(h.required and h.is_secret for h in entry.headers)
 
 
-def provenance_key(entry: Entry, status: ProvenanceStatus | None) -> str:
+def provenance_key(entry: Entry, status: ProvenanceCheck | None) -> str:
     """The value of the search filter ``provenance``."""
     if status is not None:
         return status.outcome.value
@@ -437,7 +412,7 @@ def provenance_key(entry: Entry, status: ProvenanceStatus | None) -> str:
     return "declared" if entry.provenance is not None else "none"
 
 
-def provenance_view(entry: Entry, status: ProvenanceStatus | None) -> ProvenanceView:
+def provenance_view(entry: Entry, status: ProvenanceCheck | None) -> ProvenanceView:
     """The stored check when present, else what the entry declares."""
     if status is not None:
         label, tone = OUTCOME_LABELS[status.outcome]
@@ -508,7 +483,7 @@ def basic_badges(entry: Entry) -> tuple[Badge, ...]:
     )
 
 
-def badges(entry: Entry, status: ProvenanceStatus | None) -> tuple[Badge, ...]:
+def badges(entry: Entry, status: ProvenanceCheck | None) -> tuple[Badge, ...]:
     """Every badge of a server page: :func:`basic_badges` and provenance."""
     out = list(basic_badges(entry))
     if entry.kind is Kind.CONTAINER or status is not None:
@@ -525,12 +500,10 @@ class SiteContext:
 
     registry: Registry
     config: Config
-    provenance: Mapping[str, ProvenanceStatus] = field(default_factory=dict)
+    provenance: Mapping[str, ProvenanceCheck] = field(default_factory=dict)
     base_url: str = ""
     #: Paths of the other outputs mirrored into the site (``upstream/servers/x.json``…).
     files: frozenset[str] = frozenset()
-    #: Stored provenance checks by entry name, as the upstream output carries them.
-    checks: Mapping[str, dict[str, Any]] = field(default_factory=dict)
     #: Cards already made, by (entry name, root): a server shows on many list pages.
     cards: dict[tuple[str, str], ServerCard] = field(
         default_factory=dict, compare=False, repr=False

@@ -129,7 +129,7 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     # tens of thousands of servers; browsers show JSON indented anyway.
     out = {f"{folder}toolhive.json": dump_json(toolhive, compact=True)}
     if upstream_server_path(entry.name) not in site.files:
-        document = to_upstream(entry, site.config, site.checks.get(entry.name))
+        document = to_upstream(entry, site.config, site.provenance.get(entry.name))
         out[f"{folder}server.json"] = dump_json(document, compact=True)
     return out
 

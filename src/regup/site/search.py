@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
 
+from regup.checks import ProvenanceCheck
 from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
 from regup.files import write_outputs
@@ -68,7 +69,7 @@ def _plain(markdown: str) -> str:
     return " ".join(text.replace("`", " ").replace("*", " ").split())
 
 
-def record(entry: Entry, status: c.ProvenanceStatus | None = None) -> Record:
+def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
     """The search record of ``entry``."""
     # Names and tool names go in once: Pagefind indexes a word joined by "_" or "-" as a
     # whole and as its parts, so "pull request" finds create_pull_request already.
@@ -112,7 +113,7 @@ def record(entry: Entry, status: c.ProvenanceStatus | None = None) -> Record:
     )
 
 
-def records(registry: Registry, provenance: Mapping[str, c.ProvenanceStatus]) -> list[Record]:
+def records(registry: Registry, provenance: Mapping[str, ProvenanceCheck]) -> list[Record]:
     return [record(e, provenance.get(e.name)) for e in registry.entries]
 
 
