@@ -91,10 +91,6 @@ class ImageRef:
         """``registry/repository`` without tag or digest (cosign's docker-reference)."""
         return f"{self.registry}/{self.repository}"
 
-    def with_digest(self, digest: str) -> ImageRef:
-        """The same image pinned to ``digest`` (the tag is kept for display)."""
-        return ImageRef(self.registry, self.repository, self.tag, digest)
-
     def __str__(self) -> str:
         out = f"{self.registry}/{self.repository}"
         if self.tag:

@@ -100,10 +100,6 @@ class EntryReport:
     def changed(self) -> bool:
         return self.before != self.after
 
-    @property
-    def messages(self) -> list[str]:
-        return [o.message for o in (self.stars, self.pulls) if o.message]
-
     def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,

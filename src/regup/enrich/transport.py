@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -112,7 +112,6 @@ class Pacer:
     backoff: float = 1.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
-    waited: float = field(default=0.0)
     limit_hits: int = 0
 
     def wait(self, seconds: float, reason: str, resume_at: float | None = None) -> None:
@@ -120,7 +119,6 @@ class Pacer:
         self.limit_hits += 1
         if seconds > self.max_wait or self.limit_hits > 20:
             raise StopRefresh(reason, resume_at)
-        self.waited += seconds
         self.sleep(seconds)
 
     def before(self, state: RateLimit | None) -> None:

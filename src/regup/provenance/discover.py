@@ -106,10 +106,6 @@ class Discovery:
     items: tuple[Material, ...]
     referrers_api: bool
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.items
-
 
 def discover(client: OciClient, ref: ImageRef, digest: str) -> Discovery:
     """Collect the cosign signatures and sigstore bundles of ``ref`` at ``digest``.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping
 from functools import cache
-from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -28,7 +27,7 @@ from regup.emit.upstream import server_path as upstream_server_path
 from regup.emit.upstream import to_upstream
 from regup.gcpause import paused_gc
 from regup.jsonio import dump_json
-from regup.model import Entry, Kind
+from regup.model import Entry
 from regup.resources import templates_dir
 from regup.site import contexts as c
 
@@ -231,11 +230,3 @@ def _render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes
     out["robots.txt"] = robots(site)
     out.update(static_files())
     return out
-
-
-def kind_label(kind: Kind) -> str:
-    return "Container" if kind is Kind.CONTAINER else "Remote"
-
-
-def templates_path() -> Path:
-    return templates_dir()
