@@ -55,10 +55,19 @@ def _never(value: Any) -> bool:
 
 
 def _unique(value: list[Any]) -> bool:
-    try:
-        return len({(type(v), v) for v in value}) == len(value)
-    except TypeError:
-        return False
+    """Whether the items are distinct as JSON Schema compares them: ``1`` and ``1.0`` are the
+    same number, ``true`` and ``1`` are not. Lists and objects answer False (unsure)."""
+    keys: set[tuple[str, object]] = set()
+    for v in value:
+        if isinstance(v, bool):
+            keys.add(("bool", v))
+        elif isinstance(v, int | float):
+            keys.add(("number", v))  # 1 == 1.0, and they hash the same
+        elif isinstance(v, str) or v is None:
+            keys.add(("scalar", v))
+        else:
+            return False
+    return len(keys) == len(value)
 
 
 class _Compiler:
