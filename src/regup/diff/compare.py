@@ -1,0 +1,413 @@
+"""Comparing two snapshots into typed :class:`~regup.diff.types.Change` values; changes that
+deserve a security review are flagged."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from regup.diff.snapshot import REGISTRY_JSON, Snapshot
+from regup.diff.types import Change, GroupDiff, RegistryDiff, ServerDiff, plural
+from regup.imageref import ImageRef, ImageRefError
+from regup.model import (
+    PROVENANCE_FIELDS,
+    EnvVar,
+    Group,
+    Header,
+    Kind,
+    Permissions,
+)
+from regup.model import Entry as ModelEntry
+
+_REGUP_ONLY_BLANK: dict[str, Any] = {
+    "version": None,
+    "website_url": None,
+    "license": None,
+    "icons": (),
+    "examples": (),
+}
+
+
+def compare(old: Snapshot, new: Snapshot) -> RegistryDiff:
+    """Every server and group that differs between ``old`` and ``new``."""
+    complete = old.complete and new.complete
+
+    def comparable(entry: ModelEntry) -> ModelEntry:
+        return entry if complete else replace(entry, **_REGUP_ONLY_BLANK)
+
+    before = {e.name: comparable(e) for e in old.registry.entries}
+    after = {e.name: comparable(e) for e in new.registry.entries}
+    servers: list[ServerDiff] = []
+    for name in sorted(before.keys() | after.keys()):
+        o, n = before.get(name), after.get(name)
+        if o is None and n is not None:
+            servers.append(ServerDiff(name, "added", n.kind.value, _added(n)))
+        elif n is None and o is not None:
+            servers.append(ServerDiff(name, "removed", o.kind.value, (_removed(o),)))
+        elif o is not None and n is not None:
+            changes = entry_changes(o, n)
+            if changes:
+                servers.append(ServerDiff(name, "changed", n.kind.value, tuple(changes)))
+    groups = _group_diffs(
+        {g.name: g for g in old.registry.groups}, {g.name: g for g in new.registry.groups}
+    )
+    notes = [*old.notes, *new.notes]
+    if not complete:
+        notes.append(
+            f"{REGISTRY_JSON} has no version, license, website, icons or examples, so those "
+            "fields are not compared"
+        )
+    return RegistryDiff(old.label, new.label, tuple(servers), groups, tuple(notes))
+
+
+def entry_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
+    """What changed in one server, most important first; metadata last."""
+    out: list[Change] = []
+    if o.status != n.status:
+        if n.deprecated:
+            out.append(Change("deprecated", "deprecated", old=o.status, new=n.status))
+        elif o.deprecated:
+            out.append(Change("reactivated", "no longer deprecated", old=o.status, new=n.status))
+        else:
+            out.append(Change("field-changed", "status", old=o.status, new=n.status))
+    if o.kind is not n.kind:
+        out.append(
+            Change("kind-changed", "kind", old=o.kind.value, new=n.kind.value, security=True)
+        )
+    out += _image_changes(o.image, n.image)
+    out += _url_changes(o.url, n.url)
+    for attr, kind in (("version", "version"), ("transport", "transport"), ("tier", "tier")):
+        if getattr(o, attr) != getattr(n, attr):
+            out.append(Change(kind, attr, old=getattr(o, attr), new=getattr(n, attr)))
+    added, removed = _set_diff(o.tools, n.tools)
+    if added:
+        out.append(Change("tools-added", "tools added", added))
+    if removed:
+        out.append(Change("tools-removed", "tools removed", removed))
+    out += _named_changes("env var", "env-var", o.env_vars, n.env_vars)
+    out += _named_changes("header", "header", o.headers, n.headers)
+    out += permission_changes(o.permissions, n.permissions)
+    out += _provenance_changes(o, n)
+    out += _oauth_changes(o, n)
+    out += _field_changes(o, n)
+    out += _metadata_changes(o, n)
+    return out
+
+
+def _set_diff(old: Iterable[Any], new: Iterable[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    before, after = set(old), set(new)
+    return (
+        tuple(sorted(str(x) for x in after - before)),
+        tuple(sorted(str(x) for x in before - after)),
+    )
+
+
+def _added(entry: ModelEntry) -> tuple[Change, ...]:
+    """A new server: what it is, and the grants a reviewer should see (the broad ones flagged)."""
+    where = (entry.image if entry.kind is Kind.CONTAINER else entry.url) or ""
+    label = f"new {entry.kind.value} server ({entry.transport}, {plural(len(entry.tools), 'tool')})"
+    out = [Change("added", label, (where,))]
+    perms = entry.permissions or Permissions()
+    outbound = perms.outbound
+    if outbound and outbound.allow_host and not outbound.insecure_allow_all:
+        out.append(Change("added", "network hosts", tuple(outbound.allow_host)))
+    if perms.write:
+        out.append(Change("added", "write paths", tuple(perms.write)))
+    if perms.privileged:
+        out.append(Change("added", "privileged mode", security=True))
+    if outbound and outbound.insecure_allow_all:
+        out.append(Change("added", "unrestricted network (insecure_allow_all)", security=True))
+    return tuple(out)
+
+
+def _removed(entry: ModelEntry) -> Change:
+    where = (entry.image if entry.kind is Kind.CONTAINER else entry.url) or ""
+    return Change("removed", f"{entry.kind.value} server removed", (where,))
+
+
+def _image_changes(old: str | None, new: str | None) -> list[Change]:
+    if old == new or old is None or new is None:
+        return []  # added or dropped images go with a kind change
+    try:
+        same = ImageRef.parse(old).registry == ImageRef.parse(new).registry and (
+            ImageRef.parse(old).repository == ImageRef.parse(new).repository
+        )
+    except ImageRefError:
+        same = False
+    if same:
+        return [Change("image-bump", "image", old=old, new=new)]
+    return [
+        Change("image-replaced", "image from another repository", old=old, new=new, security=True)
+    ]
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return url
+
+
+def _url_changes(old: str | None, new: str | None) -> list[Change]:
+    if old == new or old is None or new is None:
+        return []
+    other_host = _host(old) != _host(new)
+    label = "URL on another host" if other_host else "URL"
+    return [Change("url-changed", label, old=old, new=new, security=other_host)]
+
+
+def _flags(item: EnvVar | Header) -> str:
+    flags = [f for f, on in (("required", item.required), ("secret", item.is_secret)) if on]
+    return f"{item.name} ({', '.join(flags)})" if flags else item.name
+
+
+def _named_changes(
+    noun: str,
+    kind: str,
+    old: Sequence[EnvVar] | Sequence[Header],
+    new: Sequence[EnvVar] | Sequence[Header],
+) -> list[Change]:
+    before = {v.name: v for v in old}
+    after = {v.name: v for v in new}
+    out: list[Change] = []
+    added = tuple(_flags(after[k]) for k in sorted(after.keys() - before.keys()))
+    if added:
+        out.append(Change(f"{kind}-added", f"{noun}s added", added))
+    gone = sorted(before.keys() - after.keys())
+    secrets = tuple(_flags(before[k]) for k in gone if before[k].is_secret)
+    plain = tuple(_flags(before[k]) for k in gone if not before[k].is_secret)
+    if secrets:
+        out.append(Change(f"{kind}-removed", f"secret {noun}s removed", secrets))
+    if plain:
+        out.append(Change(f"{kind}-removed", f"{noun}s removed", plain))
+    for name in sorted(before.keys() & after.keys()):
+        o, n = before[name], after[name]
+        if o.is_secret and not n.is_secret:
+            out.append(
+                Change(f"{kind}-changed", f"{noun} no longer secret", (name,), security=True)
+            )
+        elif n.is_secret and not o.is_secret:
+            out.append(Change(f"{kind}-changed", f"{noun} now secret", (name,)))
+        if o.required != n.required:
+            label = f"{noun} now required" if n.required else f"{noun} now optional"
+            out.append(Change(f"{kind}-changed", label, (name,)))
+        if o.default != n.default:
+            out.append(
+                Change(f"{kind}-changed", f"{noun} {name} default", old=o.default, new=n.default)
+            )
+        if isinstance(o, Header) and isinstance(n, Header) and o.choices != n.choices:
+            out.append(
+                Change(
+                    f"{kind}-changed",
+                    f"{noun} {name} choices",
+                    old=", ".join(o.choices) or None,
+                    new=", ".join(n.choices) or None,
+                )
+            )
+        if o.description != n.description:
+            out.append(Change(f"{kind}-changed", f"{noun} description changed", (name,)))
+    return out
+
+
+def permission_changes(old: Permissions | None, new: Permissions | None) -> list[Change]:
+    """Widened and narrowed permissions. A removed permissions block counts as widened:
+    without one, the client applies its own default profile, which may allow more."""
+    out: list[Change] = []
+    o, n = old or Permissions(), new or Permissions()
+    oo, no = o.outbound, n.outbound
+    pairs: list[tuple[str, Iterable[Any], Iterable[Any]]] = [
+        ("read paths", o.read, n.read),
+        ("write paths", o.write, n.write),
+        ("network hosts", oo.allow_host if oo else (), no.allow_host if no else ()),
+        ("network ports", oo.allow_port if oo else (), no.allow_port if no else ()),
+    ]
+    for label, before, after in pairs:
+        added, removed = _set_diff(before, after)
+        if added:
+            out.append(Change("permission-widened", f"{label} added", added, security=True))
+        if removed:
+            out.append(Change("permission-narrowed", f"{label} removed", removed))
+    for label, was, now in (
+        ("privileged mode", bool(o.privileged), bool(n.privileged)),
+        (
+            "unrestricted network (insecure_allow_all)",
+            bool(oo and oo.insecure_allow_all),
+            bool(no and no.insecure_allow_all),
+        ),
+    ):
+        if now and not was:
+            out.append(Change("permission-widened", f"{label} turned on", security=True))
+        elif was and not now:
+            out.append(Change("permission-narrowed", f"{label} turned off"))
+    if old is not None and new is None:
+        out.append(
+            Change(
+                "permission-widened",
+                "permissions block removed (the client's default profile applies)",
+                security=True,
+            )
+        )
+    return out
+
+
+#: Provenance fields whose change means another party signs or builds the image.
+_IDENTITY_FIELDS = frozenset(
+    {"sigstore_url", "repository_uri", "signer_identity", "runner_environment", "cert_issuer"}
+)
+
+
+def _provenance_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
+    if o.provenance == n.provenance:
+        return []
+    if n.provenance is None:
+        return [Change("provenance-removed", "provenance removed", security=True)]
+    if o.provenance is None:
+        return [
+            Change(
+                "provenance-added", "provenance added", old=None, new=n.provenance.signer_identity
+            )
+        ]
+    out = []
+    for key in PROVENANCE_FIELDS:
+        was, now = getattr(o.provenance, key), getattr(n.provenance, key)
+        if was != now:
+            out.append(
+                Change(
+                    "provenance-changed",
+                    f"provenance {key}",
+                    old=was,
+                    new=now,
+                    security=key in _IDENTITY_FIELDS,
+                )
+            )
+    if o.provenance.attestation != n.provenance.attestation:
+        out.append(Change("provenance-changed", "provenance attestation changed"))
+    return out
+
+
+def _oauth_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
+    was, now = o.oauth_config, n.oauth_config
+    if was == now:
+        return []
+    if now is None:
+        return [Change("oauth-changed", "OAuth settings removed")]
+    if was is None:
+        return [
+            Change("oauth-changed", "OAuth settings added", new=now.issuer or now.authorize_url)
+        ]
+    out: list[Change] = []
+    added, removed = _set_diff(was.scopes, now.scopes)
+    if added:
+        out.append(Change("oauth-changed", "OAuth scopes added", added, security=True))
+    if removed:
+        out.append(Change("oauth-changed", "OAuth scopes removed", removed))
+    for key in ("issuer", "authorize_url", "token_url", "resource"):
+        if getattr(was, key) != getattr(now, key):
+            out.append(
+                Change(
+                    "oauth-changed",
+                    f"OAuth {key}",
+                    old=getattr(was, key),
+                    new=getattr(now, key),
+                    security=True,
+                )
+            )
+    if was.use_pkce and not now.use_pkce:
+        out.append(Change("oauth-changed", "OAuth PKCE turned off", security=True))
+    elif now.use_pkce and not was.use_pkce:
+        out.append(Change("oauth-changed", "OAuth PKCE turned on"))
+    for key in ("client_id", "callback_port", "oauth_params"):
+        if getattr(was, key) != getattr(now, key):
+            out.append(
+                Change(
+                    "oauth-changed",
+                    f"OAuth {key}",
+                    old=_show(getattr(was, key)),
+                    new=_show(getattr(now, key)),
+                )
+            )
+    return out
+
+
+#: Other fields, compared as a whole: (attribute, compare sorted?).
+_PLAIN_FIELDS: tuple[tuple[str, bool], ...] = (
+    ("title", False),
+    ("description", False),
+    ("overview", False),
+    ("repository_url", False),
+    ("website_url", False),
+    ("license", False),
+    ("tags", True),
+    ("args", False),
+    ("target_port", False),
+    ("proxy_port", False),
+    ("docker_tags", True),
+    ("examples", False),
+    ("icons", False),
+    ("tool_definitions", False),
+    ("custom_metadata", False),
+)
+
+
+def _show(value: Any) -> str | None:
+    """A value as one line of text; None and empty stay None."""
+    if value is None or value == () or value == {}:
+        return None
+    if isinstance(value, tuple) and all(isinstance(v, str | int) for v in value):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, str | int | float):
+        return str(value)
+    if isinstance(value, tuple):
+        value = [v.to_document() if hasattr(v, "to_document") else v for v in value]
+    return json.dumps(value, sort_keys=True, ensure_ascii=False)
+
+
+def _field_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
+    out = []
+    for attr, unordered in _PLAIN_FIELDS:
+        was, now = getattr(o, attr), getattr(n, attr)
+        if unordered:
+            was, now = tuple(sorted(was)), tuple(sorted(now))
+        if was != now:
+            out.append(
+                Change("field-changed", attr.replace("_", " "), old=_show(was), new=_show(now))
+            )
+    return out
+
+
+def _metadata_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
+    out = []
+    for attr in ("stars", "pulls", "last_updated"):
+        was, now = getattr(o, attr), getattr(n, attr)
+        if was != now:
+            out.append(Change("metadata", attr.replace("_", " "), old=_show(was), new=_show(now)))
+    return out
+
+
+def _group_diffs(before: Mapping[str, Group], after: Mapping[str, Group]) -> tuple[GroupDiff, ...]:
+    out: list[GroupDiff] = []
+    for name in sorted(before.keys() | after.keys()):
+        o, n = before.get(name), after.get(name)
+        if o is None and n is not None:
+            out.append(
+                GroupDiff(
+                    name, "added", (Change("group-added", "servers", tuple(sorted(n.servers))),)
+                )
+            )
+        elif n is None and o is not None:
+            out.append(GroupDiff(name, "removed", (Change("group-removed", "removed"),)))
+        elif o is not None and n is not None:
+            changes = []
+            added, removed = _set_diff(o.servers, n.servers)
+            if added:
+                changes.append(Change("group-changed", "servers added", added))
+            if removed:
+                changes.append(Change("group-changed", "servers removed", removed))
+            if o.description != n.description:
+                changes.append(Change("group-changed", "description changed"))
+            if changes:
+                out.append(GroupDiff(name, "changed", tuple(changes)))
+    return tuple(out)
