@@ -13,18 +13,20 @@ from regup.config import Config
 from regup.model import Entry, Group, Registry
 from regup.resources import templates_dir
 from regup.site import contexts as c
+from regup.site import pages as pg
+from regup.site import paths, wording
 from tests.helpers import container, remote
 
 TEMPLATE_OF: dict[type, str] = {
-    c.IndexPage: "index.html",
-    c.ListPage: "list.html",
-    c.FacetsPage: "facets.html",
-    c.ServerPage: "server.html",
-    c.GroupsPage: "groups.html",
-    c.GroupPage: "group.html",
-    c.UsePage: "use.html",
-    c.SearchPage: "search.html",
-    c.NotFoundPage: "404.html",
+    pg.IndexPage: "index.html",
+    pg.ListPage: "list.html",
+    pg.FacetsPage: "facets.html",
+    pg.ServerPage: "server.html",
+    pg.GroupsPage: "groups.html",
+    pg.GroupPage: "group.html",
+    pg.UsePage: "use.html",
+    pg.SearchPage: "search.html",
+    pg.NotFoundPage: "404.html",
 }
 
 
@@ -42,22 +44,22 @@ def _template_text(name: str) -> str:
 
 
 def test_every_page_type_has_a_template() -> None:
-    assert set(TEMPLATE_OF) == set(c.PAGE_TYPES)
+    assert set(TEMPLATE_OF) == set(pg.PAGE_TYPES)
 
 
-@pytest.mark.parametrize("page_type", c.PAGE_TYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("page_type", pg.PAGE_TYPES, ids=lambda t: t.__name__)
 def test_every_field_is_documented_and_used(page_type: type) -> None:
-    fields = c.page_fields(page_type)
+    fields = pg.page_fields(page_type)
     assert all(doc.strip() for doc in fields.values()), "undocumented fields"
     text = _template_text(TEMPLATE_OF[page_type]) + (templates_dir() / "base.html").read_text()
     unused = [name for name in fields if f"page.{name}" not in text]
     assert unused == []
 
 
-@pytest.mark.parametrize("page_type", c.PAGE_TYPES, ids=lambda t: t.__name__)
+@pytest.mark.parametrize("page_type", pg.PAGE_TYPES, ids=lambda t: t.__name__)
 def test_templates_ask_only_for_documented_fields(page_type: type) -> None:
     asked = set(re.findall(r"page\.(\w+)", _template_text(TEMPLATE_OF[page_type])))
-    assert asked <= set(c.page_fields(page_type))
+    assert asked <= set(pg.page_fields(page_type))
 
 
 @pytest.mark.parametrize(
@@ -88,35 +90,35 @@ def test_templates_ask_only_for_documented_fields(page_type: type) -> None:
     ],
 )
 def test_network_permissions_in_plain_words(permissions: dict[str, object], sentence: str) -> None:
-    assert c.network_sentences(_entry(permissions=permissions)) == (sentence,)
+    assert wording.network_sentences(_entry(permissions=permissions)) == (sentence,)
 
 
 def test_undeclared_permissions_are_said_so() -> None:
-    assert "No permission profile declared" in c.network_sentences(_entry())[0]
+    assert "No permission profile declared" in wording.network_sentences(_entry())[0]
 
 
 def test_filesystem_permissions_in_plain_words() -> None:
     entry = _entry(
         permissions={"read": ["/data", "/etc/app"], "write": ["/out"], "privileged": True}
     )
-    assert c.filesystem_sentences(entry) == (
+    assert wording.filesystem_sentences(entry) == (
         "Runs privileged: full access to the host.",
         "May read /data and /etc/app.",
         "May write /out.",
     )
-    assert c.filesystem_sentences(_entry()) == ("No access to host files.",)
+    assert wording.filesystem_sentences(_entry()) == ("No access to host files.",)
 
 
 def test_remote_servers_name_their_host() -> None:
     entry = Entry.from_document("hosted", remote())
-    assert c.network_sentences(entry) == (
+    assert wording.network_sentences(entry) == (
         "Hosted by its provider: your client connects to mcp.example.com over HTTPS.",
     )
 
 
 def test_provenance_outcome_wins_over_the_declaration() -> None:
     entry = _entry(provenance={"repository_uri": "https://github.com/example/fetch"})
-    declared = c.provenance_view(entry, None)
+    declared = wording.provenance_view(entry, None)
     assert declared.badge.label == "Provenance declared"
     assert ("Repository", "https://github.com/example/fetch") in declared.rows
     status = ProvenanceCheck(
@@ -126,20 +128,20 @@ def test_provenance_outcome_wins_over_the_declaration() -> None:
         repository="https://github.com/example/fetch",
         log_index=123456,
     )
-    view = c.provenance_view(entry, status)
+    view = wording.provenance_view(entry, status)
     assert (view.badge.label, view.badge.tone) == ("Provenance verified", "good")
     assert ("Transparency log index", "123456") in view.rows
     assert ("Issuer", "https://token.actions.githubusercontent.com") in view.rows
-    mismatch = c.provenance_view(
+    mismatch = wording.provenance_view(
         entry, ProvenanceCheck(Outcome.MISMATCH, detail="signer: wanted a, got b")
     )
     assert mismatch.badge.tone == "bad" and ("Detail", "signer: wanted a, got b") in mismatch.rows
-    assert c.provenance_key(entry, status) == "verified"
-    assert c.provenance_key(entry, None) == "declared"
+    assert wording.provenance_key(entry, status) == "verified"
+    assert wording.provenance_key(entry, None) == "declared"
 
 
 def test_every_outcome_has_a_label() -> None:
-    assert set(c.OUTCOME_LABELS) == set(Outcome)
+    assert set(wording.OUTCOME_LABELS) == set(Outcome)
 
 
 def _site(
@@ -184,7 +186,7 @@ def test_deprecated_server_links_its_replacement() -> None:
     new = _entry("new-one", title="New One")
     page = c.server_page(_site(old, new), old, [])
     assert page.deprecation is not None
-    assert page.replacement == c.Link("New One", "../../servers/new-one/")
+    assert page.replacement == pg.Link("New One", "../../servers/new-one/")
     assert c.server_page(_site(old, new), new, []).deprecation is None
 
 
@@ -205,20 +207,20 @@ def test_secret_defaults_never_reach_the_config_table() -> None:
 
 
 def test_lists_are_paginated_with_relative_links() -> None:
-    entries = [_entry(f"s-{i:03d}", metadata={"stars": i}) for i in range(c.PAGE_SIZE * 2 + 1)]
+    entries = [_entry(f"s-{i:03d}", metadata={"stars": i}) for i in range(paths.PAGE_SIZE * 2 + 1)]
     pages = c.browse_pages(_site(*entries))
     by_name = [(path, page) for path, page in pages if path.startswith("browse/name/")]
     assert [path for path, _ in by_name] == ["browse/name/", "browse/name/2/", "browse/name/3/"]
     first, second = by_name[0][1], by_name[1][1]
-    assert first.prev is None and first.next == c.Link("Next", "../../browse/name/2/")
-    assert second.prev == c.Link("Previous", "../../../browse/name/")
+    assert first.prev is None and first.next == pg.Link("Next", "../../browse/name/2/")
+    assert second.prev == pg.Link("Previous", "../../../browse/name/")
     assert [link.href if link else None for link in second.pages] == [
         "../../../browse/name/",
         "",
         "../../../browse/name/3/",
     ]
     stars = next(page for path, page in pages if path == "browse/stars/")
-    assert stars.servers[0].name == f"s-{c.PAGE_SIZE * 2:03d}"
+    assert stars.servers[0].name == f"s-{paths.PAGE_SIZE * 2:03d}"
 
 
 @pytest.mark.parametrize(
@@ -239,13 +241,13 @@ def test_page_links_are_the_ends_and_a_window(
 
 
 def test_a_long_list_links_a_window_of_pages() -> None:
-    entries = [_entry(f"s-{i:04d}") for i in range(c.PAGE_SIZE * 20)]
+    entries = [_entry(f"s-{i:04d}") for i in range(paths.PAGE_SIZE * 20)]
     pages = dict(c.browse_pages(_site(*entries)))
     middle = pages["browse/name/10/"]
     assert [link.label if link else None for link in middle.pages] == (
         ["1", None, "8", "9", "10", "11", "12", None, "20"]
     )
-    assert middle.pages[4] == c.Link("10", "")
+    assert middle.pages[4] == pg.Link("10", "")
 
 
 def test_facet_pages_list_only_servers_with_the_value() -> None:
@@ -294,13 +296,13 @@ def test_not_found_page_links_from_the_base_path() -> None:
 
 
 def test_root_of() -> None:
-    assert c.root_of("") == ""
-    assert c.root_of("servers/x/") == "../../"
-    assert Path(c.root_of("tag/db/2/")) == Path("../../..")
+    assert paths.root_of("") == ""
+    assert paths.root_of("servers/x/") == "../../"
+    assert Path(paths.root_of("tag/db/2/")) == Path("../../..")
 
 
 def test_deprecated_servers_sort_last() -> None:
     old = _entry("aaa-old", status="Deprecated", metadata={"stars": 10**6})
     new = _entry("zzz-new", metadata={"stars": 1})
-    for sort in c.SORTS:
+    for sort in paths.SORTS:
         assert [e.name for e in c.sort_entries([old, new], sort)] == ["zzz-new", "aaa-old"]

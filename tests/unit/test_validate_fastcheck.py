@@ -72,7 +72,9 @@ def mutated(draw: st.DrawFn) -> Any:
         elif action == "delete":
             del parent[last]
         elif action == "add-key" and isinstance(parent, dict):
-            parent[draw(st.sampled_from(["extra", "Image", "tools", "tier"]))] = copy.deepcopy(draw(odd_values))
+            parent[draw(st.sampled_from(["extra", "Image", "tools", "tier"]))] = copy.deepcopy(
+                draw(odd_values)
+            )
         elif action == "duplicate" and isinstance(parent[last], list) and parent[last]:
             parent[last].append(copy.deepcopy(parent[last][0]))
     return doc

@@ -1,4 +1,6 @@
-"""Page contexts of the catalog: one documented dataclass per page, built from the model.
+"""Building the page contexts of the catalog from the model (the page dataclasses are in
+:mod:`regup.site.pages`, the wording in :mod:`regup.site.wording`, the paths in
+:mod:`regup.site.paths`).
 
 Python prepares every value a page shows (links relative to the page, formatted numbers,
 the permission sentences, install snippets, sanitised overview HTML); templates only loop
@@ -10,488 +12,55 @@ any folder of any host; ``base_url`` only adds absolute links where a format nee
 (canonical links, the feed, the sitemap, the "use this registry" commands).
 """
 
-from __future__ import annotations
-
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
-
-from regup.checks import Outcome, ProvenanceCheck
+from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.model import Entry, Group, Kind, Registry
-from regup.site.install import InstallLink, Snippet, install
+from regup.site.install import UNKNOWN_BASE_URL, group_snippet, install, registry_snippets
 from regup.site.markdown import render_markdown
-
-
-def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field with its documentation (``metadata["doc"]``)."""
-    if default is dataclasses.MISSING:
-        return field(metadata={"doc": text})
-    return field(default=default, metadata={"doc": text})
-
-
-# --- inputs beside the model ---------------------------------------------------------------
-
-
-#: Label and tone (a CSS class) of each outcome's badge.
-OUTCOME_LABELS: dict[Outcome, tuple[str, str]] = {
-    Outcome.VERIFIED: ("Provenance verified", "good"),
-    Outcome.MISMATCH: ("Provenance mismatch", "bad"),
-    Outcome.INVALID: ("Signature invalid", "bad"),
-    Outcome.UNSIGNED: ("Unsigned", "warn"),
-    Outcome.NOT_DECLARED: ("No provenance declared", "neutral"),
-    Outcome.UNSUPPORTED: ("Provenance unsupported", "neutral"),
-    Outcome.ERROR: ("Provenance check failed", "warn"),
-}
-
-
-# --- small shared values -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Link:
-    """A link: its text and its href (relative to the page unless absolute)."""
-
-    label: str
-    href: str
-
-
-@dataclass(frozen=True)
-class CountLink:
-    """A facet value: its label, its page, how many servers carry it."""
-
-    label: str
-    href: str
-    count: int
-
-
-@dataclass(frozen=True)
-class FacetGroup:
-    """One facet (tier, status, …) with a link per value."""
-
-    title: str
-    links: tuple[CountLink, ...]
-    more: Link | None = None
-
-
-@dataclass(frozen=True)
-class Badge:
-    """A short label with a tone (``good``, ``bad``, ``warn``, ``neutral``, ``info``)."""
-
-    label: str
-    tone: str
-    title: str = ""
-
-
-@dataclass(frozen=True)
-class ServerCard:
-    """A server as a list item: name, title, description, badges and figures."""
-
-    name: str
-    href: str
-    title: str
-    description: str
-    badges: tuple[Badge, ...]
-    tools_count: int
-    stars: str
-    updated: str
-    #: The card rendered by ``_card.html``; filled (once per card) by :mod:`regup.site.render`.
-    html: Markup = Markup("")
-
-
-@dataclass(frozen=True)
-class Chrome:
-    """What every page shares: the registry's name, navigation, assets, canonical URL."""
-
-    registry_name: str
-    root: str
-    stylesheet: str
-    script: str
-    icon: str
-    search_href: str
-    nav: tuple[Link, ...]
-    canonical: str | None
-    feed_href: str
-    repository_url: str | None
-
-
-@dataclass(frozen=True)
-class ConfigRow:
-    """One env var or header of a server's configuration table."""
-
-    name: str
-    where: str
-    required: bool
-    secret: bool
-    default: str
-    description: str
-    choices: str
-
-
-@dataclass(frozen=True)
-class ProvenanceView:
-    """Provenance as shown: a badge, a sentence, and the details we know."""
-
-    badge: Badge
-    summary: str
-    rows: tuple[tuple[str, str], ...]
-
-
-@dataclass(frozen=True)
-class Stat:
-    """A figure of a server (stars, pulls, last update) as shown."""
-
-    label: str
-    value: str
-
-
-# --- pages ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndexPage:
-    """The front page: counts, the search box, facets, the newest and most starred servers."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("The page title (the registry's name).")
-    counts: tuple[Stat, ...] = doc("Servers, container, remote and tool counts.")
-    facets: tuple[FacetGroup, ...] = doc("Links to every facet page, with counts.")
-    browse: tuple[Link, ...] = doc("Links to the full lists by name, stars and last update.")
-    recent: tuple[ServerCard, ...] = doc("The most recently updated servers.")
-    popular: tuple[ServerCard, ...] = doc("The most starred servers.")
-    servers: tuple[ServerCard, ...] = doc("Every server by name (first page of the list).")
-    all_href: str = doc("The full list by name.")
-
-
-@dataclass(frozen=True)
-class ListPage:
-    """A paginated list of servers: browse by name, stars or update, or one facet value."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading, e.g. 'Servers tagged github'.")
-    intro: str = doc("One sentence under the heading.")
-    sorts: tuple[Link, ...] = doc("The other orders of the same list (browse pages only).")
-    servers: tuple[ServerCard, ...] = doc("This page's servers, in order.")
-    total: int = doc("Servers in the whole list.")
-    pages: tuple[Link | None, ...] = doc(
-        "Links to the first, the last and the nearby pages; the current one has href '', "
-        "None marks skipped pages."
-    )
-    prev: Link | None = doc("The previous page, if any.")
-    next: Link | None = doc("The next page, if any.")
-
-
-@dataclass(frozen=True)
-class FacetsPage:
-    """Every facet and every tag, with counts."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading.")
-    facets: tuple[FacetGroup, ...] = doc("Each facet with all its values.")
-
-
-@dataclass(frozen=True)
-class ServerPage:
-    """One server at its permanent address ``servers/<name>/``."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    name: str = doc("The entry's name, the one `thv run` takes.")
-    title: str = doc("Display title (the name when the entry has none).")
-    description: str = doc("One-line description.")
-    overview_html: Markup | None = doc("The overview, rendered and sanitised, if any.")
-    badges: tuple[Badge, ...] = doc("Tier, status, transport, kind, provenance.")
-    deprecation: str | None = doc("Deprecation sentence, if deprecated.")
-    replacement: Link | None = doc("The replacing server, when known.")
-    kind: str = doc("'Container' or 'Remote'.")
-    target: tuple[Stat, ...] = doc("Image or URL, transport, port.")
-    snippets: tuple[Snippet, ...] = doc("Install snippets, `thv run` first.")
-    install_links: tuple[InstallLink, ...] = doc("One-click install links (VS Code, Cursor).")
-    config_rows: tuple[ConfigRow, ...] = doc("Env vars and headers.")
-    oauth: tuple[Stat, ...] = doc("OAuth settings of a remote server.")
-    network: tuple[str, ...] = doc("Network permissions in plain words.")
-    filesystem: tuple[str, ...] = doc("Filesystem permissions in plain words.")
-    tools: tuple[str, ...] = doc("Every tool name.")
-    tools_count: int = doc("The number of tools (equals len(tools)).")
-    stats: tuple[Stat, ...] = doc("Stars, pulls, last update.")
-    provenance: ProvenanceView = doc("Provenance badge, summary and details.")
-    tags: tuple[Link, ...] = doc("Tag pages.")
-    groups: tuple[Link, ...] = doc("Groups that include this server.")
-    links: tuple[Link, ...] = doc("Repository, website, JSON in both formats, edit link.")
-    examples: tuple[str, ...] = doc("Example prompts.")
-
-
-@dataclass(frozen=True)
-class GroupsPage:
-    """Every group with its description and size."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading.")
-    groups: tuple[GroupSummary, ...] = doc("Each group.")
-
-
-@dataclass(frozen=True)
-class GroupSummary:
-    """A group in the list of groups."""
-
-    name: str
-    title: str
-    href: str
-    description: str
-    count: int
-
-
-@dataclass(frozen=True)
-class GroupPage:
-    """One group and its servers."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    name: str = doc("The group's name.")
-    title: str = doc("Display title.")
-    description: str = doc("What the group bundles.")
-    servers: tuple[ServerCard, ...] = doc("The group's servers, in the group's order.")
-    thv: Snippet = doc("ToolHive commands that create the group and run its servers in it.")
-
-
-@dataclass(frozen=True)
-class UsePage:
-    """How to point a client at this registry: files, commands, the API base URL."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading.")
-    files: tuple[Link, ...] = doc("registry.json, upstream files, SHA256SUMS.")
-    commands: tuple[Snippet, ...] = doc("ToolHive and client commands with this registry's URLs.")
-    api_base: str = doc("The MCP Registry API v0.1 base URL.")
-    has_base_url: bool = doc("False when no base_url is configured (URLs are placeholders).")
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    """The search page: needs JavaScript; links to browse pages without it."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading.")
-    browse: tuple[Link, ...] = doc("Browse pages, for readers without JavaScript.")
-    pagefind: str = doc("The href of Pagefind's pagefind.js.")
-
-
-@dataclass(frozen=True)
-class NotFoundPage:
-    """The 404 page (links are root-absolute: it is served at any depth)."""
-
-    chrome: Chrome = doc("Shared page parts.")
-    title: str = doc("Heading.")
-
-
-PAGE_TYPES: tuple[type, ...] = (
-    IndexPage,
-    ListPage,
+from regup.site.pages import (
+    Chrome,
+    ConfigRow,
+    CountLink,
+    FacetGroup,
     FacetsPage,
-    ServerPage,
-    GroupsPage,
     GroupPage,
-    UsePage,
-    SearchPage,
+    GroupsPage,
+    GroupSummary,
+    IndexPage,
+    Link,
+    ListPage,
     NotFoundPage,
+    SearchPage,
+    ServerCard,
+    ServerPage,
+    Stat,
+    UsePage,
 )
-
-
-# --- paths ---------------------------------------------------------------------------------
-
-PAGE_SIZE = 50
-SORTS: dict[str, str] = {"name": "name", "stars": "stars", "updated": "last update"}
-FACETS: tuple[str, ...] = ("kind", "tier", "status", "transport", "tag")
-
-
-def server_path(name: str) -> str:
-    return f"servers/{name}/"
-
-
-def facet_path(facet: str, value: str, page: int = 1) -> str:
-    base = f"{facet}/{slug(value)}/"
-    return base if page == 1 else f"{base}{page}/"
-
-
-def browse_path(sort: str, page: int = 1) -> str:
-    return f"browse/{sort}/" if page == 1 else f"browse/{sort}/{page}/"
-
-
-def group_path(name: str) -> str:
-    return f"groups/{name}/"
-
-
-def slug(value: str) -> str:
-    return value.lower()
-
-
-def root_of(path: str) -> str:
-    """The relative prefix from the page at ``path`` (a folder, ``a/b/``) back to the root."""
-    return "../" * path.count("/")
-
-
-# --- formatting ----------------------------------------------------------------------------
-
-
-def number(value: int | None, missing: str = "unavailable") -> str:
-    return f"{value:,}" if value is not None else missing
-
-
-def day(timestamp: str | None) -> str:
-    return timestamp[:10] if timestamp else "unknown"
-
-
-def join_words(items: Sequence[str]) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _host_words(host: str) -> str:
-    return f"any subdomain of {host[1:]}" if host.startswith(".") else host
-
-
-def network_sentences(entry: Entry) -> tuple[str, ...]:
-    """The entry's network access in plain words."""
-    if entry.kind is Kind.REMOTE:
-        host = urlsplit(entry.url or "").hostname or "the provider"
-        return (f"Hosted by its provider: your client connects to {host} over HTTPS.",)
-    perms = entry.permissions
-    if perms is None:
-        return ("No permission profile declared: ToolHive applies its default profile.",)
-    out = perms.outbound
-    if out is not None and out.insecure_allow_all:
-        return ("Unrestricted network access: may connect to any host on any port.",)
-    if out is None or (not out.allow_host and not out.allow_port):
-        return ("No network access.",)
-    ports = sorted(out.allow_port)
-    if not ports:
-        port_words = "on any port"
-    elif len(ports) == 1:
-        port_words = f"on port {ports[0]} only"
-    else:
-        port_words = f"on ports {join_words([str(p) for p in ports])} only"
-    if out.allow_host:
-        hosts = join_words([_host_words(h) for h in out.allow_host])
-        return (f"May connect to {hosts} {port_words}.",)
-    return (f"May connect to any host {port_words}.",)
-
-
-def filesystem_sentences(entry: Entry) -> tuple[str, ...]:
-    """The entry's filesystem access (and privileged mode) in plain words."""
-    if entry.kind is Kind.REMOTE:
-        return ("Runs elsewhere: no access to your files.",)
-    perms = entry.permissions
-    lines = []
-    if perms is not None and perms.privileged:
-        lines.append("Runs privileged: full access to the host.")
-    if perms is not None and perms.read:
-        lines.append(f"May read {join_words(list(perms.read))}.")
-    if perms is not None and perms.write:
-        lines.append(f"May write {join_words(list(perms.write))}.")
-    if not lines:
-        lines.append("No access to host files.")
-    return tuple(lines)
-
-
-def needs_secrets(entry: Entry) -> bool:
-    """True when the server cannot start without a secret (an env var or a header)."""
-    env = any(v.required and v.is_secret for v in entry.env_vars)
-    return env or any(h.required and h.is_secret for h in entry.headers)
-
-
-def provenance_key(entry: Entry, status: ProvenanceCheck | None) -> str:
-    """The value of the search filter ``provenance``."""
-    if status is not None:
-        return status.outcome.value
-    if entry.kind is Kind.REMOTE:
-        return "not applicable"
-    return "declared" if entry.provenance is not None else "none"
-
-
-def provenance_view(entry: Entry, status: ProvenanceCheck | None) -> ProvenanceView:
-    """The stored check when present, else what the entry declares."""
-    if status is not None:
-        label, tone = OUTCOME_LABELS[status.outcome]
-        rows = [
-            (key, value)
-            for key, value in (
-                ("Signer", status.signer),
-                ("Issuer", status.issuer),
-                ("Repository", status.repository),
-                (
-                    "Transparency log index",
-                    None if status.log_index is None else str(status.log_index),
-                ),
-                ("Checked", status.checked_at),
-                ("Detail", status.detail),
-            )
-            if value
-        ]
-        summary = {
-            Outcome.VERIFIED: "The image's signature was verified against the declared identity.",
-            Outcome.MISMATCH: "The image is signed, but not by the identity the entry declares.",
-            Outcome.INVALID: "The signature material attached to the image does not verify.",
-            Outcome.UNSIGNED: "No signature was found for this image.",
-            Outcome.NOT_DECLARED: "The entry declares no provenance to check.",
-            Outcome.UNSUPPORTED: "This image's signing setup cannot be checked by regup.",
-            Outcome.ERROR: "The last check could not complete; it will be retried.",
-        }[status.outcome]
-        return ProvenanceView(Badge(label, tone, status.outcome.value), summary, tuple(rows))
-    if entry.kind is Kind.REMOTE:
-        return ProvenanceView(
-            Badge("Hosted", "neutral", "remote server"),
-            "A remote server: there is no image to verify.",
-            (),
-        )
-    p = entry.provenance
-    if p is None:
-        return ProvenanceView(
-            Badge("No provenance declared", "neutral", "none"),
-            "The entry declares no signing identity.",
-            (),
-        )
-    rows = [
-        (key, value)
-        for key, value in (
-            ("Signer", p.signer_identity),
-            ("Issuer", p.cert_issuer),
-            ("Repository", p.repository_uri),
-            ("Ref", p.repository_ref),
-            ("Runner", p.runner_environment),
-            ("Sigstore", p.sigstore_url),
-        )
-        if value
-    ]
-    return ProvenanceView(
-        Badge("Provenance declared", "info", "declared"),
-        "The entry declares who builds and signs the image (not yet verified by this build).",
-        tuple(rows),
-    )
-
-
-def basic_badges(entry: Entry) -> tuple[Badge, ...]:
-    """Tier, status, transport and kind: the badges of a list item."""
-    return (
-        Badge(entry.tier, "good" if entry.tier == "Official" else "neutral", "tier"),
-        Badge(entry.status, "bad" if entry.deprecated else "good", "status"),
-        Badge(entry.transport, "info", "transport"),
-        Badge("Container" if entry.kind is Kind.CONTAINER else "Remote", "info", "kind"),
-    )
-
-
-def badges(entry: Entry, status: ProvenanceCheck | None) -> tuple[Badge, ...]:
-    """Every badge of a server page: :func:`basic_badges` and provenance."""
-    out = list(basic_badges(entry))
-    if entry.kind is Kind.CONTAINER or status is not None:
-        out.append(provenance_view(entry, status).badge)
-    return tuple(out)
-
-
-# --- builders ------------------------------------------------------------------------------
+from regup.site.paths import (
+    FACETS,
+    PAGE_SIZE,
+    SORTS,
+    browse_path,
+    facet_path,
+    group_path,
+    root_of,
+    server_path,
+)
+from regup.site.wording import (
+    badges,
+    basic_badges,
+    day,
+    filesystem_sentences,
+    network_sentences,
+    number,
+    provenance_view,
+)
 
 
 @dataclass(frozen=True)
@@ -905,49 +474,14 @@ def group_page(site: SiteContext, group: Group) -> GroupPage:
         title=group.title or group.name,
         description=group.description,
         servers=tuple(card(e, root, site) for e in entries),
-        thv=Snippet(
-            "group",
-            "Run the group with ToolHive",
-            "\n".join(
-                [f"thv group create {group.name}"]
-                + [f"thv run --group {group.name} {e.name}" for e in entries]
-            ),
-            "sh",
-            "Creates the group, then runs each server in it.",
-        ),
+        thv=group_snippet(group.name, [e.name for e in entries]),
     )
 
 
 def use_page(site: SiteContext, files: Sequence[str]) -> UsePage:
     path = "use/"
     root = root_of(path)
-    base = site.base_url or "https://<where-this-site-is-hosted>"
-    commands = [
-        Snippet(
-            "thv-upstream",
-            "ToolHive v0.25 and later",
-            f"thv config set-registry {base}/upstream/registry.json",
-            "sh",
-            "Points ToolHive at this registry in the upstream format.",
-        ),
-        Snippet(
-            "thv-legacy",
-            "ToolHive before v0.25",
-            f"thv config set-registry {base}/registry.json",
-            "sh",
-            "ToolHive's own registry format.",
-        ),
-    ]
-    if "v0.1/servers/index.html" in files:
-        commands.append(
-            Snippet(
-                "thv-api",
-                "MCP Registry API v0.1",
-                f"thv config set-registry-api {base}",
-                "sh",
-                "Any client of the MCP Registry API v0.1 can use this base URL.",
-            )
-        )
+    commands = registry_snippets(site.base_url, api="v0.1/servers/index.html" in files)
     known = (
         ("registry.json", "registry.json (ToolHive format)"),
         ("upstream/registry.json", "upstream/registry.json (ToolHive upstream envelope)"),
@@ -960,7 +494,7 @@ def use_page(site: SiteContext, files: Sequence[str]) -> UsePage:
         title="Use this registry",
         files=tuple(Link(label, root + rel) for rel, label in known if rel in files),
         commands=tuple(commands),
-        api_base=base,
+        api_base=site.base_url or UNKNOWN_BASE_URL,
         has_base_url=bool(site.base_url),
     )
 
@@ -979,8 +513,3 @@ def search_page(site: SiteContext) -> SearchPage:
 def not_found_page(site: SiteContext) -> NotFoundPage:
     base_path = urlsplit(site.base_url).path.rstrip("/") + "/" if site.base_url else "/"
     return NotFoundPage(chrome=chrome(site, "404.html", root=base_path), title="Page not found")
-
-
-def page_fields(page_type: type) -> dict[str, str]:
-    """Documented fields of a page dataclass: name → documentation."""
-    return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(page_type)}

@@ -15,6 +15,7 @@ import base64
 import functools
 import json
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -342,3 +343,53 @@ def install(entry: Entry) -> Install:
     """:func:`snippets` and :func:`install_links` of ``entry``, each config made once."""
     plan = _Plan(entry)
     return Install(_snippets(plan), _install_links(plan))
+
+
+#: What the "use this registry" commands say when the site has no ``base_url``.
+UNKNOWN_BASE_URL = "https://<where-this-site-is-hosted>"
+
+
+def group_snippet(group: str, members: Sequence[str]) -> Snippet:
+    """The ToolHive commands that run every server of a group."""
+    return Snippet(
+        "group",
+        "Run the group with ToolHive",
+        "\n".join(
+            [f"thv group create {group}"] + [f"thv run --group {group} {m}" for m in members]
+        ),
+        "sh",
+        "Creates the group, then runs each server in it.",
+    )
+
+
+def registry_snippets(base_url: str, *, api: bool) -> list[Snippet]:
+    """The commands that point a client at the registry published at ``base_url`` (``api``:
+    the site carries the v0.1 API tree)."""
+    base = base_url or UNKNOWN_BASE_URL
+    commands = [
+        Snippet(
+            "thv-upstream",
+            "ToolHive v0.25 and later",
+            f"thv config set-registry {base}/upstream/registry.json",
+            "sh",
+            "Points ToolHive at this registry in the upstream format.",
+        ),
+        Snippet(
+            "thv-legacy",
+            "ToolHive before v0.25",
+            f"thv config set-registry {base}/registry.json",
+            "sh",
+            "ToolHive's own registry format.",
+        ),
+    ]
+    if api:
+        commands.append(
+            Snippet(
+                "thv-api",
+                "MCP Registry API v0.1",
+                f"thv config set-registry-api {base}",
+                "sh",
+                "Any client of the MCP Registry API v0.1 can use this base URL.",
+            )
+        )
+    return commands

@@ -30,6 +30,7 @@ from regup.jsonio import dump_json
 from regup.model import Entry
 from regup.resources import templates_dir
 from regup.site import contexts as c
+from regup.site import pages, paths
 
 #: Folder of the stylesheet and scripts inside ``templates/``, copied to the site as is.
 STATIC_DIR = "static"
@@ -68,13 +69,13 @@ class CardCache:
     def __init__(self) -> None:
         self._template = environment().get_template("_card.html")
         self._rooted: dict[str, str] = {}  # entry name → card linking from the site root
-        self._cards: dict[tuple[str, str], c.ServerCard] = {}  # (name, href) → card with html
+        self._cards: dict[tuple[str, str], pages.ServerCard] = {}  # (name, href) → card with html
 
-    def card(self, item: c.ServerCard) -> c.ServerCard:
+    def card(self, item: pages.ServerCard) -> pages.ServerCard:
         key = (item.name, item.href)
         done = self._cards.get(key)
         if done is None:
-            path = c.server_path(item.name)
+            path = paths.server_path(item.name)
             rooted = self._rooted.get(item.name)
             if rooted is None:
                 rooted = self._template.render(card=dataclasses.replace(item, href=path))
@@ -93,7 +94,7 @@ CARD_FIELDS = ("servers", "recent", "popular")
 
 def with_cards(page: Any, cache: CardCache) -> Any:
     """``page`` with the HTML of each of its server cards (see :data:`CARD_FIELDS`)."""
-    changes: dict[str, tuple[c.ServerCard, ...]] = {}
+    changes: dict[str, tuple[pages.ServerCard, ...]] = {}
     for field in CARD_FIELDS:
         items = getattr(page, field, None)
         if items:
@@ -122,7 +123,7 @@ def _groups_of(site: c.SiteContext) -> dict[str, list[Any]]:
 def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     """A server's JSON beside its page: ToolHive's form, and ``server.json`` unless the
     upstream output is mirrored into the site already (then the page links to that)."""
-    folder = c.server_path(entry.name)
+    folder = paths.server_path(entry.name)
     toolhive = {"name": entry.name, **toolhive_server(entry)}
     # Compact: the C encoder is many times faster than an indented dump, which matters for
     # tens of thousands of servers; browsers show JSON indented anyway.
@@ -150,11 +151,11 @@ def feed(site: c.SiteContext, timestamp: str) -> bytes:
         f"  <link href={quoteattr(base or './')}/>",
     ]
     for entry in entries:
-        href = base + c.server_path(entry.name)
+        href = base + paths.server_path(entry.name)
         lines += [
             "  <entry>",
             f"    <title>{escape(entry.display_name)}</title>",
-            f"    <id>{escape(site.absolute(c.server_path(entry.name)) or 'urn:regup:server:' + entry.name)}</id>",
+            f"    <id>{escape(site.absolute(paths.server_path(entry.name)) or 'urn:regup:server:' + entry.name)}</id>",
             f"    <link href={quoteattr(href)}/>",
             f"    <updated>{escape(entry.last_updated or timestamp)}</updated>",
             f"    <author><name>{escape(site.config.name)}</name></author>",
@@ -213,14 +214,14 @@ def _render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes
     groups = _groups_of(site)
     for entry in site.registry.entries:
         page(
-            c.server_path(entry.name),
+            paths.server_path(entry.name),
             "server.html",
             c.server_page(site, entry, groups.get(entry.name, [])),
         )
         out.update(server_json(site, entry))
     page("groups/", "groups.html", c.groups_page(site))
     for group in site.registry.groups:
-        page(c.group_path(group.name), "group.html", c.group_page(site, group))
+        page(paths.group_path(group.name), "group.html", c.group_page(site, group))
     page("use/", "use.html", c.use_page(site, sorted(files)))
     page("search/", "search.html", c.search_page(site))
     out["404.html"] = render("404.html", c.not_found_page(site))

@@ -31,7 +31,7 @@ from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
 from regup.files import write_outputs
 from regup.model import Entry, Registry
-from regup.site import contexts as c
+from regup.site import paths, wording
 from regup.site.pagefind_canon import canonical_index
 
 #: Folder of the index inside the site.
@@ -86,15 +86,15 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
         if part
     )
     return Record(
-        url=c.server_path(entry.name),
+        url=paths.server_path(entry.name),
         content=content,
         meta={
             "title": entry.display_name,
             "name": entry.name,
             "description": entry.description,
             "tools": str(len(entry.tools)),
-            "stars": c.number(entry.stars, "–"),
-            "updated": c.day(entry.last_updated),
+            "stars": wording.number(entry.stars, "–"),
+            "updated": wording.day(entry.last_updated),
         },
         filters={
             "tier": [entry.tier],
@@ -102,8 +102,8 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
             "transport": [entry.transport],
             "kind": [entry.kind.value],
             "tag": list(entry.tags),
-            "secrets": ["needs secrets" if c.needs_secrets(entry) else "no secrets"],
-            "provenance": [c.provenance_key(entry, status)],
+            "secrets": ["needs secrets" if wording.needs_secrets(entry) else "no secrets"],
+            "provenance": [wording.provenance_key(entry, status)],
         },
         sort={
             "stars": str(entry.stars or 0),

@@ -1,0 +1,278 @@
+"""The page contexts of the catalog: one documented dataclass per page, and the small
+values they are made of.
+
+Each field is documented with :func:`doc`; a test checks that every documented field is used
+by its template and that every page field is documented. Templates only loop and print.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup
+
+from regup.site.install import InstallLink, Snippet
+
+
+def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field with its documentation (``metadata["doc"]``)."""
+    if default is dataclasses.MISSING:
+        return field(metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+# --- small shared values -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link: its text and its href (relative to the page unless absolute)."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
+class CountLink:
+    """A facet value: its label, its page, how many servers carry it."""
+
+    label: str
+    href: str
+    count: int
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    """One facet (tier, status, …) with a link per value."""
+
+    title: str
+    links: tuple[CountLink, ...]
+    more: Link | None = None
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A short label with a tone (``good``, ``bad``, ``warn``, ``neutral``, ``info``)."""
+
+    label: str
+    tone: str
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class ServerCard:
+    """A server as a list item: name, title, description, badges and figures."""
+
+    name: str
+    href: str
+    title: str
+    description: str
+    badges: tuple[Badge, ...]
+    tools_count: int
+    stars: str
+    updated: str
+    #: The card rendered by ``_card.html``; filled (once per card) by :mod:`regup.site.render`.
+    html: Markup = Markup("")
+
+
+@dataclass(frozen=True)
+class Chrome:
+    """What every page shares: the registry's name, navigation, assets, canonical URL."""
+
+    registry_name: str
+    root: str
+    stylesheet: str
+    script: str
+    icon: str
+    search_href: str
+    nav: tuple[Link, ...]
+    canonical: str | None
+    feed_href: str
+    repository_url: str | None
+
+
+@dataclass(frozen=True)
+class ConfigRow:
+    """One env var or header of a server's configuration table."""
+
+    name: str
+    where: str
+    required: bool
+    secret: bool
+    default: str
+    description: str
+    choices: str
+
+
+@dataclass(frozen=True)
+class ProvenanceView:
+    """Provenance as shown: a badge, a sentence, and the details we know."""
+
+    badge: Badge
+    summary: str
+    rows: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class Stat:
+    """A figure of a server (stars, pulls, last update) as shown."""
+
+    label: str
+    value: str
+
+
+# --- pages ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexPage:
+    """The front page: counts, the search box, facets, the newest and most starred servers."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("The page title (the registry's name).")
+    counts: tuple[Stat, ...] = doc("Servers, container, remote and tool counts.")
+    facets: tuple[FacetGroup, ...] = doc("Links to every facet page, with counts.")
+    browse: tuple[Link, ...] = doc("Links to the full lists by name, stars and last update.")
+    recent: tuple[ServerCard, ...] = doc("The most recently updated servers.")
+    popular: tuple[ServerCard, ...] = doc("The most starred servers.")
+    servers: tuple[ServerCard, ...] = doc("Every server by name (first page of the list).")
+    all_href: str = doc("The full list by name.")
+
+
+@dataclass(frozen=True)
+class ListPage:
+    """A paginated list of servers: browse by name, stars or update, or one facet value."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading, e.g. 'Servers tagged github'.")
+    intro: str = doc("One sentence under the heading.")
+    sorts: tuple[Link, ...] = doc("The other orders of the same list (browse pages only).")
+    servers: tuple[ServerCard, ...] = doc("This page's servers, in order.")
+    total: int = doc("Servers in the whole list.")
+    pages: tuple[Link | None, ...] = doc(
+        "Links to the first, the last and the nearby pages; the current one has href '', "
+        "None marks skipped pages."
+    )
+    prev: Link | None = doc("The previous page, if any.")
+    next: Link | None = doc("The next page, if any.")
+
+
+@dataclass(frozen=True)
+class FacetsPage:
+    """Every facet and every tag, with counts."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+    facets: tuple[FacetGroup, ...] = doc("Each facet with all its values.")
+
+
+@dataclass(frozen=True)
+class ServerPage:
+    """One server at its permanent address ``servers/<name>/``."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    name: str = doc("The entry's name, the one `thv run` takes.")
+    title: str = doc("Display title (the name when the entry has none).")
+    description: str = doc("One-line description.")
+    overview_html: Markup | None = doc("The overview, rendered and sanitised, if any.")
+    badges: tuple[Badge, ...] = doc("Tier, status, transport, kind, provenance.")
+    deprecation: str | None = doc("Deprecation sentence, if deprecated.")
+    replacement: Link | None = doc("The replacing server, when known.")
+    kind: str = doc("'Container' or 'Remote'.")
+    target: tuple[Stat, ...] = doc("Image or URL, transport, port.")
+    snippets: tuple[Snippet, ...] = doc("Install snippets, `thv run` first.")
+    install_links: tuple[InstallLink, ...] = doc("One-click install links (VS Code, Cursor).")
+    config_rows: tuple[ConfigRow, ...] = doc("Env vars and headers.")
+    oauth: tuple[Stat, ...] = doc("OAuth settings of a remote server.")
+    network: tuple[str, ...] = doc("Network permissions in plain words.")
+    filesystem: tuple[str, ...] = doc("Filesystem permissions in plain words.")
+    tools: tuple[str, ...] = doc("Every tool name.")
+    tools_count: int = doc("The number of tools (equals len(tools)).")
+    stats: tuple[Stat, ...] = doc("Stars, pulls, last update.")
+    provenance: ProvenanceView = doc("Provenance badge, summary and details.")
+    tags: tuple[Link, ...] = doc("Tag pages.")
+    groups: tuple[Link, ...] = doc("Groups that include this server.")
+    links: tuple[Link, ...] = doc("Repository, website, JSON in both formats, edit link.")
+    examples: tuple[str, ...] = doc("Example prompts.")
+
+
+@dataclass(frozen=True)
+class GroupsPage:
+    """Every group with its description and size."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+    groups: tuple[GroupSummary, ...] = doc("Each group.")
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    """A group in the list of groups."""
+
+    name: str
+    title: str
+    href: str
+    description: str
+    count: int
+
+
+@dataclass(frozen=True)
+class GroupPage:
+    """One group and its servers."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    name: str = doc("The group's name.")
+    title: str = doc("Display title.")
+    description: str = doc("What the group bundles.")
+    servers: tuple[ServerCard, ...] = doc("The group's servers, in the group's order.")
+    thv: Snippet = doc("ToolHive commands that create the group and run its servers in it.")
+
+
+@dataclass(frozen=True)
+class UsePage:
+    """How to point a client at this registry: files, commands, the API base URL."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+    files: tuple[Link, ...] = doc("registry.json, upstream files, SHA256SUMS.")
+    commands: tuple[Snippet, ...] = doc("ToolHive and client commands with this registry's URLs.")
+    api_base: str = doc("The MCP Registry API v0.1 base URL.")
+    has_base_url: bool = doc("False when no base_url is configured (URLs are placeholders).")
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    """The search page: needs JavaScript; links to browse pages without it."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+    browse: tuple[Link, ...] = doc("Browse pages, for readers without JavaScript.")
+    pagefind: str = doc("The href of Pagefind's pagefind.js.")
+
+
+@dataclass(frozen=True)
+class NotFoundPage:
+    """The 404 page (links are root-absolute: it is served at any depth)."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+
+
+PAGE_TYPES: tuple[type, ...] = (
+    IndexPage,
+    ListPage,
+    FacetsPage,
+    ServerPage,
+    GroupsPage,
+    GroupPage,
+    UsePage,
+    SearchPage,
+    NotFoundPage,
+)
+
+
+def page_fields(page_type: type) -> dict[str, str]:
+    """Documented fields of a page dataclass: name → documentation."""
+    return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(page_type)}

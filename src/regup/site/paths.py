@@ -1,0 +1,33 @@
+"""Where each page of the catalog lives, relative to the site's root."""
+
+from __future__ import annotations
+
+PAGE_SIZE = 50
+SORTS: dict[str, str] = {"name": "name", "stars": "stars", "updated": "last update"}
+FACETS: tuple[str, ...] = ("kind", "tier", "status", "transport", "tag")
+
+
+def server_path(name: str) -> str:
+    return f"servers/{name}/"
+
+
+def facet_path(facet: str, value: str, page: int = 1) -> str:
+    base = f"{facet}/{slug(value)}/"
+    return base if page == 1 else f"{base}{page}/"
+
+
+def browse_path(sort: str, page: int = 1) -> str:
+    return f"browse/{sort}/" if page == 1 else f"browse/{sort}/{page}/"
+
+
+def group_path(name: str) -> str:
+    return f"groups/{name}/"
+
+
+def slug(value: str) -> str:
+    return value.lower()
+
+
+def root_of(path: str) -> str:
+    """The relative prefix from the page at ``path`` (a folder, ``a/b/``) back to the root."""
+    return "../" * path.count("/")
