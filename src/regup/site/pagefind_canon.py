@@ -6,10 +6,11 @@ from run to run; the files are named after their content, so the index's metadat
 a canonical form: filter values sorted, files renamed after a digest of their new content,
 references updated, gzip without a timestamp.
 
-The files are gzip-compressed ``pagefind_dcd`` + CBOR. The small CBOR codec below reads
-and writes only what those files use (unsigned and negative integers, byte and text strings,
-arrays, maps, simple values); anything else makes :func:`canonical_index` return the files
-unchanged, so a future Pagefind format degrades to "not reproducible", never to "broken".
+The files are gzip-compressed ``pagefind_dcd`` + CBOR, read and written with cbor2. A file
+is only rewritten when cbor2 gives back its exact bytes before any change (so every item in
+it has one encoding, as Pagefind wrote it) and its layout is the one this module knows;
+anything else makes :func:`canonical_index` return the files unchanged, so a future
+Pagefind format degrades to "not reproducible", never to "broken".
 """
 
 from __future__ import annotations
@@ -21,106 +22,35 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import cbor2
+
 MAGIC = b"pagefind_dcd"
 _FILTER = re.compile(r"^(?P<dir>(?:.*/)?filter/)(?P<lang>[^/_]+)_(?P<hash>[0-9a-f]+)\.pf_filter$")
 _META = re.compile(r"^(?P<dir>(?:.*/)?)pagefind\.(?P<lang>[^/_]+)_(?P<hash>[0-9a-f]+)\.pf_meta$")
 
 
 class _Unsupported(ValueError):
-    """A CBOR item this codec does not handle."""
-
-
-def _decode(data: bytes, pos: int = 0) -> tuple[Any, int]:
-    head = data[pos]
-    major, info = head >> 5, head & 0x1F
-    pos += 1
-    if info < 24:
-        arg = info
-    elif info in (24, 25, 26, 27):
-        size = 1 << (info - 24)
-        arg = int.from_bytes(data[pos : pos + size], "big")
-        pos += size
-    else:
-        raise _Unsupported(f"CBOR additional info {info}")
-    if major == 0:
-        return arg, pos
-    if major == 1:
-        return -1 - arg, pos
-    if major == 2:
-        return bytes(data[pos : pos + arg]), pos + arg
-    if major == 3:
-        return data[pos : pos + arg].decode("utf-8"), pos + arg
-    if major == 4:
-        items: list[Any] = []
-        append = items.append
-        for _ in range(arg):
-            # Page numbers fill most of the index's arrays: small unsigned integers, read
-            # here without a call each.
-            first = data[pos]
-            if first < 24:
-                append(first)
-                pos += 1
-            elif first == 25:
-                append(data[pos + 1] << 8 | data[pos + 2])
-                pos += 3
-            else:
-                item, pos = _decode(data, pos)
-                append(item)
-        return items, pos
-    if major == 5:
-        pairs = []
-        for _ in range(arg):
-            key, pos = _decode(data, pos)
-            value, pos = _decode(data, pos)
-            pairs.append((key, value))
-        return _Map(pairs), pos
-    if major == 7 and info in (20, 21, 22):
-        return {20: False, 21: True, 22: None}[info], pos
-    raise _Unsupported(f"CBOR major type {major}")
-
-
-class _Map(list[tuple[Any, Any]]):
-    """A CBOR map, its pairs in file order."""
-
-
-def _head(major: int, arg: int) -> bytes:
-    if arg < 24:
-        return bytes([major << 5 | arg])
-    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
-        if arg < 1 << (8 * size):
-            return bytes([major << 5 | info]) + arg.to_bytes(size, "big")
-    raise _Unsupported("integer too large")
-
-
-def _encode(value: Any) -> bytes:
-    if value is False or value is True or value is None:
-        return bytes([0xE0 | {False: 20, True: 21, None: 22}[value]])
-    if isinstance(value, int):
-        return _head(0, value) if value >= 0 else _head(1, -1 - value)
-    if isinstance(value, bytes):
-        return _head(2, len(value)) + value
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return _head(3, len(raw)) + raw
-    if isinstance(value, _Map):
-        return _head(5, len(value)) + b"".join(_encode(k) + _encode(v) for k, v in value)
-    if isinstance(value, list):
-        return _head(4, len(value)) + b"".join(_encode(v) for v in value)
-    raise _Unsupported(type(value).__name__)
+    """A file this module does not know how to rewrite."""
 
 
 def _load(blob: bytes) -> Any:
     data = gzip.decompress(blob)
     if not data.startswith(MAGIC):
         raise _Unsupported("not a pagefind_dcd file")
-    value, end = _decode(data, len(MAGIC))
-    if end != len(data):
-        raise _Unsupported("trailing bytes")
+    payload = data[len(MAGIC) :]
+    try:
+        value = cbor2.loads(payload)
+    except cbor2.CBORDecodeError as exc:
+        raise _Unsupported(f"not CBOR: {exc}") from None
+    # Same bytes back: maps keep their order, integers and strings their (shortest) length,
+    # and nothing (tags, floats, indefinite lengths, trailing bytes) is silently changed.
+    if cbor2.dumps(value) != payload:
+        raise _Unsupported("an encoding cbor2 would not write back the same")
     return value
 
 
 def _dump(value: Any) -> bytes:
-    return gzip.compress(MAGIC + _encode(value), compresslevel=9, mtime=0)
+    return gzip.compress(MAGIC + cbor2.dumps(value), compresslevel=9, mtime=0)
 
 
 def _digest(data: bytes, length: int) -> str:
@@ -207,8 +137,8 @@ def _canonical(files: Mapping[str, bytes]) -> dict[str, bytes]:
 def _rename_strings(value: Any, renamed: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return renamed.get(value, value)
-    if isinstance(value, _Map):
-        return _Map((_rename_strings(k, renamed), _rename_strings(v, renamed)) for k, v in value)
+    if isinstance(value, dict):
+        return {_rename_strings(k, renamed): _rename_strings(v, renamed) for k, v in value.items()}
     if isinstance(value, list):
         return [_rename_strings(v, renamed) for v in value]
     return value
