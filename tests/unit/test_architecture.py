@@ -20,7 +20,7 @@ SRC = ROOT / "src" / "regup"
 DOC = ROOT / "site" / "docs" / "architecture.md"
 
 #: Stages that run offline (a build): they never import network code.
-OFFLINE = ("load", "validate", "emit", "site", "browse", "report")
+OFFLINE = ("load", "validate", "emit", "site", "browse")
 NETWORK = ("net", "enrich", "provenance")
 
 

@@ -13,20 +13,9 @@ import pytest
 
 from regup.build import BuildRequest, build
 from regup.config import Config
-from regup.diff import (
-    CHANGE_KINDS,
-    FORMATS,
-    Change,
-    RegistryDiff,
-    code,
-    compare,
-    diff,
-    read_snapshot,
-    render_json,
-    render_markdown,
-    render_text,
-)
+from regup.diff import CHANGE_KINDS, Change, RegistryDiff, compare, diff, read_snapshot
 from regup.errors import DiffInputError
+from regup.report.diff import FORMATS, code, render_json, render_markdown, render_text
 from tests.helpers import REPO_ROOT, Content, container, group, remote, write_registry
 
 REGISTRY = Path("registry")

@@ -12,7 +12,7 @@ from regup.cli import AppState, pass_state
 from regup.config import web_url
 from regup.emit import EMITTERS
 from regup.errors import CheckFailedError, InvalidRegistryError
-from regup.report import REPORTERS, Summary
+from regup.report.diagnostics import REPORTERS, Summary
 
 
 @click.command("build")

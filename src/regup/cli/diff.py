@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from regup.cli import AppState, format_option, pass_state
-from regup.diff import FORMATS, diff
+from regup.diff import diff
+from regup.report.diff import FORMATS
 
 
 @click.command("diff")

@@ -11,7 +11,7 @@ from regup.build import BuildRequest, render
 from regup.cli import AppState, pass_state
 from regup.errors import InvalidRegistryError, LoadError
 from regup.load import load_registry
-from regup.report import REPORTERS, Summary
+from regup.report.diagnostics import REPORTERS, Summary
 from regup.serve import DirectoryFiles, MemoryFiles, PreviewApp, SiteFiles, is_loopback, make_server
 from regup.validate import validate_documents
 

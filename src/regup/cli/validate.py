@@ -9,7 +9,7 @@ import click
 from regup.cli import AppState, format_option, pass_state
 from regup.emit.upstream import check_config
 from regup.load import load_paths, only_selected
-from regup.report import REPORTERS, Summary
+from regup.report.diagnostics import REPORTERS, Summary
 from regup.validate import validate_documents
 
 

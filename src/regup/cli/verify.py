@@ -10,8 +10,8 @@ import click
 from regup.cli import AppState, format_option, pass_state
 from regup.errors import NotFoundError
 from regup.load import load_registry
-from regup.provenance.report import REPORTERS
 from regup.provenance.run import Mode, verify_entries
+from regup.report.provenance import REPORTERS
 from regup.validate import validate_documents
 
 

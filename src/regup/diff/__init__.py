@@ -1,6 +1,6 @@
 """``regup diff``: what changed between two versions of a registry, server by server.
 
-The package has a module for each of three things, and :func:`diff` does all three:
+Three steps; :func:`diff` does the first two:
 
 - ``snapshot``: **reading one side** of a comparison into a :class:`Snapshot` (:func:`read_snapshot`): a
   ToolHive ``registry.json``, a ``dist/`` folder (its ``registry.json``), a registry folder,
@@ -10,7 +10,7 @@ The package has a module for each of three things, and :func:`diff` does all thr
   that deserve a security review are flagged: a widened permission, a secret that lost its
   flag, an image from another repository, a remote on another host, provenance removed or
   signed by someone else, new OAuth scopes;
-- ``render``: **rendering** the result as text, Markdown (pull-request comments, release notes) or JSON
+- :mod:`regup.report.diff` (the reporting package): **rendering** the result as text, Markdown (pull-request comments, release notes) or JSON
   (:data:`FORMATS`).
 
 The result types and the kinds of change (:data:`CHANGE_KINDS`, which the documentation
@@ -22,7 +22,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from regup.diff.compare import compare, entry_changes, permission_changes
-from regup.diff.render import FORMATS, change_text, code, render_json, render_markdown, render_text
 from regup.diff.snapshot import Snapshot, read_snapshot
 from regup.diff.types import CHANGE_KINDS, Change, GroupDiff, RegistryDiff, ServerDiff, Status
 
@@ -47,11 +46,5 @@ __all__ = [
     "compare",
     "entry_changes",
     "permission_changes",
-    "FORMATS",
-    "change_text",
-    "code",
-    "render_json",
-    "render_markdown",
-    "render_text",
     "diff",
 ]

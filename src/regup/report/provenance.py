@@ -11,12 +11,10 @@ import json
 from collections.abc import Callable
 from typing import TextIO
 
-from regup.checks import Outcome
+from regup.checks import FAILING, Outcome
 from regup.provenance.run import Mode, VerifyRun
 from regup.provenance.state import Result
 from regup.report import github_command
-
-_ERRORS = frozenset({Outcome.MISMATCH, Outcome.INVALID, Outcome.UNSIGNED})
 
 
 def summary_line(run: VerifyRun) -> str:
@@ -79,7 +77,7 @@ def github_annotations(run: VerifyRun) -> list[str]:
     for the same in warn mode and for errors (transient) and stale results."""
     lines: list[str] = []
     for r in run.results:
-        if r.outcome in _ERRORS:
+        if r.outcome in FAILING:
             command = "error" if run.mode is Mode.STRICT else "warning"
         elif r.outcome is Outcome.ERROR or r.stale:
             command = "warning"

@@ -1,4 +1,5 @@
-"""Reporters: print diagnostics as text, JSON or GitHub Actions annotations.
+"""Diagnostics (``regup validate``, ``build``, ``serve --build``) as text, JSON or GitHub
+Actions annotations.
 
 Picked by name with ``--format`` from :data:`REPORTERS`. Reporters never import
 jsonschema; they only see :class:`~regup.diagnostics.Diagnostic` values.
@@ -14,6 +15,7 @@ from typing import TextIO
 import click
 
 from regup.diagnostics import Diagnostic, Severity
+from regup.report import github_command
 
 
 @dataclass(frozen=True)
@@ -63,28 +65,6 @@ def report_json(
         "diagnostics": [d.to_json() for d in diagnostics],
     }
     out.write(json.dumps(payload, indent=2, sort_keys=True) + "\n")
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_command(level: str, message: str, **properties: str | int | None) -> str:
-    """One GitHub Actions workflow command, e.g. ``::error file=a.yaml,line=3::message``.
-
-    Properties that are None are left out; values and message are escaped as the runner
-    expects. Every reporter that speaks to GitHub uses this.
-    """
-    props = ",".join(
-        f"{key}={_escape_property(str(value))}"
-        for key, value in properties.items()
-        if value is not None
-    )
-    return f"::{level}{' ' + props if props else ''}::{_escape_data(message)}"
 
 
 def report_github(

@@ -1,4 +1,5 @@
-"""Rendering a :class:`~regup.diff.types.RegistryDiff` as text, Markdown or JSON (:data:`FORMATS`)."""
+"""A ``regup diff`` result (:class:`~regup.diff.types.RegistryDiff`) as text, Markdown or
+JSON (:data:`FORMATS`)."""
 
 from __future__ import annotations
 
