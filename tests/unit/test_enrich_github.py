@@ -11,14 +11,12 @@ from regup.enrich.cache import Cache
 from regup.enrich.github import (
     GitHub,
     GitHubAnswers,
-    NotARepositoryError,
-    RepoRef,
     RepoStats,
     build_query,
     graphql_url,
-    parse_repository_url,
 )
 from regup.enrich.transport import Failure, Pacer
+from regup.repository import NotARepositoryError, RepoRef, parse_repository_url
 from tests.fakeservices import FakeGitHub, FakeRepo, pause, serve_services
 from tests.httpfake import Reply
 

@@ -8,17 +8,16 @@ from ``GITHUB_TOKEN`` raises the rate limit but is never required.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from regup.errors import ConfigError, NetworkError, NotFoundError
 from regup.net import USER_AGENT
+from regup.repository import NotARepositoryError, parse_repository
 from regup.timeutil import format_timestamp
 
 DEFAULT_API_URL = "https://api.github.com"
-_OWNER_REPO = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?/[A-Za-z0-9._-]+$")
 
 
 @dataclass(frozen=True)
@@ -55,14 +54,14 @@ class RepoFacts:
 
 
 def parse_owner_repo(text: str) -> str:
-    """``OWNER/REPO`` from that form or a github.com URL; raises :class:`ConfigError`."""
-    cleaned = re.sub(r"^(?:https?://)?(?:www\.)?github\.com/", "", text.strip()).strip("/")
-    cleaned = cleaned.removesuffix(".git")
-    if not _OWNER_REPO.match(cleaned):
+    """``OWNER/REPO`` from that form or a github.com URL (:func:`regup.repository.parse_repository`);
+    raises :class:`ConfigError`."""
+    try:
+        return parse_repository(text).full_name
+    except NotARepositoryError:
         raise ConfigError(
             f"{text!r} is not a GitHub repository; write OWNER/REPO, e.g. modelcontextprotocol/servers"
-        )
-    return cleaned
+        ) from None
 
 
 def fetch_repo_facts(

@@ -21,11 +21,9 @@ cleanly; what was not looked up is simply absent from the answers.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,64 +41,13 @@ from regup.enrich.transport import (
 )
 from regup.errors import NetworkError
 from regup.net import DEFAULT_TIMEOUT, USER_AGENT, make_client
+from regup.repository import RepoRef
 
 GITHUB_API = "https://api.github.com"
 SERVICE = "GitHub"
 DEFAULT_BATCH = 100
 #: Fewer repositories than this to look up: REST with ETags instead of GraphQL.
 GRAPHQL_MIN = 10
-
-_HOSTS = {"github.com", "www.github.com"}
-_OWNER = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$")
-_REPO = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
-# First path segments of github.com that are not users or organisations.
-_RESERVED = frozenset(
-    {"orgs", "settings", "marketplace", "topics", "collections", "sponsors", "features", "apps"}
-)
-
-
-@dataclass(frozen=True, order=True)
-class RepoRef:
-    """A repository as an entry names it (``owner/name``)."""
-
-    owner: str
-    name: str
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.name}"
-
-    @property
-    def key(self) -> str:
-        """GitHub names are case-insensitive: the cache and the lookups use this."""
-        return self.full_name.lower()
-
-
-class NotARepositoryError(ValueError):
-    """A github.com URL that names no repository; the message says why."""
-
-
-def parse_repository_url(url: str) -> RepoRef | None:
-    """The repository of a github.com URL; None for URLs on other hosts.
-
-    Raises :class:`NotARepositoryError` for a github.com URL without ``owner/name``.
-    """
-    text = url.strip()
-    if text.startswith("git@github.com:"):
-        text = "https://github.com/" + text.removeprefix("git@github.com:")
-    text = text.removeprefix("git+")
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https", "ssh", "git") or parts.hostname not in _HOSTS:
-        return None
-    segments = [s for s in parts.path.split("/") if s]
-    if len(segments) < 2:
-        raise NotARepositoryError(f"{url} names no repository (expected github.com/OWNER/NAME)")
-    owner, name = segments[0], segments[1].removesuffix(".git")
-    if owner.lower() in _RESERVED or not _OWNER.match(owner):
-        raise NotARepositoryError(f"{url}: {owner!r} is not a GitHub user or organisation")
-    if not _REPO.match(name) or name in (".", ".."):
-        raise NotARepositoryError(f"{url}: {name!r} is not a repository name")
-    return RepoRef(owner, name)
 
 
 @dataclass(frozen=True)

@@ -34,15 +34,13 @@ from regup.enrich.github import (
     GITHUB_API,
     GRAPHQL_MIN,
     GitHub,
-    NotARepositoryError,
-    RepoRef,
-    parse_repository_url,
 )
 from regup.enrich.transport import Failure, Pacer, Usage
 from regup.errors import ConfigError, NotFoundError, WriteBackError
 from regup.imageref import ImageRefError
 from regup.load import load_registry
 from regup.model import Entry, Metadata
+from regup.repository import NotARepositoryError, RepoRef, parse_repository_url
 from regup.timeutil import format_timestamp
 from regup.validate import validate_documents
 from regup.writeback import MetadataValue, update_metadata
