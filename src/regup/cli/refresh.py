@@ -269,20 +269,16 @@ def _verify_refreshed(
     dry_run: bool,
 ) -> VerifyRun:
     """Provenance of the entries this refresh looked at (sigstore is imported only here)."""
-    from regup.load import load_registry
     from regup.provenance.run import Mode, verify_entries
-    from regup.validate import validate_documents
 
-    registry = validate_documents(load_registry(state.registry_dir)).registry
-    refreshed = {e.name for e in result.entries}
-    everything = {e.name for e in registry.entries}
+    refreshed = {e.name for e in result.checked}
     return verify_entries(
-        [e for e in registry.entries if e.name in refreshed],
+        list(result.checked),
         registry_dir=state.registry_dir,
         mode=Mode(mode),
         trusted_root=trusted_root,
         write=not dry_run,
-        all_names=everything if refreshed >= everything else None,
+        all_names=set(result.valid_names) if refreshed >= result.valid_names else None,
     )
 
 

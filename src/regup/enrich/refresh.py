@@ -126,6 +126,10 @@ class RefreshResult:
     resume_at: float | None = None
     dry_run: bool = False
     timestamp: str = ""
+    #: The valid entries this run looked at, as loaded (``--provenance`` verifies these).
+    checked: tuple[Entry, ...] = ()
+    #: Every valid entry of the registry.
+    valid_names: frozenset[str] = frozenset()
 
     def count(self, status: Status) -> int:
         return sum(1 for e in self.entries if e.status is status)
@@ -252,6 +256,7 @@ def changed_entry_names(registry_dir: Path, ref: str) -> set[str]:
 class _Selected:
     entries: list[Entry]
     invalid: list[tuple[str, str]]  # (name, display path) of entries with errors
+    valid_names: frozenset[str] = frozenset()  # every valid entry of the registry
 
 
 def select_entries(request: RefreshRequest) -> _Selected:
@@ -277,7 +282,7 @@ def select_entries(request: RefreshRequest) -> _Selected:
         entries.sort(key=lambda e: (e.last_updated is not None, e.last_updated or "", e.name))
         entries = sorted(entries[: request.oldest], key=lambda e: e.name)
         invalid = []
-    return _Selected(entries, invalid)
+    return _Selected(entries, invalid, frozenset(valid))
 
 
 # -- the run -------------------------------------------------------------------------------
@@ -432,6 +437,8 @@ def refresh(request: RefreshRequest) -> RefreshResult:
         resume_at if stopped else None,
         request.dry_run,
         stamp,
+        tuple(selected.entries),
+        selected.valid_names,
     )
 
 
