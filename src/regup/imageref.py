@@ -54,6 +54,9 @@ class ImageRef:
             registry, path = first, "/".join(parts[1:])
             if not _HOST.match(registry):
                 raise ImageRefError(f"registry host {registry!r} is not a valid host[:port]")
+            port = registry.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in registry else ""
+            if port and not 0 < int(port) <= 65535:
+                raise ImageRefError(f"registry port {port} is not between 1 and 65535")
         else:
             registry, path = DOCKER_HUB, rest
         if registry in {"index.docker.io", "registry-1.docker.io"}:
