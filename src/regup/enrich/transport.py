@@ -11,6 +11,7 @@ and reports what it could not refresh instead of guessing.
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -61,9 +62,10 @@ class RateLimit:
 
         def number(name: str) -> float | None:
             try:
-                return float(lower[name])
+                value = float(lower[name])
             except (KeyError, ValueError):
                 return None
+            return value if math.isfinite(value) and value >= 0 else None  # NaN, inf: not numbers
 
         remaining = number("x-ratelimit-remaining")
         if remaining is None:
@@ -87,8 +89,10 @@ def limit_wait(
     retry_after = lower.get("retry-after")
     if retry_after is not None:
         try:
-            seconds = max(0.0, float(retry_after))
+            seconds = float(retry_after)
         except ValueError:
+            seconds = SECONDARY_LIMIT_WAIT
+        if not math.isfinite(seconds) or seconds < 0:  # "nan", "inf", "-5": not a wait
             seconds = SECONDARY_LIMIT_WAIT
         return seconds, f"secondary rate limit (retry-after {retry_after} s)", now + seconds
     state = RateLimit.from_headers(headers)
