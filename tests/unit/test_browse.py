@@ -1,0 +1,61 @@
+"""``browse``: the rows of ``regup list``, the fields of ``regup info`` and search ranking."""
+
+from __future__ import annotations
+
+from regup.browse import entry_info, list_rows, search
+from regup.model import Entry, Registry
+from tests.helpers import container, remote
+
+
+def _registry() -> Registry:
+    docs = {
+        "fetch": container(
+            description="Downloads pages.",
+            tools=["fetch_page"],
+            tags=["web"],
+            metadata={"stars": 10},
+        ),
+        "page-fetcher": container(
+            description="Downloads pages.", tools=["get"], tags=["web"], metadata={"stars": 900}
+        ),
+        "tracker": remote(
+            description="Tickets of a hosted tracker.",
+            tools=["create_issue", "fetch_issue"],
+            tags=["issues"],
+        ),
+        "notes": container(
+            description="Keeps notes for the assistant to fetch later.",
+            tools=["note"],
+            tags=["notes"],
+        ),
+    }
+    return Registry(tuple(Entry.from_document(n, d) for n, d in sorted(docs.items())))
+
+
+def test_list_rows_are_sorted_and_say_what_each_server_is() -> None:
+    rows = list_rows(_registry())
+    assert [r.name for r in rows] == ["fetch", "notes", "page-fetcher", "tracker"]
+    tracker = rows[-1].to_json()
+    assert tracker["kind"] == "remote" and tracker["transport"] == "streamable-http"
+
+
+def test_search_ranks_exact_name_then_tools_tags_and_text() -> None:
+    hits = search(_registry(), "fetch")
+    assert [h.entry.name for h in hits] == ["fetch", "page-fetcher", "tracker", "notes"]
+    assert hits[0].matched[0] == "name"
+    assert "tool" in hits[2].matched and hits[3].matched == ("description",)
+
+
+def test_every_word_must_match() -> None:
+    assert [h.entry.name for h in search(_registry(), "fetch web")] == ["fetch", "page-fetcher"]
+    assert search(_registry(), "fetch nothing-like-this") == []
+    assert search(_registry(), "  ") == []
+
+
+def test_info_has_every_field_and_the_stored_check() -> None:
+    entry = _registry().entry("fetch")
+    assert entry is not None
+    info = entry_info(entry, {"status": "verified"})
+    assert info["name"] == "fetch" and info["tools"] == ["fetch_page"]
+    assert info["provenance_check"] == {"status": "verified"}
+    assert "provenance_check" not in entry_info(entry)
