@@ -4,10 +4,8 @@ New entry files (from ``regup import``) are written whole and atomically; an exi
 file is replaced only when the caller asked to overwrite it.
 
 ``regup refresh`` updates ``metadata.stars``, ``metadata.pulls`` and
-``metadata.last_updated`` in place (:func:`update_metadata`). The file is composed into
-nodes that know where every key and value was written (libyaml's composer, or
-ruamel.yaml's round-trip composer where libyaml is missing);
-only the characters of the values that change are replaced (a key that appears or goes
+``metadata.last_updated`` in place (:func:`update_metadata`), with the span editing of
+:mod:`regup.yamledit`: only the characters of the values that change are replaced (a key that appears or goes
 away adds or drops its own line). Every other byte (comments, blank lines, quoting, key
 order, indentation, line endings, ``# regup: ignore[...]`` comments) stays as it was. The
 result is parsed again and compared with what was intended before it is written, through
@@ -17,20 +15,25 @@ a temporary file and a rename, so a file is always either old or new.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from regup.errors import WriteBackError
 from regup.files import write_atomic
+from regup.yamledit import (
+    Edit,
+    YamlEditError,
+    apply_edits,
+    line_end,
+    line_start,
+    newline_of,
+    top_mapping,
+)
 
 #: The keys :func:`update_metadata` may touch, in the order they are written.
 METADATA_KEYS: tuple[str, ...] = ("stars", "pulls", "last_updated")
 
 MetadataValue = int | str | None
-
-#: Compose with libyaml when PyYAML has it (tests switch it off to cover ruamel.yaml).
-USE_LIBYAML = True
 
 # New values are single-quoted, as `regup import` writes them.
 _NEW = "'"
@@ -56,13 +59,6 @@ def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[P
     return written
 
 
-@dataclass(frozen=True)
-class _Edit:
-    start: int
-    end: int
-    text: str
-
-
 def _render(value: int | str, style: str | None) -> str:
     """A scalar in the style the file already used for that key (new keys: single quotes)."""
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -77,20 +73,6 @@ def _render(value: int | str, style: str | None) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _line_end(text: str, index: int) -> int:
-    """Index just past the newline of the line holding ``index`` (or the end of the text)."""
-    found = text.find("\n", index)
-    return len(text) if found < 0 else found + 1
-
-
-def _newline(text: str) -> str:
-    return "\r\n" if "\r\n" in text else "\n"
-
-
 def _indent_of(root: Any) -> int:
     """The indentation the file uses below a key (2 when nothing is nested)."""
     for key, value in root.value:
@@ -102,38 +84,12 @@ def _indent_of(root: Any) -> int:
     return 2
 
 
-def _compose(text: str, where: str) -> Any:
-    """The node tree of ``text``, with the character position of every key and value.
-
-    libyaml's composer (PyYAML's C binding) when it is there, as it is ~20 times faster;
-    ruamel.yaml's round-trip composer otherwise. Both give the same nodes and marks.
-    """
-    import yaml
-
-    if USE_LIBYAML and hasattr(yaml, "CSafeLoader"):
-        try:
-            return yaml.compose(text, Loader=yaml.CSafeLoader)
-        except yaml.YAMLError as exc:
-            raise WriteBackError(
-                f"{where}: cannot read the YAML ({exc}); run `regup validate`"
-            ) from None
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
-    try:
-        return YAML(typ="rt").compose(text)
-    except YAMLError as exc:
-        raise WriteBackError(
-            f"{where}: cannot read the YAML ({exc}); run `regup validate`"
-        ) from None
-
-
-def _block_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
+def _block_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[Edit]:
     """Edits of a block-style ``metadata:`` mapping."""
-    newline = _newline(text)
+    newline = newline_of(text)
     items = {k.value: (k, v) for k, v in node.value}
     indent = " " * node.value[0][0].start_mark.column
-    edits: list[_Edit] = []
+    edits: list[Edit] = []
     for position, key in enumerate(METADATA_KEYS):
         if key not in wanted:
             continue
@@ -141,29 +97,27 @@ def _block_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> l
         if key in items:
             key_node, value_node = items[key]
             if value is None:
-                start = _line_start(text, key_node.start_mark.index)
-                edits.append(_Edit(start, _line_end(text, value_node.end_mark.index), ""))
+                start = line_start(text, key_node.start_mark.index)
+                edits.append(Edit(start, line_end(text, value_node.end_mark.index), ""))
             elif type(value_node).__name__ == "ScalarNode":
                 rendered = _render(value, value_node.style)
-                edits.append(
-                    _Edit(value_node.start_mark.index, value_node.end_mark.index, rendered)
-                )
+                edits.append(Edit(value_node.start_mark.index, value_node.end_mark.index, rendered))
             else:
                 raise WriteBackError(f"metadata.{key} is not a plain value; fix it by hand")
         elif value is not None:
             line = f"{indent}{key}: {_render(value, _NEW)}{newline}"
             before = [items[k][1] for k in METADATA_KEYS[:position] if k in items]
             if before:
-                at = _line_end(text, before[-1].end_mark.index)
+                at = line_end(text, before[-1].end_mark.index)
                 if at == len(text) and not text.endswith("\n"):
                     line = newline + line
             else:
-                at = _line_start(text, node.value[0][0].start_mark.index)
-            edits.append(_Edit(at, at, line))
+                at = line_start(text, node.value[0][0].start_mark.index)
+            edits.append(Edit(at, at, line))
     return edits
 
 
-def _flow_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
+def _flow_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> list[Edit]:
     """A flow-style ``metadata: {...}`` is rewritten as one flow mapping, other keys kept."""
     parts: list[str] = []
     items = [(k.value, k, v) for k, v in node.value]
@@ -184,11 +138,11 @@ def _flow_edits(text: str, node: Any, wanted: Mapping[str, MetadataValue]) -> li
         value = wanted.get(key)
         if key not in seen and value is not None:
             parts.append(f"{key}: {_render(value, _NEW)}")
-    return [_Edit(node.start_mark.index, node.end_mark.index, "{" + ", ".join(parts) + "}")]
+    return [Edit(node.start_mark.index, node.end_mark.index, "{" + ", ".join(parts) + "}")]
 
 
-def _appended_block(text: str, root: Any, wanted: Mapping[str, MetadataValue]) -> list[_Edit]:
-    newline = _newline(text)
+def _appended_block(text: str, root: Any, wanted: Mapping[str, MetadataValue]) -> list[Edit]:
+    newline = newline_of(text)
     indent = " " * _indent_of(root)
     lines = [
         f"{indent}{k}: {_render(v, _NEW)}"
@@ -200,7 +154,7 @@ def _appended_block(text: str, root: Any, wanted: Mapping[str, MetadataValue]) -
     block = newline.join(["metadata:", *lines]) + newline
     if text and not text.endswith("\n"):
         block = newline + block
-    return [_Edit(len(text), len(text), block)]
+    return [Edit(len(text), len(text), block)]
 
 
 def apply_metadata(text: str, wanted: Mapping[str, MetadataValue], where: str = "spec.yaml") -> str:
@@ -213,9 +167,10 @@ def apply_metadata(text: str, wanted: Mapping[str, MetadataValue], where: str = 
     unknown = set(wanted) - set(METADATA_KEYS)
     if unknown:
         raise WriteBackError(f"cannot update metadata key(s) {sorted(unknown)}; this is a bug")
-    root = _compose(text, where)
-    if root is None or type(root).__name__ != "MappingNode" or root.flow_style:
-        raise WriteBackError(f"{where}: the file is not a block mapping of keys; fix it by hand")
+    try:
+        root = top_mapping(text)
+    except YamlEditError as exc:
+        raise WriteBackError(f"{where}: {exc}; run `regup validate` or fix it by hand") from None
     found = [(k, v) for k, v in root.value if k.value == "metadata"]
     if not found:
         edits = _appended_block(text, root, wanted)
@@ -226,16 +181,14 @@ def apply_metadata(text: str, wanted: Mapping[str, MetadataValue], where: str = 
         remaining = {k.value for k, _ in node.value} - {k for k, v in wanted.items() if v is None}
         remaining |= {k for k, v in wanted.items() if v is not None}
         if not remaining:
-            start = _line_start(text, found[0][0].start_mark.index)
+            start = line_start(text, found[0][0].start_mark.index)
             last = node.value[-1][1].end_mark.index
-            edits = [_Edit(start, _line_end(text, last), "")]
+            edits = [Edit(start, line_end(text, last), "")]
         elif node.flow_style:
             edits = _flow_edits(text, node, wanted)
         else:
             edits = _block_edits(text, node, wanted)
-    out = text
-    for edit in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
-        out = out[: edit.start] + edit.text + out[edit.end :]
+    out = apply_edits(text, edits)
     _verify(text, out, wanted, where)
     return out
 

@@ -10,7 +10,8 @@ itself, so that:
 * duplicate keys and unknown tags become problems, and alias expansion has a budget, so a
   "billion laughs" file fails fast.
 
-Round-trip editing (write-back) uses ruamel.yaml and lives in :mod:`regup.writeback`.
+Editing a file in place (refresh, ``regup tools``, ``regup fmt``) works on the spans that
+:mod:`regup.yamledit` finds; ``regup fmt`` restyles with ruamel.yaml's round-trip dumper.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from regup import writeback
+from regup import yamledit
 from regup.errors import WriteBackError
 from regup.load import read_document
 from regup.writeback import apply_metadata, update_metadata, write_registry_files
@@ -27,7 +27,7 @@ def _changed_lines(before: str, after: str) -> list[str]:
 @pytest.fixture(params=["libyaml", "ruamel"])
 def composer(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """Both composers must give the same bytes."""
-    monkeypatch.setattr(writeback, "USE_LIBYAML", request.param == "libyaml")
+    monkeypatch.setattr(yamledit, "USE_LIBYAML", request.param == "libyaml")
     return str(request.param)
 
 

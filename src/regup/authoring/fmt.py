@@ -33,6 +33,7 @@ from regup.errors import LoadError
 from regup.load import GROUP_FILE, SPEC_FILE, display_path, find_suppressions, registry_folders
 from regup.model import ENTRY_KEYS, NESTED_ORDER
 from regup.writeback import replace_registry_file
+from regup.yamledit import YamlEditError, top_mapping
 from regup.yamlio import YamlSyntaxError, load_yaml
 
 GROUP_KEYS: tuple[str, ...] = ("name", "title", "description", "servers")
@@ -68,17 +69,10 @@ def _indent(line: str) -> int:
 
 def _reorder_lines(text: str, order: Sequence[str]) -> str:
     """Top-level keys in ``order`` by moving whole blocks of lines."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     try:
-        root = YAML(typ="rt").compose(text)
-    except YAMLError as exc:
-        raise FormatError(
-            f"cannot read the YAML ({_one_line(exc)}); run `regup validate`"
-        ) from None
-    if root is None or type(root).__name__ != "MappingNode" or root.flow_style:
-        raise FormatError("the file is not a block mapping of keys")
+        root = top_mapping(text)
+    except YamlEditError as exc:
+        raise FormatError(f"{exc}; run `regup validate`") from None
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"

@@ -32,6 +32,7 @@ from regup.load import SPEC_FILE
 from regup.model import ENTRY_KEYS
 from regup.tooldefs import TOOLS_FILE, render_tools_file
 from regup.writeback import replace_registry_file
+from regup.yamledit import YamlEditError, line_end, line_start, newline_of, top_mapping
 from regup.yamlio import YamlSyntaxError, load_yaml, resolve_plain
 
 _TOOL_NAME = re.compile(r"^[\w-]+$")
@@ -215,15 +216,6 @@ def _scalar(name: str) -> str:
     return name
 
 
-def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
-
-
-def _line_end(text: str, index: int) -> int:
-    found = text.find("\n", index)
-    return len(text) if found < 0 else found + 1
-
-
 def _comment_of(line: str) -> str:
     """The ``# ...`` part of a one-item line such as ``- fetch  # the main one``."""
     match = re.search(r"\s(#.*)$", line.rstrip("\r\n"))
@@ -232,9 +224,9 @@ def _comment_of(line: str) -> str:
 
 def _leading_start(text: str, index: int) -> int:
     """Start of the comment lines directly above the line at ``index`` (they belong to it)."""
-    start = _line_start(text, index)
+    start = line_start(text, index)
     while start > 0:
-        previous = _line_start(text, start - 1)
+        previous = line_start(text, start - 1)
         if not text[previous:start].lstrip().startswith("#"):
             break
         start = previous
@@ -248,18 +240,11 @@ def apply_tools(text: str, names: Sequence[str], where: str = SPEC_FILE) -> str:
     that stays keeps the comment on its line, and comment lines inside the list stay at
     its top. Raises :class:`WriteBackError` when the file cannot be edited safely.
     """
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
-
     try:
-        root = YAML(typ="rt").compose(text)
-    except YAMLError as exc:
-        raise WriteBackError(
-            f"{where}: cannot read the YAML ({exc}); run `regup validate`"
-        ) from None
-    if root is None or type(root).__name__ != "MappingNode" or root.flow_style:
-        raise WriteBackError(f"{where}: the file is not a block mapping of keys; fix it by hand")
-    newline = "\r\n" if "\r\n" in text else "\n"
+        root = top_mapping(text)
+    except YamlEditError as exc:
+        raise WriteBackError(f"{where}: {exc}; run `regup validate` or fix it by hand") from None
+    newline = newline_of(text)
     pairs = [(k, v) for k, v in root.value if getattr(k, "value", None) == "tools"]
     if not pairs:
         out = _insert_tools(text, root, names, newline)
@@ -270,14 +255,14 @@ def apply_tools(text: str, names: Sequence[str], where: str = SPEC_FILE) -> str:
             flow = "[" + ", ".join(_scalar(n) for n in names) + "]"
             out = text[: node.start_mark.index] + flow + text[node.end_mark.index :]
         elif kind == "SequenceNode" and node.value:
-            start = _line_start(text, node.value[0].start_mark.index)
-            end = _line_end(text, node.value[-1].end_mark.index)
+            start = line_start(text, node.value[0].start_mark.index)
+            end = line_end(text, node.value[-1].end_mark.index)
             indent = " " * node.start_mark.column
             comments: dict[str, str] = {}
             inner: list[str] = []
             for item in node.value:
                 line = text[
-                    _line_start(text, item.start_mark.index) : _line_end(text, item.end_mark.index)
+                    line_start(text, item.start_mark.index) : line_end(text, item.end_mark.index)
                 ]
                 if type(item).__name__ == "ScalarNode" and _comment_of(line):
                     comments[str(item.value)] = _comment_of(line)
@@ -293,17 +278,13 @@ def apply_tools(text: str, names: Sequence[str], where: str = SPEC_FILE) -> str:
                 out = out.rstrip("\r\n")
         else:
             # ``tools:`` with no value (or a scalar): write a block list under the key.
-            end = _line_end(
+            end = line_end(
                 text, node.end_mark.index if kind != "SequenceNode" else key.end_mark.index
             )
-            head = text[_line_start(text, key.start_mark.index) : key.end_mark.index] + ":"
+            head = text[line_start(text, key.start_mark.index) : key.end_mark.index] + ":"
             block = "".join(f"  - {_scalar(n)}{newline}" for n in names)
             out = (
-                text[: _line_start(text, key.start_mark.index)]
-                + head
-                + newline
-                + block
-                + text[end:]
+                text[: line_start(text, key.start_mark.index)] + head + newline + block + text[end:]
             )
     _verify(text, out, names, where)
     return out
