@@ -24,12 +24,9 @@ from regup.enrich.cache import ServiceCache
 from regup.enrich.transport import (
     Failure,
     Pacer,
-    RateLimit,
     StopRefresh,
     Usage,
-    json_body,
-    limit_wait,
-    send,
+    exchange,
 )
 from regup.errors import NetworkError
 from regup.imageref import ImageRef, ImageRefError
@@ -188,40 +185,21 @@ class DockerHub:
         Returns None on 404; raises :class:`NetworkError` for other failures and
         :class:`StopRefresh` when a limit asks for too long a wait.
         """
-        attempt = 0
-        while True:
-            self.pacer.before(answers.usage.limit)
-            try:
-                response = send(client, "GET", path, SERVICE, params=params or None)
-            except NetworkError:
-                if attempt < self.pacer.retries:
-                    self.pacer.back_off(attempt)
-                    attempt += 1
-                    continue
-                raise
-            answers.usage.requests += 1
-            answers.usage.limit = RateLimit.from_headers(response.headers) or answers.usage.limit
-            wait = limit_wait(
-                response.status_code, response.headers, response.text, self.pacer.clock()
-            )
-            if wait is not None:
-                self.pacer.wait(*wait)
-                continue
-            if response.status_code == 404:
-                return None
-            if response.status_code >= 500 and attempt < self.pacer.retries:
-                self.pacer.back_off(attempt)
-                attempt += 1
-                continue
-            if response.status_code != 200:
-                raise NetworkError(f"Docker Hub answered {response.status_code} for {path}")
-            try:
-                return json_body(response, SERVICE)
-            except NetworkError:
-                if attempt >= self.pacer.retries:
-                    raise
-                self.pacer.back_off(attempt)
-                attempt += 1
+        answer = exchange(
+            client,
+            "GET",
+            path,
+            SERVICE,
+            self.pacer,
+            answers.usage,
+            json_on=frozenset({200}),
+            params=params or None,
+        )
+        if answer.status == 404:
+            return None
+        if answer.status != 200:
+            raise NetworkError(f"Docker Hub answered {answer.status} for {path}")
+        return answer.body
 
     def _listing(
         self, client: httpx.Client, namespace: str, wanted: list[HubRepo], answers: HubAnswers

@@ -35,9 +35,8 @@ from regup.enrich.transport import (
     RateLimit,
     StopRefresh,
     Usage,
-    json_body,
+    exchange,
     limit_wait,
-    send,
 )
 from regup.errors import NetworkError
 from regup.net import DEFAULT_TIMEOUT, USER_AGENT, make_client
@@ -233,53 +232,36 @@ class GitHub:
 
     def _query(self, client: httpx.Client, chunk: list[RepoRef], answers: GitHubAnswers) -> None:
         query, variables = build_query(chunk)
-        attempt = 0
         while True:
-            self.pacer.before(answers.usage.limit)
             self.batches.append(len(chunk))
             try:
-                response = send(
+                answer = exchange(
                     client,
                     "POST",
                     "graphql",
                     SERVICE,
+                    self.pacer,
+                    answers.usage,
+                    retry_network=False,
+                    final=frozenset({502, 504}),
+                    json_on=frozenset({200}),
                     json={"query": query, "variables": variables},
                 )
             except NetworkTimeout as exc:
                 raise _TooLarge(str(exc)) from None
-            answers.usage.requests += 1
-            answers.usage.limit = RateLimit.from_headers(response.headers) or answers.usage.limit
-            if response.status_code in (502, 504):
+            if answer.status in (502, 504):
                 raise _TooLarge(
-                    f"GitHub answered {response.status_code} even for a single repository; "
-                    "try again later"
+                    f"GitHub answered {answer.status} even for a single repository; try again later"
                 )
-            text = response.text
-            wait = limit_wait(response.status_code, response.headers, text, self.pacer.clock())
-            if wait is not None:
-                self.pacer.wait(*wait)
-                continue
-            if response.status_code == 401:
+            if answer.status == 401:
                 raise NetworkError(
                     "GitHub refused the token (401); check --github-token / GITHUB_TOKEN"
                 )
-            if response.status_code >= 500 or response.status_code != 200:
-                if response.status_code >= 500 and attempt < self.pacer.retries:
-                    self.pacer.back_off(attempt)
-                    attempt += 1
-                    continue
-                raise NetworkError(f"GitHub answered the GraphQL query with {response.status_code}")
-            try:
-                body = json_body(response, SERVICE)
-            except NetworkError:
-                if attempt < self.pacer.retries:
-                    self.pacer.back_off(attempt)
-                    attempt += 1
-                    continue
-                raise
-            if self._rate_limited(body, answers):
+            if answer.status != 200:
+                raise NetworkError(f"GitHub answered the GraphQL query with {answer.status}")
+            if self._rate_limited(answer.body, answers):
                 continue
-            self._collect(body, chunk, answers)
+            self._collect(answer.body, chunk, answers)
             return
 
     def _rate_limited(self, body: Any, answers: GitHubAnswers) -> bool:

@@ -153,6 +153,77 @@ def send(
         ) from None
 
 
+def exchange(
+    client: httpx.Client,
+    method: str,
+    url: str,
+    service: str,
+    pacer: Pacer,
+    usage: Usage,
+    *,
+    retry_network: bool = True,
+    final: frozenset[int] = frozenset(),
+    json_on: frozenset[int] = frozenset(),
+    **kwargs: Any,
+) -> Answer:
+    """One request under the rules every service shares: the one retry and rate-limit loop.
+
+    Waits first when the last answer said no request is left; sends; counts the request and
+    reads the rate limit of the answer; waits out an answer that is a rate limit and asks
+    again; retries server errors (5xx) and, with ``retry_network``, network faults with
+    back-off, up to ``pacer.retries`` times. Statuses in ``final`` are returned at once. An
+    answer whose status is in ``json_on`` is decoded, and asked again when it is not JSON.
+    Returns the last answer, whatever its status; the caller reads it.
+
+    Raises :class:`NetworkError` (:class:`NetworkTimeout` for a timeout) when the service
+    cannot be reached, :class:`StopRefresh` when a limit asks for too long a wait.
+    """
+    attempt = 0
+    while True:
+        pacer.before(usage.limit)
+        try:
+            response = send(client, method, url, service, **kwargs)
+        except NetworkError:
+            if not retry_network or attempt >= pacer.retries:
+                raise
+            pacer.back_off(attempt)
+            attempt += 1
+            continue
+        usage.requests += 1
+        usage.limit = RateLimit.from_headers(response.headers) or usage.limit
+        if response.status_code in final:
+            return Answer(response)
+        wait = limit_wait(response.status_code, response.headers, response.text, pacer.clock())
+        if wait is not None:
+            pacer.wait(*wait)
+            continue
+        if response.status_code >= 500 and attempt < pacer.retries:
+            pacer.back_off(attempt)
+            attempt += 1
+            continue
+        if response.status_code not in json_on:
+            return Answer(response)
+        try:
+            return Answer(response, json_body(response, service))
+        except NetworkError:
+            if attempt >= pacer.retries:
+                raise
+            pacer.back_off(attempt)
+            attempt += 1
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The last answer of :func:`exchange`, and its JSON when it was asked to decode it."""
+
+    response: httpx.Response
+    body: Any = None
+
+    @property
+    def status(self) -> int:
+        return self.response.status_code
+
+
 def json_body(response: httpx.Response, service: str) -> Any:
     """The JSON of ``response``; raises :class:`NetworkError` when it is not JSON."""
     try:
