@@ -2,7 +2,7 @@
 
 They answer the way the real services do, for the calls regup makes:
 
-* GitHub REST ``GET /repos/{owner}/{name}`` as PyGithub calls it (``ETag``, ``If-None-Match``
+* GitHub REST ``GET /repos/{owner}/{name}`` as regup calls it (``ETag``, ``If-None-Match``
   → 304 that costs nothing, a renamed repository → 301 to ``/repositories/{id}``), GraphQL
   ``POST /graphql`` with aliased ``repository(owner:, name:)`` lookups (``NOT_FOUND`` errors
   with a ``path``, ``rateLimit { cost }``); ``x-ratelimit-*`` headers that count down, a 403

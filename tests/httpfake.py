@@ -10,6 +10,7 @@ every path without a route (for servers with path parameters, like an OCI regist
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -91,7 +92,7 @@ def serve_http(routes: dict[str, Route], fallback: Route | None = None) -> Itera
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             self._serve("POST")
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _QuietServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(
         target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -102,3 +103,13 @@ def serve_http(routes: dict[str, Route], fallback: Route | None = None) -> Itera
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client closing a kept-alive connection is no error of the fake's (no traceback in
+    the output of the command under test); anything else still prints."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)

@@ -1,4 +1,4 @@
-"""GitHub lookups against a fake GitHub (REST as PyGithub calls it, and GraphQL) on 127.0.0.1."""
+"""GitHub lookups against a fake GitHub (REST and GraphQL) on 127.0.0.1."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""What GitHub says about a repository, for ``regup new --from-github`` (PyGithub).
+"""What GitHub says about a repository, for ``regup new --from-github``.
+
+The request goes through the one GitHub REST client (:func:`regup.enrich.github.rest_client`)
+and the one retry and rate-limit loop (:func:`regup.enrich.transport.exchange`).
 
 One request (``GET /repos/OWNER/REPO``) gives the description, the URL, the stars, the
 license, the home page, the topics and the last push. ``api_url`` points at GitHub
@@ -9,13 +12,13 @@ from ``GITHUB_TOKEN`` raises the rate limit but is never required.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from regup.enrich.github import rest_client
+from regup.enrich.transport import Pacer, StopRefresh, Usage, exchange
 from regup.errors import ConfigError, NetworkError, NotFoundError
-from regup.net import USER_AGENT
 from regup.repository import NotARepositoryError, parse_repository
-from regup.timeutil import format_timestamp
+from regup.timeutil import format_timestamp, parse_timestamp
 
 DEFAULT_API_URL = "https://api.github.com"
 
@@ -35,22 +38,41 @@ class RepoFacts:
     archived: bool
 
     @classmethod
-    def from_repository(cls, repo: Any) -> RepoFacts:
-        """From a PyGithub ``Repository`` (attributes read from the one response)."""
-        spdx = getattr(repo.license, "spdx_id", None) if repo.license is not None else None
-        pushed: datetime | None = repo.pushed_at
+    def from_rest(cls, data: Any) -> RepoFacts:
+        """From a REST ``/repos/OWNER/REPO`` answer; raises ValueError on another shape."""
+        if not isinstance(data, dict) or not isinstance(data.get("full_name"), str):
+            raise ValueError("the answer is not a repository")
+        license_info = data.get("license")
+        spdx = license_info.get("spdx_id") if isinstance(license_info, dict) else None
+        stars = data.get("stargazers_count")
+        topics = data.get("topics")
         return cls(
-            full_name=str(repo.full_name),
-            html_url=str(repo.html_url),
-            description=(repo.description or "").strip() or None,
-            stars=int(repo.stargazers_count or 0),
+            full_name=data["full_name"],
+            html_url=str(data.get("html_url") or f"https://github.com/{data['full_name']}"),
+            description=_text(data.get("description")),
+            stars=stars if isinstance(stars, int) and not isinstance(stars, bool) else 0,
             # GitHub says NOASSERTION for a license file it cannot identify.
             license=spdx if isinstance(spdx, str) and spdx != "NOASSERTION" else None,
-            homepage=(repo.homepage or "").strip() or None,
-            topics=tuple(repo.topics or ()),
-            pushed_at=format_timestamp(pushed) if pushed else None,
-            archived=bool(repo.archived),
+            homepage=_text(data.get("homepage")),
+            topics=tuple(t for t in topics if isinstance(t, str))
+            if isinstance(topics, list)
+            else (),
+            pushed_at=_timestamp(data.get("pushed_at")),
+            archived=data.get("archived") is True,
         )
+
+
+def _text(value: Any) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _timestamp(value: Any) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return format_timestamp(parse_timestamp(value))
+    except ValueError:
+        return None
 
 
 def parse_owner_repo(text: str) -> str:
@@ -77,40 +99,36 @@ def fetch_repo_facts(
     :class:`NetworkError` when GitHub cannot be reached, refuses the token or is rate
     limited, and :class:`ConfigError` for a malformed name.
     """
-    from github import Auth, Github, GithubException
-
     name = parse_owner_repo(owner_repo)
-    client = Github(
-        base_url=api_url.rstrip("/"),
-        auth=Auth.Token(token) if token else None,
-        timeout=int(timeout),
-        retry=None,
-        user_agent=USER_AGENT,
-    )
+    # One request: a rate limit is reported at once instead of waited for.
+    pacer = Pacer(max_wait=0.0)
     try:
-        return RepoFacts.from_repository(client.get_repo(name))
-    except GithubException as exc:
-        if exc.status == 404:
-            raise NotFoundError(
-                f"GitHub ({api_url}) has no repository {name}; check the spelling "
-                "(a private repository needs GITHUB_TOKEN)"
-            ) from None
-        if exc.status == 401:
-            raise NetworkError(
-                "GitHub refused the token in GITHUB_TOKEN (401); renew it or unset it"
-            ) from None
-        if exc.status in (403, 429):
-            raise NetworkError(
-                f"GitHub refused the request ({exc.status}), probably its rate limit; set "
-                "GITHUB_TOKEN or try again later"
-            ) from None
-        raise NetworkError(f"GitHub answered {exc.status} for {name}; try again later") from None
-    except Exception as exc:  # requests' connection errors and timeouts
-        if type(exc).__module__.startswith(("requests", "urllib3")) or isinstance(exc, OSError):
-            raise NetworkError(
-                f"cannot reach GitHub at {api_url}: {type(exc).__name__}. Check the connection "
-                "(or --github-api)"
-            ) from None
-        raise
-    finally:
-        client.close()
+        with rest_client(api_url, token, timeout) as client:
+            answer = exchange(
+                client, "GET", f"repos/{name}", "GitHub", pacer, Usage(), json_on=frozenset({200})
+            )
+    except StopRefresh:
+        raise NetworkError(
+            "GitHub refused the request, probably its rate limit; set GITHUB_TOKEN or try "
+            "again later"
+        ) from None
+    except NetworkError as exc:
+        raise NetworkError(f"{exc} (GitHub at {api_url}; see --github-api)") from None
+    if answer.status == 404:
+        raise NotFoundError(
+            f"GitHub ({api_url}) has no repository {name}; check the spelling "
+            "(a private repository needs GITHUB_TOKEN)"
+        )
+    if answer.status == 401:
+        raise NetworkError("GitHub refused the token in GITHUB_TOKEN (401); renew it or unset it")
+    if answer.status in (403, 429):
+        raise NetworkError(
+            f"GitHub refused the request ({answer.status}), probably its rate limit; set "
+            "GITHUB_TOKEN or try again later"
+        )
+    if answer.status != 200:
+        raise NetworkError(f"GitHub answered {answer.status} for {name}; try again later")
+    try:
+        return RepoFacts.from_rest(answer.body)
+    except ValueError as exc:
+        raise NetworkError(f"GitHub's answer for {name} is not a repository ({exc})") from None

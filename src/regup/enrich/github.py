@@ -10,17 +10,17 @@ Lookups take the cheapest road that fits:
   ``repository(owner, name)`` lookups, one query at a time; a 502/504 or a timeout halves
   the batch; a NOT_FOUND alias fails alone while the others are kept; a repository whose
   ``nameWithOwner`` differs from the URL is reported as renamed;
-* a handful, or no token: REST through PyGithub, revalidating cached answers with their
-  ETag (``If-None-Match``), so an unchanged repository costs no rate limit.
+* a handful, or no token: REST (:func:`rest_client`), revalidating cached answers with
+  their ETag (``If-None-Match``), so an unchanged repository costs no rate limit.
 
-Rate limits (``x-ratelimit-*``, ``retry-after``, secondary limits) go through
+Every request goes through :func:`~regup.enrich.transport.exchange`: rate limits
+(``x-ratelimit-*``, ``retry-after``, secondary limits) go through
 :class:`~regup.enrich.transport.Pacer`: a short wait is waited, a long one stops the lookups
 cleanly; what was not looked up is simply absent from the answers.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,14 +32,12 @@ from regup.enrich.transport import (
     Failure,
     NetworkTimeout,
     Pacer,
-    RateLimit,
     StopRefresh,
     Usage,
     exchange,
-    limit_wait,
 )
 from regup.errors import NetworkError
-from regup.net import DEFAULT_TIMEOUT, USER_AGENT, make_client
+from regup.net import DEFAULT_TIMEOUT, make_client
 from regup.repository import RepoRef
 
 GITHUB_API = "https://api.github.com"
@@ -95,7 +93,7 @@ class RepoStats:
         return cls(full_name, stars, archived, pushed_at)
 
     def to_rest(self, api_url: str) -> dict[str, Any]:
-        """The REST shape (what the cache stores and PyGithub revalidates)."""
+        """The REST shape (what the cache stores and revalidates with its ETag)."""
         return {
             "url": f"{api_url.rstrip('/')}/repos/{self.full_name}",
             "full_name": self.full_name,
@@ -323,91 +321,75 @@ class GitHub:
             answers.results[ref] = stats
             self.cache.put(ref.key, stats.to_rest(self.api_url))
 
-    # -- REST through PyGithub -----------------------------------------------------------
+    # -- REST --------------------------------------------------------------------------
 
     def _rest(self, refs: list[RepoRef], answers: GitHubAnswers) -> None:
-        from github import Auth, Github
-
-        # PyGithub logs every redirect it follows; renames are reported by regup itself
-        logging.getLogger("github").setLevel(logging.WARNING)
-        gh = Github(
-            base_url=self.api_url,
-            auth=Auth.Token(self.token) if self.token else None,
-            timeout=max(1, round(self.timeout)),
-            user_agent=USER_AGENT,
-            retry=None,  # regup waits and retries itself, within --max-wait
-            seconds_between_requests=None,
-            seconds_between_writes=None,
-        )
-        try:
+        with rest_client(self.api_url, self.token, self.timeout) as client:
             for ref in refs:
-                answers.results[ref] = self._rest_one(gh, ref, answers)
+                answers.results[ref] = self._rest_one(client, ref, answers)
                 self.progress(1)
-        finally:
-            gh.close()
 
-    def _rest_one(self, gh: Any, ref: RepoRef, answers: GitHubAnswers) -> RepoAnswer:
-        from github import GithubException, UnknownObjectException
-        from github.Repository import Repository
-
+    def _rest_one(self, client: httpx.Client, ref: RepoRef, answers: GitHubAnswers) -> RepoAnswer:
+        """``GET /repos/OWNER/NAME``, revalidating a cached answer with its ETag (a 304 costs
+        no rate limit). A renamed repository answers through GitHub's redirect."""
         record = self.cache.get(ref.key)
-        attempt = 0
-        while True:
-            self.pacer.before(answers.usage.limit)
-            answers.usage.requests += 1
-            try:
-                if record is not None and record.etag and _from_record(record.data):
-                    repo = gh.create_from_raw_data(
-                        Repository, dict(record.data), headers={"etag": record.etag}
-                    )
-                    changed = repo.update()
-                    answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
-                    if not changed:
-                        answers.usage.not_modified += 1
-                        self.cache.touch(ref.key)
-                        stats = _from_record(record.data)
-                        assert stats is not None
-                        return stats
-                else:
-                    repo = gh.get_repo(ref.full_name)
-                answers.usage.points += 1
-                answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
-                try:
-                    stats = RepoStats.from_rest(repo.raw_data)
-                except ValueError as exc:
-                    return Failure(f"GitHub's answer for {ref.full_name}: {exc}")
-                self.cache.put(ref.key, stats.to_rest(self.api_url), repo.etag)
-                return stats
-            except UnknownObjectException:
-                answers.usage.points += 1
-                return Failure(
-                    f"repository {ref.full_name} not found on GitHub; fix repository_url",
-                    not_found=True,
-                )
-            except GithubException as exc:
-                answers.usage.points += 1
-                answers.usage.limit = _pygithub_limit(gh) or answers.usage.limit
-                message = str(exc.data.get("message", "")) if isinstance(exc.data, dict) else ""
-                wait = limit_wait(exc.status, exc.headers or {}, message, self.pacer.clock())
-                if wait is not None:
-                    self.pacer.wait(*wait)
-                    continue
-                if exc.status >= 500 and attempt < self.pacer.retries:
-                    self.pacer.back_off(attempt)
-                    attempt += 1
-                    continue
-                if exc.status == 401:
-                    return Failure("GitHub refused the token (401); check --github-token")
-                return Failure(f"GitHub answered {exc.status} for {ref.full_name}: {message}")
-            except (OSError, RuntimeError, AssertionError, ValueError) as exc:
-                # requests' errors are OSErrors; PyGithub raises RuntimeError/AssertionError
-                # on redirects to other hosts and ValueError on bodies that are not JSON.
-                if attempt < self.pacer.retries:
-                    self.pacer.back_off(attempt)
-                    attempt += 1
-                    continue
-                what = "did not answer in time" if "timeout" in type(exc).__name__.lower() else exc
-                return Failure(f"GitHub ({ref.full_name}): {what}; try again later")
+        cached = _from_record(record.data) if record is not None and record.etag else None
+        headers = {"If-None-Match": record.etag} if cached and record and record.etag else {}
+        # Revalidate at the name the cached answer has (where a rename already led).
+        path = f"repos/{cached.full_name if cached else ref.full_name}"
+        try:
+            answer = exchange(
+                client,
+                "GET",
+                path,
+                SERVICE,
+                self.pacer,
+                answers.usage,
+                json_on=frozenset({200}),
+                headers=headers,
+            )
+        except NetworkError as exc:
+            return Failure(f"GitHub ({ref.full_name}): {exc}")
+        if answer.status == 304 and cached is not None:
+            answers.usage.not_modified += 1
+            self.cache.touch(ref.key)
+            return cached
+        answers.usage.points += 1
+        if answer.status == 404:
+            return Failure(
+                f"repository {ref.full_name} not found on GitHub; fix repository_url",
+                not_found=True,
+            )
+        if answer.status == 401:
+            return Failure("GitHub refused the token (401); check --github-token")
+        if answer.status != 200:
+            message = _message(answer.response)
+            return Failure(f"GitHub answered {answer.status} for {ref.full_name}: {message}")
+        try:
+            stats = RepoStats.from_rest(answer.body)
+        except ValueError as exc:
+            return Failure(f"GitHub's answer for {ref.full_name}: {exc}")
+        self.cache.put(ref.key, stats.to_rest(self.api_url), answer.response.headers.get("ETag"))
+        return stats
+
+
+def rest_client(api_url: str, token: str | None, timeout: float) -> httpx.Client:
+    """The one client of GitHub's REST API (``regup refresh`` and ``regup new``): net's
+    client factory, so the same timeouts, proxies (the environment's) and user agent as
+    every other request, with GitHub's media type and the token when there is one."""
+    headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    limit = httpx.Timeout(timeout, connect=min(10.0, timeout))
+    return make_client(api_url.rstrip("/") + "/", headers=headers, timeout=limit)
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return ""
+    return str(body.get("message", "")) if isinstance(body, dict) else ""
 
 
 def _from_record(data: Mapping[str, Any]) -> RepoStats | None:
@@ -415,13 +397,3 @@ def _from_record(data: Mapping[str, Any]) -> RepoStats | None:
         return RepoStats.from_rest(data)
     except ValueError:
         return None
-
-
-def _pygithub_limit(gh: Any) -> RateLimit | None:
-    """The limit PyGithub read from the last answer (its own property would ask GitHub)."""
-    requester = gh.requester
-    remaining, limit = requester.rate_limiting
-    if remaining < 0:
-        return None
-    reset = requester.rate_limiting_resettime
-    return RateLimit(limit=limit, remaining=remaining, reset=float(reset) if reset else None)
