@@ -224,3 +224,59 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
     built = build_site(registry, ctx, files, SiteOptions(base_url=BASE_URL))
     list(write_outputs(site, built, built))
     return site
+
+
+#: Unbroken words as long as the schema allows or longer: a 100-character name and title, a
+#: 500-character description, 128-character tool and variable names, a 300-character URL.
+#: Every page must wrap them all.
+LONG_NAME = "longwords" + "x" * 91
+LONG_TAG = "t" * 100
+LONG_URL = "https://example.com/" + "p" * 300
+
+
+def long_words_entry() -> dict[str, Any]:
+    """A valid container whose every shown text is one word of tens to hundreds of characters."""
+    return container(
+        title="W" * 100,
+        description="d" * 500,
+        image="ghcr.io/example/" + "i" * 150 + ":1.0.0",
+        repository_url="https://github.com/example/" + "r" * 90,
+        tags=["web", LONG_TAG],
+        tools=["tool_" + "n" * 123, "short_tool"],
+        env_vars=[
+            {
+                "name": "ENV_" + "V" * 124,
+                "description": "e" * 200,
+                "required": True,
+                "secret": True,
+            },
+            {"name": "LEVEL", "description": "e" * 200, "required": False, "default": "v" * 300},
+        ],
+        overview=(
+            f"See {LONG_URL} and [the docs]({LONG_URL}).\n\n"
+            f"```\n{'c' * 400}\n```\n\n`{'i' * 300}`\n\n"
+            f"| {'h' * 200} | b |\n|---|---|\n| {'q' * 300} | z |\n"
+        ),
+        examples=["ask" * 100],
+        permissions={
+            "read": ["/" + "f" * 200],
+            "network": {
+                "outbound": {"allow_host": ["h" * 60 + ".example.com"], "allow_port": [443]}
+            },
+        },
+    )
+
+
+def build_long_words_site(folder: Path) -> Path:
+    """A small registry with :func:`long_words_entry` built by ``regup build`` into
+    ``folder/dist``. Returns the site folder."""
+    from regup.build import BuildRequest, build
+    from regup.config import Config
+
+    registry_dir = write_registry(
+        folder / "registry",
+        **{LONG_NAME: long_words_entry(), "plain": container(title="Plain", tags=["web"])},
+    )
+    result = build(BuildRequest(registry_dir, folder / "dist", Config(name="Long words")))
+    assert result.validation.ok, [d.message for d in result.validation.diagnostics]
+    return folder / "dist" / "site"

@@ -7,6 +7,7 @@ root; CI always has it).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import threading
@@ -17,7 +18,13 @@ from typing import Any
 
 import pytest
 
-from tests.sitefixtures import build_fixture_site, site_entries
+from tests.sitefixtures import (
+    LONG_NAME,
+    LONG_TAG,
+    build_fixture_site,
+    build_long_words_site,
+    site_entries,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -45,9 +52,9 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    site = build_fixture_site(tmp_path_factory.mktemp("browser"))
+@contextlib.contextmanager
+def _serving(site: Path) -> Iterator[str]:
+    """Serve ``site`` over HTTP on a free port of 127.0.0.1; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,6 +63,18 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serving(build_fixture_site(tmp_path_factory.mktemp("browser"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def long_words_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with _serving(build_long_words_site(tmp_path_factory.mktemp("long-words"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -309,3 +328,47 @@ def test_sorting_by_stars_puts_the_most_starred_first(tab: Tab, base_url: str) -
     tab.page.wait_for_timeout(300)
     names = tab.page.locator("#search-results li.card code.name").all_inner_texts()
     assert names == sorted(names)
+
+
+#: The elements that stick out to the right of the viewport, for the failure message.
+_STICKING_OUT = """() => {
+  const width = document.documentElement.clientWidth;
+  return [...document.querySelectorAll('body *')]
+    .filter(e => e.getBoundingClientRect().right > width + 1)
+    .slice(0, 6)
+    .map(e => `${e.tagName.toLowerCase()}.${e.className} ${Math.round(e.getBoundingClientRect().right)}px`);
+}"""
+
+
+@pytest.mark.parametrize("width", [1200, 375])
+def test_words_of_hundreds_of_characters_do_not_widen_the_page(
+    browser: Any, long_words_url: str, width: int
+) -> None:
+    # A 100-character title, a 500-character description, tool, tag, variable and image names
+    # of 120 to 150 characters and a 300-character URL, none with a space: before the catalog
+    # wrapped them, the home page was 5,725 px wide at 1,200 px and the server page 5,877 px.
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    try:
+        tab = Tab(context.new_page())
+        page = tab.page
+        for path in (
+            "",
+            f"servers/{LONG_NAME}/",
+            "tag/web/",
+            f"tag/{LONG_TAG}/",
+            "browse/name/",
+            "search/?q=short_tool",
+        ):
+            page.goto(long_words_url + path)
+            if path.startswith("search/"):
+                page.wait_for_selector("#search-results li.card")
+            assert "W" * 100 in page.locator("main").inner_text(), path  # shown, not cut
+            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            assert scroll_width <= width, (path, scroll_width, page.evaluate(_STICKING_OUT))
+        # Code keeps its lines: a long snippet scrolls inside its own box.
+        page.goto(f"{long_words_url}servers/{LONG_NAME}/")
+        snippet = page.locator("#install-docker pre")
+        assert snippet.evaluate("e => e.scrollWidth > e.clientWidth")
+        assert tab.errors == []
+    finally:
+        context.close()
