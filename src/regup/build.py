@@ -7,6 +7,7 @@ are out of date.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +16,7 @@ from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
 from regup.emit.canonical import build_timestamp, sha256sums
 from regup.errors import OutputError
-from regup.files import stale_files, write_atomic, write_outputs
+from regup.files import debris, remove_debris, stale_files, write_atomic, write_outputs
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 
@@ -50,10 +51,12 @@ class BuildResult:
     removed: list[str] = field(default_factory=list)
     #: Files an earlier build wrote that this build no longer makes (removed unless ``check``).
     leftover: list[str] = field(default_factory=list)
+    #: Temporary files an interrupted build left (removed unless ``check``).
+    debris: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
-        return self.validation.ok and not self.stale and not self.leftover
+        return self.validation.ok and not self.stale and not self.leftover and not self.debris
 
 
 def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
@@ -122,7 +125,7 @@ def _leftovers(out_dir: Path, artifacts: Artifacts) -> list[str]:
 
 def _prune(out_dir: Path, artifacts: Artifacts, leftover: list[str]) -> None:
     """Remove the leftover files and the folders they leave empty, then write the manifest
-    of this build (files of outputs not built this time stay listed)."""
+    of this build."""
     for rel in leftover:
         (out_dir / rel).unlink(missing_ok=True)
         folder = (out_dir / rel).parent
@@ -132,11 +135,51 @@ def _prune(out_dir: Path, artifacts: Artifacts, leftover: list[str]) -> None:
             except OSError:
                 break
             folder = folder.parent
+    _write_manifest(out_dir, artifacts)
+    (out_dir / OLD_SITE_MANIFEST).unlink(missing_ok=True)
+
+
+def _write_manifest(out_dir: Path, artifacts: Artifacts, also: Sequence[str] = ()) -> None:
+    """List this build's files, the files of outputs not built this time, and ``also``."""
     produced = {rel.split("/", 1)[0] for rel in artifacts}
     kept = {rel for rel in _read_manifest(out_dir) if rel and rel.split("/", 1)[0] not in produced}
-    listing = "".join(f"{rel}\n" for rel in sorted(kept | set(artifacts))).encode()
+    listing = "".join(f"{rel}\n" for rel in sorted(kept | set(artifacts) | set(also))).encode()
     write_atomic(out_dir / MANIFEST, listing)
-    (out_dir / OLD_SITE_MANIFEST).unlink(missing_ok=True)
+
+
+#: Room a file name needs beyond its own length: ``write_outputs`` writes each file through
+#: ``.<name>.<pid>.tmp`` beside it.
+TMP_NAME_ROOM = 32
+
+
+def _name_limit(out_dir: Path) -> int:
+    """The longest file name (bytes) the file system of ``out_dir`` allows (255 if unknown)."""
+    folder = out_dir.absolute()
+    while not folder.is_dir() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError):
+        return 255
+
+
+def check_names(out_dir: Path, artifacts: Artifacts, limit: int | None = None) -> None:
+    """Raises :class:`OutputError` before anything is written when a file or folder name of
+    ``artifacts`` is too long for the file system (the build would stop half-way, with some
+    outputs already replaced)."""
+    limit = _name_limit(out_dir) if limit is None else limit
+    for rel in artifacts:
+        *folders, name = rel.split("/")
+        parts = [(f, len(os.fsencode(f))) for f in folders]
+        parts.append((name, len(os.fsencode(name)) + TMP_NAME_ROOM))
+        for part, size in parts:
+            if size > limit:
+                shown = part if len(part) <= 60 else part[:57] + "..."
+                raise OutputError(
+                    f"cannot write {out_dir / rel}: the name {shown!r} is too long for the file "
+                    f"system ({limit} bytes at most, with room for a temporary name); nothing "
+                    "was written. Shorten the entry name or version it comes from."
+                )
 
 
 def build(request: BuildRequest) -> BuildResult:
@@ -153,14 +196,18 @@ def build(request: BuildRequest) -> BuildResult:
     result.artifacts = render(validation, request)
     result.stale = stale_files(request.out_dir, result.artifacts)
     result.leftover = _leftovers(request.out_dir, result.artifacts)
+    result.debris = [p.relative_to(request.out_dir).as_posix() for p in debris(request.out_dir)]
     if request.check:
         return result
+    check_names(request.out_dir, result.artifacts)
     try:
+        remove_debris(request.out_dir)
+        if result.stale:
+            # Listed before they are written: when this build is killed or runs out of disk
+            # half-way, the next build still knows every file it may have left.
+            _write_manifest(request.out_dir, result.artifacts, result.leftover)
         for rel in write_outputs(request.out_dir, result.artifacts, result.stale):
             result.written.append(rel)
-    except OSError as exc:
-        raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None
-    try:
         _prune(request.out_dir, result.artifacts, result.leftover)
     except OSError as exc:
         raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None

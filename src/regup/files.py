@@ -9,9 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import stat
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+
+#: The suffix of a temporary file: ``.<name>.<pid>.tmp`` beside the file it becomes.
+_TMP_SUFFIX = ".{pid}.tmp"
+#: A temporary file of this module.
+_DEBRIS = re.compile(r"^\..+\.(\d+)\.tmp$")
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -19,15 +26,34 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
 
     Readers see the old file or the new one, never a part. ``durable`` also flushes the
     file to disk before the rename (hand-written registry files); build outputs, which can
-    be rebuilt, skip it because thousands of fsyncs dominate a large build.
-    Raises OSError; the previous file stays intact on failure.
+    be rebuilt, skip it because thousands of fsyncs dominate a large build. An existing
+    file keeps its permission bits, and a symlink is written through (its target gets the
+    new content; the link stays a link). Temporary files that killed writes of the same
+    file left beside it are removed. Raises OSError; the previous file stays intact on
+    failure.
     """
-    for _ in write_outputs(path.parent, {path.name: data}, [path.name], durable=durable):
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    for left in debris(target.parent, depth=0):
+        if left.name.rsplit(".", 2)[0] == f".{target.name}":
+            with contextlib.suppress(FileNotFoundError):
+                left.unlink()
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except OSError:
+        mode = None
+    for _ in write_outputs(
+        target.parent, {target.name: data}, [target.name], durable=durable, mode=mode
+    ):
         pass
 
 
 def write_outputs(
-    out_dir: Path, artifacts: Mapping[str, bytes], paths: Iterable[str], *, durable: bool = False
+    out_dir: Path,
+    artifacts: Mapping[str, bytes],
+    paths: Iterable[str],
+    *,
+    durable: bool = False,
+    mode: int | None = None,
 ) -> Iterator[str]:
     """Write each of ``paths`` (keys of ``artifacts``) under ``out_dir`` as
     :func:`write_atomic` does (not ``durable`` unless asked: build outputs can be rebuilt);
@@ -38,7 +64,7 @@ def write_outputs(
     OSError with the file's path in ``filename``; that file keeps its previous content.
     """
     made: set[str] = set()
-    suffix = f".{os.getpid()}.tmp"
+    suffix = _TMP_SUFFIX.format(pid=os.getpid())
     root = os.fspath(out_dir)
     for rel in paths:
         target = f"{root}/{rel}"
@@ -50,6 +76,8 @@ def write_outputs(
                 made.add(folder)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
             try:
+                if mode is not None:
+                    os.fchmod(fd, mode)
                 view = memoryview(artifacts[rel])
                 while view:
                     view = view[os.write(fd, view) :]
@@ -78,6 +106,75 @@ def stale_files(out_dir: Path, artifacts: Mapping[str, bytes]) -> list[str]:
         except OSError:
             stale.append(rel)
     return stale
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (so its temporary files may still be in use)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # it exists, and belongs to someone else
+    return True
+
+
+def debris(root: Path, *, depth: int | None = None) -> list[Path]:
+    """Temporary files (``.<name>.<pid>.tmp``) that an interrupted regup left under
+    ``root`` (``depth``: how many folder levels down to look; None: all), sorted.
+
+    Files of a process that still runs are not debris: it may be writing them now.
+    """
+    found: list[Path] = []
+
+    def walk(folder: str, level: int) -> None:
+        try:
+            listing = list(os.scandir(folder))
+        except OSError:
+            return
+        for item in listing:
+            if item.is_dir(follow_symlinks=False):
+                if depth is None or level < depth:
+                    walk(item.path, level + 1)
+                continue
+            match = _DEBRIS.match(item.name)
+            if match and not _alive(int(match.group(1))):
+                found.append(Path(item.path))
+
+    walk(os.fspath(root), 0)
+    return sorted(found)
+
+
+def remove_debris(root: Path, *, depth: int | None = None) -> list[Path]:
+    """Remove what :func:`debris` finds; returns the files removed."""
+    removed = []
+    for path in debris(root, depth=depth):
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def scratch_prefix(name: str) -> str:
+    """The prefix of a scratch folder of this process (``<name>-<pid>-``), which
+    :func:`remove_stale_scratch` recognises once the process is gone."""
+    return f"{name}-{os.getpid()}-"
+
+
+def remove_stale_scratch(folder: str, name: str) -> None:
+    """Delete the scratch folders ``<name>-<pid>-*`` in ``folder`` whose process is gone
+    (a killed build leaves its scratch folder behind; it can be tens of MB in memory)."""
+    pattern = re.compile(rf"^{re.escape(name)}-(\d+)-")
+    try:
+        listing = list(os.scandir(folder))
+    except OSError:
+        return
+    for item in listing:
+        match = pattern.match(item.name)
+        if match and item.is_dir(follow_symlinks=False) and not _alive(int(match.group(1))):
+            shutil.rmtree(item.path, ignore_errors=True)
 
 
 class UnsafeFileError(Exception):

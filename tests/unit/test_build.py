@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ from jsonschema import Draft202012Validator
 
 from regup.build import BuildRequest, build
 from regup.config import Config
+from regup.errors import OutputError
 from regup.resources import schemas_dir
 from tests.conftest import RegistryFactory
 from tests.helpers import CASES_DIR, container, group, remote, run_cli
@@ -211,3 +214,53 @@ def test_only_writes_the_chosen_outputs(make_registry: RegistryFactory, tmp_path
     assert (tmp_path / "two" / "upstream" / "registry.json").is_file()
     assert not (tmp_path / "two" / "site").exists() and not (tmp_path / "two" / "v0.1").exists()
     assert run_cli(["--registry", str(registry), "build", "--only", "nope"]).exit_code == 2
+
+
+def test_temporary_files_of_a_killed_build_are_reported_then_removed(
+    make_registry: RegistryFactory, in_tmp: Path
+) -> None:
+    make_registry(fetch=container())
+    assert run_cli(["--registry", "registry", "--quiet", "build", "--no-site"]).exit_code == 0
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = in_tmp / "dist" / "upstream" / f".registry.json.{int(gone.stdout)}.tmp"
+    left.write_bytes(b'{"half": ')
+    check = run_cli(["--registry", "registry", "build", "--no-site", "--check"])
+    assert check.exit_code == 1
+    assert "temporary file of an interrupted run" in check.stderr
+    rebuilt = run_cli(["--registry", "registry", "build", "--no-site"])
+    assert rebuilt.exit_code == 0, rebuilt.stderr
+    assert "1 left by an interrupted run removed" in rebuilt.stdout
+    assert not left.exists()
+    assert run_cli(["--registry", "registry", "build", "--no-site", "--check"]).exit_code == 0
+
+
+def test_files_a_failed_build_wrote_are_removed_by_the_next(
+    make_registry: RegistryFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The manifest lists a build's files before it writes them: a build that fails half-way
+    (out of disk, killed) cannot leave a file that no later build knows to remove."""
+    import regup.build as build_module
+
+    registry = make_registry(fetch=container(), tracker=remote())
+    out = tmp_path / "dist"
+    real = build_module.write_outputs
+
+    def fail_at_the_last_file(out_dir: Path, artifacts: Any, paths: list[str]) -> Any:
+        for rel in real(out_dir, artifacts, paths[:-1]):
+            yield rel
+        raise OSError(28, "No space left on device", str(out_dir / paths[-1]))
+
+    monkeypatch.setattr(build_module, "write_outputs", fail_at_the_last_file)
+    with pytest.raises(OutputError):
+        build(BuildRequest(registry, out, Config(), site=False))
+    monkeypatch.undo()
+    shutil.rmtree(registry / "tracker")
+    build(BuildRequest(registry, out, Config(), site=False))
+    clean = tmp_path / "clean"
+    build(BuildRequest(registry, clean, Config(), site=False))
+    assert dist_files(out) == dist_files(clean)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from regup.files import write_atomic, write_outputs
+from regup.files import debris, remove_debris, write_atomic, write_outputs
 
 
 def test_write_outputs_writes_each_file_and_its_folders(tmp_path: Path) -> None:
@@ -51,3 +55,61 @@ def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path: Path) ->
         write_atomic(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def _dead_pid() -> int:
+    """The id of a process that has ended."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)
+
+
+def test_a_rewrite_keeps_the_file_mode(tmp_path: Path) -> None:
+    secret = tmp_path / "spec.yaml"
+    secret.write_bytes(b"old")
+    secret.chmod(0o600)
+    write_atomic(secret, b"new")
+    assert secret.read_bytes() == b"new"
+    assert stat.S_IMODE(secret.stat().st_mode) == 0o600
+
+
+def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "spec.yaml"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "entry" / "spec.yaml"
+    link.parent.mkdir()
+    link.symlink_to(Path("..") / "shared" / "spec.yaml")
+    write_atomic(link, b"new")
+    assert link.is_symlink()
+    assert real.read_bytes() == b"new"
+
+
+def test_temporary_files_of_killed_writes_are_found_and_removed(tmp_path: Path) -> None:
+    dead, alive = _dead_pid(), os.getpid()
+    (tmp_path / "a" / "b").mkdir(parents=True)
+    left = [tmp_path / f".spec.yaml.{dead}.tmp", tmp_path / "a" / "b" / f".x.json.{dead}.tmp"]
+    busy = tmp_path / "a" / f".y.json.{alive}.tmp"  # this process may be writing it now
+    mine = tmp_path / "a" / "notes.tmp"  # not ours: no dot, no pid
+    for path in [*left, busy, mine]:
+        path.write_bytes(b"")
+    assert debris(tmp_path) == sorted(left)
+    assert debris(tmp_path, depth=0) == [left[0]]
+    assert remove_debris(tmp_path) == sorted(left)
+    assert not any(p.exists() for p in left)
+    assert busy.exists() and mine.exists()
+
+
+def test_write_atomic_removes_what_a_killed_write_of_the_same_file_left(tmp_path: Path) -> None:
+    dead = _dead_pid()
+    ours = tmp_path / f".spec.yaml.{dead}.tmp"
+    other = tmp_path / f".spec.yaml.bak.{dead}.tmp"
+    ours.write_bytes(b"")
+    other.write_bytes(b"")
+    write_atomic(tmp_path / "spec.yaml", b"new")
+    assert not ours.exists()
+    assert other.exists()  # another file's: left to the run that writes that one

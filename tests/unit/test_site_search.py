@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 
 from regup.checks import Outcome, ProvenanceCheck
@@ -83,3 +88,52 @@ def test_index_is_built_and_reused_when_records_are_the_same(tmp_path: Path) -> 
         search.build_index(records[:2])[f"pagefind/{search.DIGEST_FILE}"]
         != files[f"pagefind/{search.DIGEST_FILE}"]
     )
+
+
+def test_a_half_written_index_is_never_reused(tmp_path: Path) -> None:
+    """A build killed (or out of disk) while writing the index leaves a digest file whose
+    records match but files that do not: the next build must index anew."""
+    records = [search.record(Entry.from_document(f"s-{i}", container())) for i in range(3)]
+    files = search.build_index(records)
+    for rel, data in files.items():
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    folder = tmp_path / "pagefind"
+    fragment = next(p for p in sorted(files) if p.startswith("pagefind/fragment/"))
+    (tmp_path / fragment).write_bytes(b"")  # a file of another, unfinished write
+    assert search.reused_index(records, folder) is None
+    (tmp_path / fragment).unlink()  # a file the killed build never wrote
+    assert search.reused_index(records, folder) is None
+    (tmp_path / fragment).write_bytes(files[fragment])
+    (folder / "filter" / "en_stray.pf_filter").write_bytes(b"of another build")
+    reused = search.reused_index(records, folder)
+    assert reused == files  # the stray file is not part of the index
+
+
+def test_a_digest_file_that_points_outside_the_index_is_not_followed(tmp_path: Path) -> None:
+    records = [search.record(Entry.from_document("s-1", container()))]
+    folder = tmp_path / "pagefind"
+    folder.mkdir()
+    (tmp_path / "secret").write_bytes(b"x")
+    sha = hashlib.sha256(b"x").hexdigest()
+    digest_line = search.digest(records)
+    (folder / search.DIGEST_FILE).write_text(f"{digest_line}\n{sha}  ../secret\n")
+    assert search.reused_index(records, folder) is None
+
+
+def test_scratch_folders_of_killed_builds_are_removed(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    pid = int(dead.stdout)
+    where = search._scratch() or tempfile.gettempdir()
+    stale = Path(where) / f"regup-pagefind-{pid}-abc"
+    (stale / "records").mkdir(parents=True)
+    (stale / "records" / "x.html").write_bytes(b"<p>")
+    with search.scratch_folder() as scratch:
+        assert Path(scratch).name.startswith(f"regup-pagefind-{os.getpid()}-")
+        assert not stale.exists()

@@ -90,8 +90,12 @@ def build_command(
     if not v.ok:
         raise InvalidRegistryError(v.errors)
     if check:
-        if result.stale or result.leftover:
-            problems = [*result.stale, *(f"{rel} (no longer built)" for rel in result.leftover)]
+        if result.stale or result.leftover or result.debris:
+            problems = [
+                *result.stale,
+                *(f"{rel} (no longer built)" for rel in result.leftover),
+                *(f"{rel} (temporary file of an interrupted run)" for rel in result.debris),
+            ]
             raise CheckFailedError(
                 f"{out_dir} is out of date ({', '.join(problems)}); run `regup build` and commit"
             )
@@ -105,7 +109,13 @@ def build_command(
             f"{len(registry.remotes)} remote) and {len(registry.groups)} groups into {out_dir}: "
             f"{len(result.written)} files written, "
             f"{len(result.artifacts) - len(result.written)} unchanged"
-            + (f", {len(result.removed)} no longer built removed." if result.removed else ".")
+            + (f", {len(result.removed)} no longer built removed" if result.removed else "")
+            + (
+                f", {len(result.debris)} left by an interrupted run removed"
+                if result.debris
+                else ""
+            )
+            + "."
         )
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from regup.checks import ProvenanceCheck
 from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
-from regup.files import write_outputs
+from regup.files import remove_stale_scratch, scratch_prefix, write_outputs
 from regup.model import Entry, Registry
 from regup.site import paths, wording
 from regup.site.pagefind_canon import canonical_index
@@ -187,20 +187,42 @@ def _scratch() -> str | None:
 
 def reused_index(items: Sequence[Record], previous: Path | None) -> Artifacts | None:
     """The index in ``previous`` (the last build's ``pagefind/`` folder) when it was built
-    from the same records, else None."""
-    if previous is None or not (previous / DIGEST_FILE).is_file():
-        return None  # a first build: no need to hash the records
-    try:
-        if (previous / DIGEST_FILE).read_text(encoding="utf-8").strip() != digest(items):
-            return None
-        # Not the hidden temporary files of an interrupted write.
-        return {
-            f"{INDEX_DIR}/{rel}": data
-            for rel, data in _read_tree(str(previous))
-            if not rel.rpartition("/")[2].startswith(".")
-        }
-    except OSError:
+    from the same records and every file it lists is still whole, else None.
+
+    The digest file lists each file of the index with its sha256: an index that a killed
+    or failed build left half-written, or files that do not belong to it, are never reused.
+    """
+    if previous is None:
         return None
+    try:
+        lines = (previous / DIGEST_FILE).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return None  # a first build, or one that never finished its index
+    if not lines or lines[0] != digest(items):
+        return None
+    files: Artifacts = {}
+    for line in lines[1:]:
+        expected, _, rel = line.partition("  ")
+        if not rel or rel.startswith("/") or ".." in rel.split("/"):
+            return None
+        try:
+            data = (previous / rel).read_bytes()
+        except OSError:
+            return None
+        if hashlib.sha256(data).hexdigest() != expected:
+            return None
+        files[f"{INDEX_DIR}/{rel}"] = data
+    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = _digest_file(items, files)
+    return files
+
+
+def _digest_file(items: Sequence[Record], files: Artifacts) -> bytes:
+    """The digest of the records, then ``sha256  path`` of each index file."""
+    listing = "".join(
+        f"{hashlib.sha256(data).hexdigest()}  {rel.removeprefix(INDEX_DIR + '/')}\n"
+        for rel, data in sorted(files.items())
+    )
+    return f"{digest(items)}\n{listing}".encode()
 
 
 def _read_tree(root: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
@@ -216,9 +238,18 @@ def _read_tree(root: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
                 yield rel, fh.read()
 
 
+#: The name scratch folders start with (followed by the process id).
+_SCRATCH_NAME = "regup-pagefind"
+
+
 def scratch_folder() -> tempfile.TemporaryDirectory[str]:
-    """A temporary folder for :func:`run_pagefind` and :func:`collected_index`."""
-    return tempfile.TemporaryDirectory(prefix="regup-pagefind-", dir=_scratch())
+    """A temporary folder for :func:`run_pagefind` and :func:`collected_index`.
+
+    Scratch folders that killed builds left behind are deleted first.
+    """
+    where = _scratch()
+    remove_stale_scratch(where or tempfile.gettempdir(), _SCRATCH_NAME)
+    return tempfile.TemporaryDirectory(prefix=scratch_prefix(_SCRATCH_NAME), dir=where)
 
 
 def run_pagefind(items: Sequence[Record], scratch: str) -> None:
@@ -241,7 +272,7 @@ def collected_index(items: Sequence[Record], scratch: str) -> Artifacts:
     out = f"{scratch}/{INDEX_DIR}"
     raw = {rel: data for rel, data in _read_tree(out) if not rel.startswith(_UNUSED_PREFIXES)}
     files = {f"{INDEX_DIR}/{rel}": data for rel, data in canonical_index(raw).items()}
-    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = (digest(items) + "\n").encode()
+    files[f"{INDEX_DIR}/{DIGEST_FILE}"] = _digest_file(items, files)
     return files
 
 
