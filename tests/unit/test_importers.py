@@ -150,7 +150,7 @@ def test_not_json(tmp_path: Path, registry: Path) -> None:
     source.write_text("{ this is not json")
     result = run_cli(["--registry", str(registry), "import", str(source)])
     assert result.exit_code == 1
-    assert "is not JSON" in result.stderr and "Traceback" not in result.output
+    assert "not valid JSON" in result.stderr and "Traceback" not in result.output
     _assert_untouched(registry)
 
 

@@ -77,3 +77,38 @@ def test_a_value_json_cannot_hold_is_a_type_error() -> None:
         dump_json({"a": object()})
     with pytest.raises(TypeError):
         dump_json({1: "a", "b": 2})
+
+
+# --- load_json: the bounded reader of JSON others wrote ----------------------------------
+
+
+def test_load_json_turns_every_decoder_failure_into_one_error() -> None:
+    from regup.jsonio import JsonInputError, load_json
+
+    cases: dict[str | bytes, str] = {
+        "[" * 100_000 + "]" * 100_000: "JSON nested too deeply to read",
+        "[[[1]]]": "JSON nested more than 2 levels deep",
+        '{\n "n": ' + "9" * 5000 + "}": "a number has more than 4300 digits",
+        b"\xff": "not UTF-8 text",
+        '{"a":': "not valid JSON",
+    }
+    for text, message in cases.items():
+        with pytest.raises(JsonInputError, match=message) as caught:
+            load_json(text, max_depth=2)
+        assert isinstance(caught.value, ValueError)
+    with pytest.raises(JsonInputError) as caught:
+        load_json('{\n "n": ' + "9" * 5000 + "}")
+    assert (caught.value.line, caught.value.col) == (2, 7)
+    assert load_json(b'[[1], {"a": [2]}]', max_depth=3) == [[1], {"a": [2]}]
+
+
+def test_nesting_exceeds_walks_any_depth_without_recursion() -> None:
+    from regup.jsonio import nesting_exceeds
+
+    deep: Any = 1
+    for _ in range(100_000):
+        deep = [deep]
+    assert nesting_exceeds(deep, 64)
+    assert not nesting_exceeds({"a": [1, {"b": 2}]}, 3)
+    assert nesting_exceeds({"a": [1, {"b": []}]}, 3)
+    assert not nesting_exceeds("text", 0)

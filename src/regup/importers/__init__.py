@@ -23,13 +23,14 @@ from regup.importers.base import (
     assign_names,
     shorten_description,
 )
-from regup.importers.sources import is_url, read_file
+from regup.importers.sources import is_url, read_file, shown
 from regup.importers.toolhive import read_toolhive
-from regup.load import GROUP_FILE, SPEC_FILE, RawDocument, parse_document
+from regup.jsonio import nesting_exceeds
+from regup.load import GROUP_FILE, MAX_FILE_BYTES, SPEC_FILE, RawDocument, parse_document
 from regup.model import Source
 from regup.validate import validate_documents
 from regup.writeback import write_registry_files
-from regup.yamlio import SourceMap, dump_yaml
+from regup.yamlio import MAX_DEPTH, SourceMap, dump_yaml
 
 
 @dataclass(frozen=True)
@@ -68,15 +69,19 @@ def read_source(source: str) -> SourceContent:
                 return read_api(client, source)
     else:
         path = Path(source)
-        if not path.exists():
-            raise ImportSourceError(f"{source} is neither a file nor an http(s) URL")
+        try:
+            missing = not path.exists()
+        except OSError:  # a name too long, say: reading it says why
+            missing = False
+        if missing:
+            raise ImportSourceError(f"{shown(source)} is neither a file nor an http(s) URL")
         data = read_file(path)
     if looks_like_toolhive(data):
         return read_toolhive(data)
     if looks_like_upstream(data):
         return read_upstream(data)
     raise ImportSourceError(
-        f"{source} has an unknown shape: expected a ToolHive registry (servers / remote_servers), "
+        f"{shown(source)} has an unknown shape: expected a ToolHive registry (servers / remote_servers), "
         "an upstream registry ({version, meta, data: {servers}}), a JSON array of server.json "
         "documents, or one server.json"
     )
@@ -109,9 +114,32 @@ def run_import(request: ImportRequest) -> ImportResult:
                 Skipped(candidate.original, "no usable entry name can be made from it")
             )
             continue
+        # The YAML reader's bound (the root mapping is level 1 here, 0 there): deeper
+        # would not load, and the YAML writer recurses once per level.
+        if nesting_exceeds(candidate.document, MAX_DEPTH + 1):
+            result.skipped.append(
+                Skipped(
+                    candidate.original,
+                    f"nested more than {MAX_DEPTH} levels deep, more than an entry file "
+                    "may be [yaml-too-deep]",
+                )
+            )
+            continue
         shorten_description(candidate)
         rel = f"{candidate.name}/{SPEC_FILE}"
-        files[rel] = _render_entry(candidate)
+        text = _render_entry(candidate)
+        size = len(text.encode())
+        if size > MAX_FILE_BYTES:
+            result.skipped.append(
+                Skipped(
+                    candidate.original,
+                    f"its spec.yaml would be {size} bytes, more than the {MAX_FILE_BYTES} an "
+                    "entry file may have [file-too-large]; shorten its description or "
+                    "overview in the source",
+                )
+            )
+            continue
+        files[rel] = text
         docs.append(_raw(request.registry_dir / rel, candidate.name, "entry", files[rel]))
         result.adjusted += [(candidate.name, note) for note in candidate.notes]
     names = {c.name for c in candidates if c.name}

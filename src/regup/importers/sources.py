@@ -1,45 +1,64 @@
 """Reading an import source: a local file or an http(s) URL, with limits.
 
-Network reads use httpx with a timeout and a response size cap; every failure is an
-:class:`~regup.errors.ImportSourceError` that says what to check.
+Files are read with :func:`regup.files.read_input_file` (regular files only, size first),
+network reads use httpx with a timeout and a response size cap, and both are parsed with
+:func:`regup.jsonio.load_json` (no nesting past :data:`MAX_DEPTH`, no number past Python's
+digit limit); every failure is an :class:`~regup.errors.ImportSourceError` that says what to
+check.
 """
 
 from __future__ import annotations
 
-import json
+import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from regup.errors import ImportSourceError
+from regup.files import UnsafeFileError, read_input_file
+from regup.jsonio import JsonInputError, load_json
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
+#: No answer may take longer than this, however slowly it trickles in.
+MAX_RESPONSE_SECONDS = 120.0
+#: Far deeper than any registry document, and far enough below the decoder's recursion
+#: limit for the readers after it; a source nested deeper is refused as a whole. A server
+#: nested deeper than an entry file may be (``yamlio.MAX_DEPTH``) is left out on its own.
+MAX_DEPTH = 500
+#: Names longer than this are shortened in messages.
+_SHOWN_CHARS = 120
 
 
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
+def shown(source: str) -> str:
+    """``source`` as messages show it: a name of thousands of characters is cut short."""
+    if len(source) <= _SHOWN_CHARS:
+        return source
+    return f"{source[:_SHOWN_CHARS]}… ({len(source)} characters)"
+
+
 def parse_json(data: bytes, where: str) -> Any:
+    """Raises :class:`ImportSourceError` for anything :func:`load_json` refuses."""
     try:
-        return json.loads(data)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return load_json(data, max_depth=MAX_DEPTH)
+    except JsonInputError as exc:
+        at = f" (line {exc.line}, column {exc.col})" if exc.line is not None else ""
         raise ImportSourceError(
-            f"{where} is not JSON ({exc}); give a registry.json, a server.json or an API URL"
+            f"{shown(where)}: {exc.message}{at}; give a registry.json, a server.json or an API URL"
         ) from None
 
 
 def read_file(path: Path) -> Any:
+    """The parsed JSON of a local file of at most :data:`MAX_RESPONSE_BYTES`.
+    Raises :class:`ImportSourceError`."""
     try:
-        size = path.stat().st_size
-        if size > MAX_RESPONSE_BYTES:
-            raise ImportSourceError(
-                f"{path} is larger than {MAX_RESPONSE_BYTES // (1024 * 1024)} MB"
-            )
-        data = path.read_bytes()
-    except OSError as exc:
-        raise ImportSourceError(f"cannot read {path}: {exc.strerror or exc}") from None
+        data = read_input_file(path, limit=MAX_RESPONSE_BYTES)
+    except UnsafeFileError as exc:
+        raise ImportSourceError(f"cannot import {shown(str(path))}: {exc.message}") from None
     return parse_json(data, str(path))
 
 
@@ -55,11 +74,17 @@ def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = N
                     "check the URL or try later"
                 )
             declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > MAX_RESPONSE_BYTES:
+            if (
+                declared
+                and declared.isascii()
+                and declared.isdigit()
+                and int(declared) > MAX_RESPONSE_BYTES
+            ):
                 raise ImportSourceError(
                     f"{url} sends {declared} bytes, more than the {MAX_RESPONSE_BYTES} byte limit"
                 )
             chunks, total = [], 0
+            deadline = time.monotonic() + MAX_RESPONSE_SECONDS
             for chunk in response.iter_bytes():
                 total += len(chunk)
                 if total > MAX_RESPONSE_BYTES:
@@ -67,12 +92,21 @@ def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = N
                         f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; "
                         "not importing it"
                     )
+                if time.monotonic() > deadline:
+                    raise ImportSourceError(
+                        f"{url} took more than {MAX_RESPONSE_SECONDS:g} s to send its "
+                        "answer; try later"
+                    )
                 chunks.append(chunk)
     except httpx.TimeoutException:
         raise ImportSourceError(
             f"{url} did not answer in time; check the URL or try later"
         ) from None
-    except httpx.HTTPError as exc:
+    except httpx.TooManyRedirects:
+        raise ImportSourceError(
+            f"{url} redirects more than {client.max_redirects} times (a loop?); give the final URL"
+        ) from None
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
         raise ImportSourceError(
             f"cannot fetch {url}: {exc}. Check the URL and your connection"
         ) from None
