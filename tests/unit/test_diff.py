@@ -15,8 +15,18 @@ from regup.build import BuildRequest, build
 from regup.config import Config
 from regup.diff import CHANGE_KINDS, Change, RegistryDiff, compare, diff, read_snapshot
 from regup.errors import DiffInputError
+from regup.load import load_registry
 from regup.report.diff import FORMATS, code, render_json, render_markdown, render_text
-from tests.helpers import REPO_ROOT, Content, container, group, remote, write_registry
+from regup.validate import validate_documents
+from tests.helpers import (
+    REPO_ROOT,
+    Content,
+    container,
+    group,
+    remote,
+    to_yaml,
+    write_registry,
+)
 
 REGISTRY = Path("registry")
 
@@ -695,6 +705,87 @@ def test_registry_folder_outside_the_repository(repo: Path, tmp_path: Path) -> N
 def test_unknown_ref_in_a_repository(repo: Path) -> None:
     with pytest.raises(DiffInputError, match="'v9.9' is not a file or folder, nor a git ref"):
         read_snapshot("v9.9", registry_dir=REGISTRY, cwd=repo)
+
+
+def built_names(registry: Path) -> set[str]:
+    """The servers a build of ``registry`` publishes (what load and validate accept)."""
+    result = validate_documents(load_registry(registry))
+    return {e.name for e in result.registry.entries}
+
+
+def commit_links(repo: Path, message: str, links: Mapping[str, str]) -> None:
+    """Commit ``registry/<path>`` symlinks to the given targets (folders made as needed)."""
+    for rel, target in links.items():
+        link = repo / "registry" / rel
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", message)
+
+
+@pytest.mark.parametrize("absolute", [False, True], ids=["relative", "absolute"])
+def test_a_server_added_through_a_symlinked_spec_is_seen_by_git_diff(
+    repo: Path, absolute: bool
+) -> None:
+    # A pull request adds registry/sneaky/spec.yaml as a symlink to a file elsewhere in the
+    # registry (a folder starting with "_" is no entry): validate and build publish the
+    # server, so the review diff must show it, with the target's content.
+    write_registry(repo / "registry" / "_store", sneaky=container(permissions=WIDER))
+    target = repo / "registry" / "_store" / "sneaky" / "spec.yaml"
+    commit_links(
+        repo,
+        "sneak",
+        {
+            "sneaky/spec.yaml": str(target) if absolute else "../_store/sneaky/spec.yaml",
+            "alias": "fetch",  # an entry folder that is a symlink to another entry's folder
+        },
+    )
+    result = diff("HEAD~1", "HEAD", registry_dir=REGISTRY, cwd=repo)
+    assert [(s.name, s.status) for s in result.servers] == [
+        ("alias", "added"),
+        ("sneaky", "added"),
+    ]
+    assert result.notes == ()
+    head = read_snapshot("HEAD", registry_dir=REGISTRY, cwd=repo)
+    assert {e.name for e in head.registry.entries} == built_names(repo / "registry")
+    entries = {e.name: e for e in head.registry.entries}
+    assert entries["sneaky"].permissions == entries["fetch"].permissions  # the target's text
+    assert entries["alias"].image == entries["fetch"].image
+    assert git(repo, "status", "--porcelain") == ""
+
+
+def test_a_symlink_out_of_the_registry_is_refused_by_git_diff_quoting_nothing(
+    repo: Path, tmp_path: Path
+) -> None:
+    # The targets are valid entries, so that reading them would make a server appear; their
+    # paths and a marker in their text must not reach the result.
+    marker = "Secret-Marker-7f3a credentials"
+    outside = tmp_path / "credentials-elsewhere" / "spec.yaml"
+    write_registry(outside.parent.parent, **{outside.parent.name: container(title=marker)})
+    (repo / "private.yaml").write_text(to_yaml(container(title=marker)), encoding="utf-8")
+    outside_folder = tmp_path / "outside-folder"
+    write_registry(outside_folder, **{"spec-holder": container(title=marker)})
+    commit_links(
+        repo,
+        "leak",
+        {
+            "leak-abs/spec.yaml": str(outside),
+            "leak-rel/spec.yaml": "../../private.yaml",
+            "leak-dir": str(outside_folder / "spec-holder"),
+            "loop/spec.yaml": "spec.yaml",
+        },
+    )
+    result = diff("HEAD~1", "HEAD", registry_dir=REGISTRY, cwd=repo)
+    assert result.empty, result.servers
+    head = read_snapshot("HEAD", registry_dir=REGISTRY, cwd=repo)
+    assert {e.name for e in head.registry.entries} == built_names(repo / "registry")
+    text = "\n".join(result.notes)
+    for name in ("leak-abs", "leak-dir", "leak-rel", "loop"):
+        assert name in text
+    assert "outside the registry" in text
+    rendered = render_text(result) + render_markdown(result) + render_json(result)
+    for secret in (marker, "credentials-elsewhere", "outside-folder", "private.yaml"):
+        assert secret not in rendered and secret not in text
 
 
 def test_compare_is_symmetric_in_counts(tmp_path: Path) -> None:

@@ -1,10 +1,17 @@
 """Reading one side of ``regup diff`` into a :class:`Snapshot`: a ToolHive ``registry.json``,
 a ``dist/`` folder, a registry folder, or a git ref (read from git's object store into a
-temporary folder; the work tree is never touched)."""
+temporary folder; the work tree is never touched).
+
+A git ref is loaded as a checkout of it would be, symlinks included, so that diff and build
+see the same entries: a ``spec.yaml`` or entry folder that is a symlink to another place in
+the registry is that place's content; one that leads out of the registry is refused, as
+``regup validate`` refuses it, and the diff says so without quoting its target.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -23,6 +30,11 @@ from regup.model import (
 from regup.validate import validate_documents
 
 REGISTRY_JSON = "registry.json"
+#: The rule of a file that is a symlink out of the registry (see ``files.read_input_file``).
+SYMLINK_OUTSIDE = "symlink-outside"
+#: Git's modes of a regular file and of a symlink.
+_FILE_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,18 @@ def _from_folder(folder: Path, label: str, *, notes: Sequence[str] = ()) -> Snap
     docs = load_registry(folder)
     result = validate_documents(docs)
     valid = {e.name for e in result.registry.entries} | {g.name for g in result.registry.groups}
-    broken = sorted({d.name for d in docs} - valid)
+    outside = sorted(
+        {d.name for d in docs if any(x.rule == SYMLINK_OUTSIDE for x in d.diagnostics)}
+    )
+    broken = sorted({d.name for d in docs} - valid - set(outside))
     out = list(notes)
+    if outside:
+        out.append(
+            f"{label}: {len(outside)} {'entry is' if len(outside) == 1 else 'entries are'} "
+            f"refused and left out of the comparison ({', '.join(outside)}): a file or "
+            f"folder that is a symlink to a place outside the registry ({SYMLINK_OUTSIDE}); "
+            "regup validate and build refuse it too"
+        )
     if broken:
         out.append(
             f"{label}: {len(broken)} {'entry has' if len(broken) == 1 else 'entries have'} "
@@ -184,37 +206,62 @@ def _from_git(spec: str, registry_dir: Path, cwd: Path) -> Snapshot:
     if kind.stdout.decode().strip() != "tree":
         raise DiffInputError(f"{shown} is not a folder at {spec}")
     with tempfile.TemporaryDirectory(prefix="regup-diff-") as tmp:
-        target = Path(tmp) / "registry"
-        target.mkdir()
-        _extract_tree(tree, target, cwd)
+        # The registry goes where it is in the repository (``<tmp>/<rel>``), so that a
+        # relative symlink resolves as it does in a checkout.
+        checkout = Path(tmp) / "checkout"
+        target = checkout.joinpath(*PurePosixPath(rel).parts)
+        target.mkdir(parents=True)
+        _extract_tree(tree, target, cwd, repository=(root, checkout))
         return _from_folder(target, spec)
 
 
-def _extract_tree(tree: str, target: Path, cwd: Path) -> None:
-    """Write every regular file of ``tree`` below ``target``; links and submodules are skipped."""
+def _extract_tree(tree: str, target: Path, cwd: Path, *, repository: tuple[Path, Path]) -> None:
+    """Write every regular file of ``tree`` below ``target``, then its symlinks as they are.
+
+    ``repository`` is the work tree and the folder that stands for it here: an absolute
+    symlink into the work tree is pointed at the same place below the stand-in. Links are
+    made last, so no file is written through one; nothing they point to is read here (the
+    loader refuses any that lead out of the registry). Submodules are skipped.
+    """
     listing = _git(["ls-tree", "-r", "-z", "--full-tree", tree], cwd)
     if listing.returncode != 0:
         raise DiffInputError(f"git ls-tree {tree} failed: {listing.stderr.decode().strip()}")
-    files: list[tuple[str, PurePosixPath]] = []
+    blobs: list[tuple[str, str, PurePosixPath]] = []
     for record in listing.stdout.split(b"\0"):
         if not record:
             continue
         meta, _, name = record.partition(b"\t")
         mode, otype, oid = meta.decode().split(" ")
         rel = PurePosixPath(name.decode("utf-8", "surrogateescape"))
-        if otype == "blob" and mode in ("100644", "100755") and ".." not in rel.parts:
-            files.append((oid, rel))
-    if not files:
+        if otype == "blob" and mode in (*_FILE_MODES, _LINK_MODE) and ".." not in rel.parts:
+            blobs.append((mode, oid, rel))
+    if not blobs:
         return
-    batch = _git(["cat-file", "--batch"], cwd, stdin="".join(f"{o}\n" for o, _ in files).encode())
+    batch = _git(
+        ["cat-file", "--batch"], cwd, stdin="".join(f"{o}\n" for _, o, _ in blobs).encode()
+    )
     if batch.returncode != 0:
         raise DiffInputError(f"git cat-file failed: {batch.stderr.decode().strip()}")
     data, pos = batch.stdout, 0
-    for _oid, rel in files:
+    links: list[tuple[Path, bytes]] = []
+    for mode, _oid, rel in blobs:
         end = data.index(b"\n", pos)
         size = int(data[pos:end].split(b" ")[2])
         content = data[end + 1 : end + 1 + size]
         pos = end + 1 + size + 1
         out = target.joinpath(*rel.parts)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(content)
+        if mode == _LINK_MODE:
+            links.append((out, content))
+        else:
+            out.write_bytes(content)
+    work_tree, stand_in = (os.fsencode(p) for p in repository)
+    for out, link in links:
+        if link == work_tree or link.startswith(work_tree + b"/"):
+            link = stand_in + link[len(work_tree) :]
+        try:
+            os.symlink(link, out)
+        except (OSError, ValueError):
+            # A target git could not check out either (a NUL byte, too long a name): the
+            # entry then lacks its file, which the loader reports.
+            continue
