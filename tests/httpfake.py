@@ -10,6 +10,7 @@ every path without a route (for servers with path parameters, like an OCI regist
 from __future__ import annotations
 
 import json
+import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -60,6 +61,12 @@ def serve_http(routes: dict[str, Route], fallback: Route | None = None) -> Itera
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            super().setup()
+            # As real services do: without it every answer on a kept-alive connection waits
+            # about 40 ms for the client's delayed ACK (Nagle's algorithm).
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format: str, *args: Any) -> None:
             pass
