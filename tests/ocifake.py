@@ -5,6 +5,12 @@ It implements what regup's client reads: ``GET``/``HEAD`` manifests by tag or di
 Hub, with referrers kept under the ``sha256-<hex>`` tag instead), and the bearer-token
 challenge of ghcr.io / Docker Hub (``/token`` hands out anonymous pull tokens per
 repository). Content is stored as bytes and addressed by its real sha256.
+
+Hostile modes, for the client's bounds: :meth:`FakeRegistry.push_raw_manifest` stores any
+bytes as a manifest (nested 100,000 deep, larger than any limit, not JSON), ``redirect_loop``
+answers every registry request with a redirect to itself, ``trickle_seconds`` sends every
+manifest one byte at a time with that pause between bytes, and ``token_realm`` puts another
+realm (say, with port 99999) into the bearer challenge.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +49,11 @@ class FakeRegistry:
     tags: dict[tuple[str, str], str] = field(default_factory=dict)
     host: str = ""
     server: FakeServer | None = None
+    #: media types of manifests pushed as raw bytes (never parsed by the fake)
+    raw_types: dict[tuple[str, str], str] = field(default_factory=dict)
+    redirect_loop: bool = False
+    trickle_seconds: float = 0.0
+    token_realm: str | None = None
 
     @classmethod
     def from_recording(cls, recording: dict[str, Any]) -> FakeRegistry:
@@ -74,6 +86,17 @@ class FakeRegistry:
         subject = doc.get("subject")
         if subject and not self.referrers_api:
             self._add_to_referrers_tag(repo, subject["digest"], doc, digest, len(raw))
+        return digest
+
+    def push_raw_manifest(
+        self, repo: str, raw: bytes, tag: str | None = None, media_type: str = OCI_MANIFEST
+    ) -> str:
+        """Store ``raw`` as a manifest as it is (hostile content); returns its digest."""
+        digest = digest_of(raw)
+        self.manifests[(repo, digest)] = raw
+        self.raw_types[(repo, digest)] = media_type
+        if tag:
+            self.tags[(repo, tag)] = digest
         return digest
 
     def _add_to_referrers_tag(
@@ -150,18 +173,20 @@ class FakeRegistry:
             return Reply.json({"errors": [{"code": "DENIED"}]}, status=401)
         return Reply.json({"token": self._token_for(match.group(1))})
 
-    def handle(self, request: Request) -> Reply:
+    def handle(self, request: Request) -> Reply | None:
         match = _PATH.match(request.path)
         if not match:
             return Reply(404, b"not found")
         repo, kind, reference = match.groups()
+        if self.redirect_loop:
+            return Reply(307, b"", {"Location": request.path})
         if self.require_token and request.headers.get("Authorization") != (
             f"Bearer {self._token_for(repo)}"
         ):
             assert self.server is not None
+            realm = self.token_realm or f"{self.server.base_url}/token"
             challenge = (
-                f'Bearer realm="{self.server.base_url}/token",service="fake-registry",'
-                f'scope="repository:{repo}:pull"'
+                f'Bearer realm="{realm}",service="fake-registry",scope="repository:{repo}:pull"'
             )
             return Reply.json(
                 {"errors": [{"code": "UNAUTHORIZED"}]},
@@ -176,6 +201,8 @@ class FakeRegistry:
                 return Reply(404, b"404 page not found")
             found = []
             for (r, digest), raw in sorted(self.manifests.items()):
+                if (r, digest) in self.raw_types:
+                    continue
                 doc = json.loads(raw)
                 if r == repo and (doc.get("subject") or {}).get("digest") == reference:
                     found.append(self._descriptor(doc, digest, len(raw)))
@@ -185,8 +212,30 @@ class FakeRegistry:
         body = self.manifests.get((repo, target)) if target else None
         if body is None or target is None:
             return Reply.json({"errors": [{"code": "MANIFEST_UNKNOWN"}]}, status=404)
-        media = json.loads(body).get("mediaType", OCI_MANIFEST)
-        return Reply(200, body, {"Content-Type": media, "Docker-Content-Digest": target})
+        media = self.raw_types.get((repo, target)) or json.loads(body).get(
+            "mediaType", OCI_MANIFEST
+        )
+        headers = {"Content-Type": media, "Docker-Content-Digest": target}
+        if self.trickle_seconds and request.method == "GET":
+            self._trickle(request, body, headers)
+            return None
+        return Reply(200, body, headers)
+
+    def _trickle(self, request: Request, body: bytes, headers: dict[str, str]) -> None:
+        """Send ``body`` one byte at a time, ``trickle_seconds`` apart (a slow-loris answer)."""
+        handler = request.handler
+        handler.send_response(200)
+        for key, value in headers.items():
+            handler.send_header(key, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        try:
+            for i in range(len(body)):
+                handler.wfile.write(body[i : i + 1])
+                handler.wfile.flush()
+                time.sleep(self.trickle_seconds)
+        except (BrokenPipeError, ConnectionResetError):
+            return
 
 
 @contextmanager

@@ -55,8 +55,10 @@ class ImageRef:
             if not _HOST.match(registry):
                 raise ImageRefError(f"registry host {registry!r} is not a valid host[:port]")
             port = registry.rsplit("]", 1)[-1].rpartition(":")[2] if ":" in registry else ""
-            if port and not 0 < int(port) <= 65535:
-                raise ImageRefError(f"registry port {port} is not between 1 and 65535")
+            # The length first: int() of 5,000 digits raises a ValueError of its own.
+            if port and (len(port) > 5 or not 0 < int(port) <= 65535):
+                shown = port if len(port) <= 12 else f"{port[:12]}… ({len(port)} digits)"
+                raise ImageRefError(f"registry port {shown} is not between 1 and 65535")
         else:
             registry, path = DOCKER_HUB, rest
         if registry in {"index.docker.io", "registry-1.docker.io"}:

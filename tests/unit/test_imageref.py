@@ -45,6 +45,7 @@ def test_references(
         ("bad_host:5000/img", "not a valid host"),
         ("registry.example.com:99999/img:1", "port 99999"),
         ("registry.example.com:0/img:1", "port 0"),
+        ("127.0.0.1:" + "9" * 5000 + "/img:1", "port 999999999999… \\(5000 digits\\)"),
     ],
 )
 def test_bad_references_say_which_part_is_wrong(text: str, why: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -11,6 +12,8 @@ from regup.imageref import ImageRef
 from regup.net import make_client
 from regup.provenance.discover import CosignSignature, Unreadable, discover
 from regup.provenance.oci import (
+    MAX_JSON_DEPTH,
+    MAX_REDIRECTS,
     Descriptor,
     OciClient,
     OciInvalid,
@@ -190,3 +193,103 @@ def test_discover_reads_cosign_annotations_and_flags_broken_layers(
     registry.blobs[digest_of(b'{"critical": {}}')] = b'{"critical": {"evil": 1}}'
     item = discover(client, ref(registry, "org/img"), digest).items[0]
     assert isinstance(item, Unreadable) and "does not match" in item.reason
+
+
+# --- hostile registries: every answer is bounded, every failure an OciError --------------
+
+
+def test_a_manifest_nested_100000_deep_is_invalid(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    raw = b"[" * 30_000 + b"]" * 30_000  # within the 64 KiB limit of this client
+    digest = registry.push_raw_manifest("org/img", raw, tag="deep")
+    with pytest.raises(OciInvalid, match="JSON nested too deeply"):
+        client.manifest(ref(registry, "org/img"), digest)
+    with pytest.raises(OciInvalid, match="JSON nested too deeply"):
+        client.manifest(ref(registry, "org/img"), "deep")
+
+
+def test_a_manifest_nested_past_the_bound_is_invalid(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    depth = MAX_JSON_DEPTH + 1
+    raw = ('{"a":' * depth + "1" + "}" * depth).encode()
+    digest = registry.push_raw_manifest("org/img", raw)
+    with pytest.raises(OciInvalid, match=f"JSON nested more than {MAX_JSON_DEPTH} levels"):
+        client.manifest(ref(registry, "org/img"), digest)
+
+
+def test_an_oversized_manifest_is_invalid(registry: FakeRegistry, client: OciClient) -> None:
+    raw = json.dumps({"schemaVersion": 2, "padding": "x" * 100_000}).encode()
+    digest = registry.push_raw_manifest("org/img", raw, tag="big")
+    with pytest.raises(OciInvalid, match="65536-byte limit"):
+        client.manifest(ref(registry, "org/img"), digest)
+
+
+def test_a_manifest_with_a_number_for_layers_is_invalid(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    digest = registry.push_raw_manifest("org/img", b'{"schemaVersion": 2, "layers": 5}')
+    manifest = client.manifest(ref(registry, "org/img"), digest)
+    with pytest.raises(OciInvalid, match="not a JSON array"):
+        manifest.layers  # noqa: B018 - the property is what reads them
+
+
+def test_a_registry_that_redirects_in_a_loop_is_invalid(client: OciClient) -> None:
+    with serve_registry(FakeRegistry(redirect_loop=True)) as looping:
+        with pytest.raises(OciInvalid, match=f"redirects more than {MAX_REDIRECTS} times"):
+            client.resolve(ref(looping, "org/img:1.0"))
+        requests = looping.server.requests  # type: ignore[union-attr]
+        assert len(requests) == MAX_REDIRECTS + 1  # the request and its redirects, then stop
+
+
+def test_a_redirect_to_an_impossible_port_is_not_followed(client: OciClient) -> None:
+    # a socket would take port 99999 as 34463: another service on the same host
+    def away(_: object) -> Reply:
+        return Reply(307, b"", {"Location": "http://127.0.0.1:99999/v2/"})
+
+    with serve_http({}, fallback=away) as server:
+        image = ImageRef.parse(server.base_url.removeprefix("http://") + "/org/img:1.0")
+        with pytest.raises(OciInvalid, match="port 99999 is not between 1 and 65535"):
+            client.resolve(image)
+
+
+def test_a_port_beyond_65535_is_invalid_not_a_crash(client: OciClient) -> None:
+    image = ImageRef(registry="127.0.0.1:99999", repository="org/img", tag="1.0")
+    with pytest.raises(OciInvalid, match="port 99999 is not between 1 and 65535"):
+        client.resolve(image)
+
+
+def test_a_token_realm_with_an_impossible_port_is_invalid(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    registry.push_image("org/img", "1.0")
+    registry.token_realm = "http://127.0.0.1:99999/token"
+    with pytest.raises(OciInvalid, match="cannot request the token service.*port 99999"):
+        client.resolve(ref(registry, "org/img:1.0"))
+
+
+def test_a_manifest_that_trickles_in_is_cut_off() -> None:
+    with serve_registry(FakeRegistry(trickle_seconds=0.05)) as slow:
+        slow.push_image("org/img", "1.0")
+        with make_client() as http:
+            patient = OciClient(http, max_response_seconds=0.5)
+            started = time.monotonic()
+            with pytest.raises(OciUnavailable, match="too slow"):
+                patient.manifest(ref(slow, "org/img"), "1.0")
+            assert time.monotonic() - started < 3
+
+
+def test_a_cosign_annotation_nested_100000_deep_is_unreadable(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    digest = registry.push_image("org/img", "1.0")
+    annotations = {
+        "dev.cosignproject.cosign/signature": "c2ln",
+        "dev.sigstore.cosign/certificate": "-----BEGIN CERTIFICATE-----",
+        "dev.sigstore.cosign/bundle": "[" * 100_000 + "]" * 100_000,
+    }
+    registry.push_cosign_signature("org/img", digest, b'{"critical": {}}', annotations)
+    with make_client() as http:  # the manifest is larger than the fixture's 64 KiB
+        (item,) = discover(OciClient(http), ref(registry, "org/img"), digest).items
+    assert isinstance(item, Unreadable) and "JSON nested too deeply" in item.reason

@@ -58,3 +58,68 @@ def test_a_fault_keeps_the_previous_result_marked_stale(tmp_path: Path) -> None:
     stored = load_state(tmp_path)
     assert set(stored.results) == {"fetch"}  # the removed entry's record is dropped
     assert stored.results["fetch"].stale
+
+
+# --- hostile registries and references fail their own entry only -------------------------
+
+
+def test_hostile_registries_fail_only_their_entry_and_every_result_is_written(
+    tmp_path: Path,
+) -> None:
+    from tests.ocifake import FakeRegistry, serve_registry
+    from tests.provenance_world import make_world
+
+    with (
+        make_world(tmp_path / "world") as world,
+        serve_registry(FakeRegistry(redirect_loop=True)) as looping,
+    ):
+        good_ref, good = world.image("example/weather", "1.2.0")
+        world.sign("example/weather", good)
+        deep = world.registry.push_raw_manifest("example/deep", b"[" * 100_000 + b"]" * 100_000)
+        big = world.registry.push_raw_manifest(
+            "example/big", b'{"padding": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+        )
+        host = world.registry.host
+        images = {
+            "weather": good_ref,
+            "deep": f"{host}/example/deep@{deep}",
+            "big": f"{host}/example/big@{big}",
+            "loop": f"{looping.host}/example/loop:1.0",
+            # what validation refuses, built around it: the model takes any text
+            "port": "127.0.0.1:99999/example/port:1.0",
+            "digits": "127.0.0.1:" + "9" * 5000 + "/example/digits:1.0",
+        }
+        entries = [world.entry(image, name=name) for name, image in images.items()]
+        run = verify_entries(
+            entries,
+            registry_dir=tmp_path,
+            trusted_root=world.trusted_root,
+            all_names=set(images),
+        )
+    by_name = {r.name: r for r in run.results}
+    assert set(by_name) == set(images)
+    assert by_name["weather"].outcome is Outcome.VERIFIED
+    assert by_name["deep"].outcome is Outcome.ERROR
+    assert "JSON nested too deeply" in by_name["deep"].detail
+    assert by_name["big"].outcome is Outcome.ERROR
+    assert "more than the 4194304-byte limit" in by_name["big"].detail
+    assert by_name["loop"].outcome is Outcome.ERROR
+    assert "redirects more than 5 times" in by_name["loop"].detail
+    assert by_name["port"].outcome is Outcome.INVALID
+    assert "port 99999 is not between 1 and 65535" in by_name["port"].detail
+    assert by_name["digits"].outcome is Outcome.INVALID
+    assert "(5000 digits) is not between 1 and 65535" in by_name["digits"].detail
+    assert run.state_written
+    stored = load_state(tmp_path)
+    assert set(stored.results) == set(images)
+    assert stored.results["weather"].outcome is Outcome.VERIFIED
+
+
+def test_a_state_file_nested_100000_deep_is_a_clear_error(tmp_path: Path) -> None:
+    import pytest
+
+    from regup.errors import ProvenanceError
+
+    (tmp_path / "provenance.json").write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ProvenanceError, match="JSON nested too deeply"):
+        load_state(tmp_path)

@@ -20,12 +20,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from regup.imageref import ImageRef
-from regup.provenance.oci import Descriptor, OciClient, OciInvalid, OciNotFound, fallback_tag
+from regup.jsonio import load_json
+from regup.provenance.oci import (
+    MAX_JSON_DEPTH,
+    Descriptor,
+    OciClient,
+    OciInvalid,
+    OciNotFound,
+    fallback_tag,
+)
 
 SIMPLE_SIGNING = "application/vnd.dev.cosign.simplesigning.v1+json"
 BUNDLE_PREFIX = "application/vnd.dev.sigstore.bundle"
@@ -49,7 +56,7 @@ class RekorPointer:
     @classmethod
     def from_annotation(cls, text: str) -> RekorPointer:
         """Raises ``ValueError`` when the annotation is not cosign's Rekor bundle."""
-        doc = json.loads(text)
+        doc = load_json(text, max_depth=MAX_JSON_DEPTH)
         payload = doc["Payload"]
         values = (
             payload["logIndex"],

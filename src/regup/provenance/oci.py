@@ -6,18 +6,24 @@ given and capping every size), lists referrers (the ``/referrers/`` API, or the
 and answers the bearer-token challenge of ghcr.io and Docker Hub anonymously. No docker
 daemon, no credentials.
 
+Every answer is bounded: in size (:data:`MAX_MANIFEST_BYTES`, :data:`MAX_BLOB_BYTES`), in
+JSON nesting (:data:`MAX_JSON_DEPTH`), in redirects (:data:`MAX_REDIRECTS`, each target's
+port checked) and in time (:data:`MAX_RESPONSE_SECONDS` per answer, besides the client's
+timeouts): see :func:`exchange`.
+
 Errors: :class:`OciNotFound` (the registry said 404), :class:`OciUnavailable` (transient:
 connection refused, timeouts, 5xx, 429), :class:`OciInvalid` (the registry answered with
-something that breaks the rules: a wrong digest, an oversized document, bad JSON).
+something that breaks the rules: a wrong digest, an oversized or too deeply nested
+document, bad JSON, a redirect loop, a URL that cannot be requested).
 """
 
 from __future__ import annotations
 
 import hashlib
 import ipaddress
-import json
 import re
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +31,7 @@ from typing import Any
 import httpx
 
 from regup.imageref import DOCKER_HUB, ImageRef
+from regup.jsonio import JsonInputError, load_json
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -36,6 +43,14 @@ MANIFEST_TYPES = (OCI_MANIFEST, OCI_INDEX, DOCKER_MANIFEST, DOCKER_LIST)
 MAX_MANIFEST_BYTES = 4 * 1024 * 1024
 #: Signature payloads and bundles are a few KiB; nothing we read should be near this.
 MAX_BLOB_BYTES = 8 * 1024 * 1024
+#: Manifests, indexes, bundles and statements are a handful of levels deep.
+MAX_JSON_DEPTH = 32
+#: No single answer may take longer than this, however slowly it trickles in.
+MAX_RESPONSE_SECONDS = 120.0
+#: Token service answers are a few hundred bytes.
+MAX_TOKEN_BYTES = 64 * 1024
+#: Registries redirect blobs to a storage host once or twice.
+MAX_REDIRECTS = 5
 
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
@@ -55,6 +70,85 @@ class OciUnavailable(OciError):
 
 class OciInvalid(OciError):
     """The registry's answer breaks the rules (wrong digest, too large, not JSON)."""
+
+
+def parse_json(raw: bytes, what: str) -> Any:
+    """The JSON of an answer, at most :data:`MAX_JSON_DEPTH` levels deep.
+    Raises :class:`OciInvalid` naming ``what``."""
+    try:
+        return load_json(raw, max_depth=MAX_JSON_DEPTH)
+    except JsonInputError as exc:
+        raise OciInvalid(f"{what}: {exc.message}") from None
+
+
+def exchange(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    what: str,
+    limit: int,
+    headers: Mapping[str, str] | None = None,
+    params: Mapping[str, str] | None = None,
+    seconds: float = MAX_RESPONSE_SECONDS,
+) -> tuple[httpx.Response, bytes]:
+    """One request to ``what`` and its answer: the final response and its body.
+
+    Every hop is bounded: at most :data:`MAX_REDIRECTS` redirects (followed here, so that
+    each target's port is checked: a socket takes port 99999 as 34463), a body of at most
+    ``limit`` bytes (none is read for ``HEAD``), all of it within ``seconds``. Raises
+    :class:`OciInvalid` (too large, a redirect loop, a URL that cannot be requested) and
+    :class:`OciUnavailable` (cannot connect, timeouts, too slow).
+    """
+    deadline = time.monotonic() + seconds
+    try:
+        request = http.build_request(
+            method, _checked(httpx.URL(url), what), headers=headers, params=params
+        )
+        for _ in range(MAX_REDIRECTS + 1):
+            response = http.send(request, stream=True, follow_redirects=False)
+            try:
+                if response.next_request is None:
+                    body = b"" if method == "HEAD" else _read(response, limit, what, deadline)
+                    return response, body
+                request = response.next_request
+                _checked(request.url, what)
+            finally:
+                response.close()
+            if time.monotonic() > deadline:
+                break
+    except httpx.TimeoutException as exc:
+        raise OciUnavailable(f"{what} timed out ({type(exc).__name__})") from exc
+    except httpx.InvalidURL as exc:
+        raise OciInvalid(f"cannot request {what}: {exc}") from exc
+    except httpx.TransportError as exc:
+        raise OciUnavailable(f"cannot reach {what}: {exc}") from exc
+    except (httpx.HTTPError, httpx.StreamError) as exc:  # decoding, a bad redirect
+        raise OciInvalid(f"{what} sent an answer that cannot be read: {exc}") from exc
+    raise OciInvalid(f"{what} redirects more than {MAX_REDIRECTS} times (a loop?)")
+
+
+def _checked(url: httpx.URL, what: str) -> httpx.URL:
+    """``url`` if its port can be connected to. Raises :class:`OciInvalid`."""
+    if url.port is not None and not 0 < url.port <= 65535:
+        raise OciInvalid(f"cannot request {what}: port {url.port} is not between 1 and 65535")
+    return url
+
+
+def _read(response: httpx.Response, limit: int, what: str, deadline: float) -> bytes:
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise OciInvalid(f"{what} sends {declared} bytes, more than the {limit}-byte limit")
+    chunks: list[bytes] = []
+    total = 0
+    for chunk in response.iter_bytes():
+        total += len(chunk)
+        if total > limit:
+            raise OciInvalid(f"{what} sends more than the {limit}-byte limit")
+        if time.monotonic() > deadline:
+            raise OciUnavailable(f"{what} is too slow: its answer took too long to arrive")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 @dataclass(frozen=True)
@@ -101,11 +195,13 @@ class Manifest:
 
     @property
     def layers(self) -> list[Descriptor]:
-        return [Descriptor.from_json(d) for d in self.doc.get("layers") or []]
+        """Raises :class:`OciInvalid` when they are not a list of descriptors."""
+        return descriptors(self.doc.get("layers"), f"the layers of {self.digest}")
 
     @property
     def manifests(self) -> list[Descriptor]:
-        return [Descriptor.from_json(d) for d in self.doc.get("manifests") or []]
+        """Raises :class:`OciInvalid` when they are not a list of descriptors."""
+        return descriptors(self.doc.get("manifests"), f"the manifests of {self.digest}")
 
     @property
     def artifact_type(self) -> str | None:
@@ -116,6 +212,16 @@ class Manifest:
         if isinstance(config, Mapping) and isinstance(config.get("mediaType"), str):
             return str(config["mediaType"])
         return None
+
+
+def descriptors(value: Any, what: str) -> list[Descriptor]:
+    """A JSON list of descriptors (``null`` or missing is none).
+    Raises :class:`OciInvalid` naming ``what``."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise OciInvalid(f"{what} are not a JSON array")
+    return [Descriptor.from_json(d) for d in value]
 
 
 def sha256_digest(data: bytes) -> str:
@@ -155,10 +261,12 @@ class OciClient:
         *,
         max_manifest_bytes: int = MAX_MANIFEST_BYTES,
         max_blob_bytes: int = MAX_BLOB_BYTES,
+        max_response_seconds: float = MAX_RESPONSE_SECONDS,
     ) -> None:
         self._http = http
         self._max_manifest = max_manifest_bytes
         self._max_blob = max_blob_bytes
+        self._max_seconds = max_response_seconds
         self._tokens: dict[tuple[str, str], str] = {}
         self._lock = threading.Lock()
 
@@ -178,34 +286,20 @@ class OciClient:
                 token = self._tokens.get(key)
             if token:
                 headers["Authorization"] = f"Bearer {token}"
-            try:
-                with self._http.stream(method, url, headers=headers) as response:
-                    if response.status_code == 401 and attempt == 0:
-                        challenge = response.headers.get("WWW-Authenticate", "")
-                        response.close()
-                        self._authenticate(ref, challenge)
-                        continue
-                    body = b"" if method == "HEAD" else self._read(response, limit, url)
-                    return response, body
-            except httpx.TimeoutException as exc:
-                raise OciUnavailable(f"{ref.registry} timed out ({type(exc).__name__})") from exc
-            except httpx.TransportError as exc:
-                raise OciUnavailable(f"cannot reach {ref.registry}: {exc}") from exc
+            response, body = exchange(
+                self._http,
+                method,
+                url,
+                what=ref.registry,
+                limit=limit,
+                headers=headers,
+                seconds=self._max_seconds,
+            )
+            if response.status_code == 401 and attempt == 0:
+                self._authenticate(ref, response.headers.get("WWW-Authenticate", ""))
+                continue
+            return response, body
         raise OciUnavailable(f"{ref.registry} refused the anonymous token for {ref.repository}")
-
-    @staticmethod
-    def _read(response: httpx.Response, limit: int, url: str) -> bytes:
-        declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > limit:
-            raise OciInvalid(f"{url} is {declared} bytes, more than the {limit}-byte limit")
-        chunks: list[bytes] = []
-        total = 0
-        for chunk in response.iter_bytes():
-            total += len(chunk)
-            if total > limit:
-                raise OciInvalid(f"{url} is larger than the {limit}-byte limit")
-            chunks.append(chunk)
-        return b"".join(chunks)
 
     def _authenticate(self, ref: ImageRef, challenge: str) -> None:
         """Get an anonymous pull token for the challenge's realm (the token flow of Docker
@@ -223,12 +317,16 @@ class OciClient:
         query = {"scope": params.get("scope") or f"repository:{ref.repository}:pull"}
         if params.get("service"):
             query["service"] = params["service"]
-        try:
-            response = self._http.get(realm, params=query)
-        except httpx.TransportError as exc:
-            raise OciUnavailable(
-                f"cannot reach the token service of {ref.registry}: {exc}"
-            ) from exc
+        service = f"the token service of {ref.registry}"
+        response, body = exchange(
+            self._http,
+            "GET",
+            realm,
+            what=service,
+            limit=MAX_TOKEN_BYTES,
+            params=query,
+            seconds=self._max_seconds,
+        )
         if response.status_code >= 500 or response.status_code == 429:
             raise OciUnavailable(
                 f"the token service of {ref.registry} answered {response.status_code}"
@@ -238,10 +336,7 @@ class OciClient:
                 f"{ref.registry} gives no anonymous access to {ref.repository} "
                 f"(token service answered {response.status_code})"
             )
-        try:
-            doc = response.json()
-        except ValueError as exc:
-            raise OciInvalid(f"the token service of {ref.registry} did not answer JSON") from exc
+        doc = parse_json(body, f"the answer of {service}")
         token = doc.get("token") or doc.get("access_token") if isinstance(doc, dict) else None
         if not isinstance(token, str) or not token:
             raise OciInvalid(f"the token service of {ref.registry} sent no token")
@@ -284,10 +379,7 @@ class OciClient:
         digest = sha256_digest(raw)
         if reference.startswith("sha256:") and digest != reference:
             raise OciInvalid(f"manifest {reference} of {ref.name} hashes to {digest}")
-        try:
-            doc = json.loads(raw)
-        except ValueError as exc:
-            raise OciInvalid(f"manifest {ref.name}:{reference} is not JSON") from exc
+        doc = parse_json(raw, f"manifest {ref.name}:{reference}")
         if not isinstance(doc, dict):
             raise OciInvalid(f"manifest {ref.name}:{reference} is not a JSON object")
         media_type = doc.get("mediaType") or response.headers.get("Content-Type", "")
@@ -317,12 +409,9 @@ class OciClient:
         url = self._url(ref, "referrers", digest)
         response, raw = self._send("GET", url, ref, OCI_INDEX, self._max_manifest)
         if response.status_code == 200:
-            try:
-                doc = json.loads(raw)
-            except ValueError as exc:
-                raise OciInvalid(f"the referrers of {digest} are not JSON") from exc
+            doc = parse_json(raw, f"the referrers of {digest}")
             manifests = doc.get("manifests") if isinstance(doc, dict) else None
-            return [Descriptor.from_json(d) for d in manifests or []], True
+            return descriptors(manifests, f"the referrers of {digest}"), True
         if response.status_code not in (400, 404, 405, 501):
             self._check_status(response, f"referrers of {ref.name}@{digest}")
         try:

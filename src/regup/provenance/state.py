@@ -37,6 +37,7 @@ entry is actually re-checked (see :data:`TTL` for how long a result is reused).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -45,10 +46,16 @@ from typing import Any
 
 from regup.checks import FAILING, Outcome, ProvenanceCheck
 from regup.errors import ProvenanceError
+from regup.files import UnsafeFileError, read_input_file
+from regup.jsonio import load_json
 from regup.timeutil import parse_timestamp
 
 STATE_FILE = "provenance.json"
 STATE_VERSION = 1
+#: About 1 KiB per entry: room for far more entries than any registry holds.
+MAX_STATE_BYTES = 64 * 1024 * 1024
+#: The file is four levels deep (mismatches inside a result inside ``entries``).
+MAX_STATE_DEPTH = 16
 
 
 #: How long a result is reused for the same digest, provenance fields and trust root.
@@ -231,7 +238,7 @@ class ProvenanceState:
     def loads(cls, data: bytes, where: str) -> ProvenanceState:
         """Raises :class:`ProvenanceError` naming ``where`` when the file is malformed."""
         try:
-            doc = json.loads(data)
+            doc = load_json(data, max_depth=MAX_STATE_DEPTH)
             if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
                 raise ValueError(f"expected a JSON object with version {STATE_VERSION}")
             entries = doc.get("entries") or {}
@@ -256,12 +263,12 @@ def load_state(registry_dir: Path) -> ProvenanceState:
     Raises :class:`ProvenanceError` when the file exists but is malformed.
     """
     path = state_path(registry_dir)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return ProvenanceState()
-    except OSError as exc:
-        raise ProvenanceError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        data = read_input_file(path, limit=MAX_STATE_BYTES, inside=registry_dir)
+    except UnsafeFileError as exc:
+        raise ProvenanceError(f"cannot read {path}: {exc.message} [{exc.rule}]") from None
     return ProvenanceState.loads(data, str(path))
 
 

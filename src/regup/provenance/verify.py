@@ -44,7 +44,9 @@ from sigstore_models.common.v1 import HashAlgorithm
 
 from regup.checks import Outcome
 from regup.errors import ProvenanceError
+from regup.files import UnsafeFileError, read_input_file
 from regup.imageref import ImageRef, ImageRefError
+from regup.jsonio import load_json
 from regup.model import Entry, Provenance
 from regup.provenance.discover import (
     BundleMaterial,
@@ -53,7 +55,15 @@ from regup.provenance.discover import (
     Unreadable,
     discover,
 )
-from regup.provenance.oci import OciClient, OciError, OciInvalid, OciNotFound, OciUnavailable
+from regup.provenance.oci import (
+    MAX_JSON_DEPTH,
+    OciClient,
+    OciError,
+    OciInvalid,
+    OciNotFound,
+    OciUnavailable,
+    exchange,
+)
 from regup.provenance.policy import IdentityPolicy, signer_of
 from regup.provenance.state import Mismatch, Result
 from regup.timeutil import format_timestamp
@@ -65,6 +75,10 @@ GITHUB_PRIVATE_URLS = frozenset({"tuf-repo.github.com", "https://tuf-repo.github
 IN_TOTO = "application/vnd.in-toto+json"
 COSIGN_SIGNATURE_TYPE = "cosign container image signature"
 BUNDLE_V03 = "application/vnd.dev.sigstore.bundle.v0.3+json"
+#: A log entry with its inclusion proof is a few KiB.
+MAX_REKOR_BYTES = 1024 * 1024
+#: Sigstore's public-good trusted_root.json is about 10 KiB.
+MAX_TRUST_ROOT_BYTES = 4 * 1024 * 1024
 
 
 class _Transient(Exception):
@@ -84,10 +98,12 @@ class TrustRoot:
         """A ``trusted_root.json`` (sigstore protobuf-specs format).
         Raises :class:`ProvenanceError` when it cannot be read or used."""
         try:
-            data = path.read_bytes()
-            doc = json.loads(data)
+            data = read_input_file(path, limit=MAX_TRUST_ROOT_BYTES)
+            doc = load_json(data, max_depth=MAX_JSON_DEPTH)
             rekor_url = str(doc["tlogs"][0]["baseUrl"]).rstrip("/")
             trusted_root = TrustedRoot.from_file(str(path))
+        except UnsafeFileError as exc:
+            raise ProvenanceError(f"cannot read trust root {path}: {exc.message}") from None
         except OSError as exc:
             raise ProvenanceError(f"cannot read trust root {path}: {exc.strerror or exc}") from None
         except (ValueError, KeyError, IndexError, TypeError, SigstoreError) as exc:
@@ -330,7 +346,7 @@ class EntryVerifier:
         out.integrated_time = sig.rekor.integrated_time
         # Binding: the payload must name this digest.
         try:
-            payload = json.loads(sig.payload)
+            payload = load_json(sig.payload, max_depth=MAX_JSON_DEPTH)
             critical = payload["critical"]
             signed_digest = critical["image"]["docker-manifest-digest"]
             signed_type = critical["type"]
@@ -346,7 +362,7 @@ class EntryVerifier:
     def _check_bundle(self, item: BundleMaterial, digest: str, trust: TrustRoot) -> _Checked:
         out = _Checked(item.source, "sigstore-bundle")
         try:
-            doc = json.loads(item.bundle_json)
+            doc = load_json(item.bundle_json, max_depth=MAX_JSON_DEPTH)
             bundle = Bundle.from_json(item.bundle_json)
             verifier = self._verifier(trust)
             if isinstance(doc, dict) and "dsseEnvelope" in doc:
@@ -365,7 +381,7 @@ class EntryVerifier:
             out.failure = f"the bundle cannot be read: {exc}"
             return out
         out.cert = bundle.signing_certificate
-        log_entry = json.loads(item.bundle_json)["verificationMaterial"]["tlogEntries"][0]
+        log_entry = doc["verificationMaterial"]["tlogEntries"][0]
         out.log_index = int(log_entry.get("logIndex", 0))
         if log_entry.get("integratedTime"):
             out.integrated_time = int(log_entry["integratedTime"])
@@ -379,17 +395,24 @@ class EntryVerifier:
         Raises :class:`_Transient` when the log cannot be reached."""
         url = f"{trust.rekor_url}/api/v1/log/entries"
         try:
-            response = self._http.get(url, params={"logIndex": str(index)})
-        except httpx.HTTPError as exc:
-            raise _Transient(f"cannot reach the transparency log {trust.rekor_url}: {exc}") from exc
+            response, body = exchange(
+                self._http,
+                "GET",
+                url,
+                what=f"the transparency log {trust.rekor_url}",
+                limit=MAX_REKOR_BYTES,
+                params={"logIndex": str(index)},
+            )
+        except OciUnavailable as exc:
+            raise _Transient(str(exc)) from exc
+        except OciInvalid:  # larger than any log entry, a redirect loop: fail closed
+            return {"malformed": True}
         if response.status_code == 404:
             return None
         if response.status_code != 200:
             raise _Transient(f"the transparency log answered {response.status_code}")
-        if len(response.content) > 1024 * 1024:
-            return {"malformed": True}
         try:
-            doc = response.json()
+            doc = load_json(body, max_depth=MAX_JSON_DEPTH)
         except ValueError:
             return {"malformed": True}
         if not isinstance(doc, dict) or len(doc) != 1:
@@ -403,7 +426,7 @@ def _bind_statement(out: _Checked, payload_type: str, payload: bytes, digest: st
     if payload_type != IN_TOTO:
         return f"the DSSE payload type is {payload_type!r}, not an in-toto statement"
     try:
-        statement = json.loads(payload)
+        statement = load_json(payload, max_depth=MAX_JSON_DEPTH)
         subjects = statement["subject"]
         predicate_type = statement["predicateType"]
     except (ValueError, KeyError, TypeError):
@@ -434,7 +457,7 @@ def _bundle_from_rekor(
     def b64(data: bytes) -> str:
         return base64.b64encode(data).decode()
 
-    body = json.loads(base64.b64decode(entry["body"]))
+    body = load_json(base64.b64decode(entry["body"]), max_depth=MAX_JSON_DEPTH)
     proof = entry["verification"]["inclusionProof"]
     return {
         "mediaType": BUNDLE_V03,
