@@ -15,10 +15,14 @@ from regup.resources import load_schema
 
 _SPEC: dict[str, Any] = load_schema("spec.schema.json")["properties"]
 
-#: A folder name of the registry: lowercase letters, digits and ``-``, at least three
-#: characters, no ``-`` at either end.
+#: A folder name of the registry: lowercase letters, digits and ``-``, 3 to
+#: :data:`ENTRY_NAME_MAX` characters, no ``-`` at either end. The pattern states the maximum
+#: too, so that every check that matches it (validation, ``regup new``) enforces it.
 ENTRY_NAME_PATTERN: str = _SPEC["name"]["pattern"]
 ENTRY_NAME = re.compile(ENTRY_NAME_PATTERN)
+#: The longest entry name (ToolHive's limit on group names; it keeps ``<namespace>/<name>``
+#: within the upstream schema's 200 characters and every file named after an entry short).
+ENTRY_NAME_MAX: int = _SPEC["name"]["maxLength"]
 #: Lengths of an entry's ``description`` in the authored format.
 DESCRIPTION_MIN: int = _SPEC["description"]["minLength"]
 DESCRIPTION_MAX: int = _SPEC["description"]["maxLength"]
@@ -43,12 +47,13 @@ def entry_name_from_upstream(name: str) -> str:
     Reverse-DNS names keep their last segment, lowercased, with every run of other
     characters made one ``-``: ``io.github.acme/Weather_Server`` gives ``weather-server``.
     A result shorter than three characters gets ``-mcp`` (``com.example/ab`` gives
-    ``ab-mcp``).
+    ``ab-mcp``); a longer one than :data:`ENTRY_NAME_MAX` is cut to it.
     """
     last = name.rsplit("/", 1)[-1].lower()
     short = re.sub(r"[^a-z0-9]+", "-", last).strip("-")
     if short and len(short) < 3:
         short += SHORT_NAME_SUFFIX
+    short = short[:ENTRY_NAME_MAX].rstrip("-")
     return short if is_entry_name(short) else ""
 
 

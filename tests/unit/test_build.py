@@ -264,3 +264,46 @@ def test_files_a_failed_build_wrote_are_removed_by_the_next(
     clean = tmp_path / "clean"
     build(BuildRequest(registry, clean, Config(), site=False))
     assert dist_files(out) == dist_files(clean)
+
+
+def test_a_too_long_entry_name_fails_build_with_nothing_in_dist_changed(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    """Attack: a 250-character entry name validated, then the build failed half-way with
+    registry.json already replaced."""
+    registry = make_registry(fetch=container())
+    out = tmp_path / "dist"
+    build_into(registry, out)
+    before = dist_files(out)
+    make_registry(**{"a" * 250: container(description="A server with a very long name.")})
+    result = build(BuildRequest(registry, out, Config()))
+    assert not result.validation.ok
+    assert [d.rule for d in result.validation.diagnostics] == ["entry-name"]
+    assert dist_files(out) == before
+
+
+def test_a_name_too_long_for_the_file_system_is_refused_before_anything_is_written(
+    make_registry: RegistryFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Attack: a file system with shorter names than 255 bytes (or a long version) made the
+    build stop at the first long name, with the outputs before it already replaced."""
+    registry = make_registry(fetch=container())
+    out = tmp_path / "dist"
+    build_into(registry, out)
+    before = dist_files(out)
+    make_registry(**{"b" * 100: container(description="A server with a long name.")})
+    monkeypatch.setattr("regup.build._name_limit", lambda _: 120)
+    with pytest.raises(OutputError, match="too long for the file system.*nothing was written"):
+        build(BuildRequest(registry, out, Config()))
+    assert dist_files(out) == before
+
+
+def test_an_implausible_star_count_in_a_file_is_not_published(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    """Attack: `stars: 1000000000000000000000000000000` validated and was published."""
+    registry = make_registry(fetch=container(metadata={"stars": 10**30, "pulls": 10**12}))
+    result = build(BuildRequest(registry, tmp_path / "dist", Config()))
+    assert not result.validation.ok and not (tmp_path / "dist").exists()
+    messages = " ".join(d.message for d in result.validation.diagnostics)
+    assert len(result.validation.diagnostics) == 2 and "metadata" in messages, messages

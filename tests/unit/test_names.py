@@ -13,6 +13,7 @@ from regup.importers import ImportRequest, run_import
 from regup.importers.base import Candidate, shorten_description
 from regup.names import (
     DESCRIPTION_MIN,
+    ENTRY_NAME_MAX,
     ENTRY_NAME_PATTERN,
     UPSTREAM_DESCRIPTION_LIMIT,
     entry_name_from_upstream,
@@ -96,3 +97,18 @@ def test_a_shortened_description_never_drops_text(tmp_path: Path) -> None:
     overview = candidate.document["overview"]
     assert long in overview and "The old overview." in overview
     assert len(candidate.document["description"]) <= UPSTREAM_DESCRIPTION_LIMIT
+
+
+def test_a_name_longer_than_the_maximum_is_no_entry_name() -> None:
+    """Attack: a 250-character folder name validated, then the build failed half-way."""
+    assert (
+        ENTRY_NAME_MAX == 100 == load_schema("spec.schema.json")["properties"]["name"]["maxLength"]
+    )
+    assert is_entry_name("a" * ENTRY_NAME_MAX)
+    assert not is_entry_name("a" * (ENTRY_NAME_MAX + 1))
+    assert not is_entry_name("a" * 250)
+
+
+def test_an_upstream_name_longer_than_the_maximum_is_cut_to_it() -> None:
+    name = entry_name_from_upstream("com.example/" + "weather-" * 30)
+    assert is_entry_name(name) and len(name) <= ENTRY_NAME_MAX and name.startswith("weather-")
