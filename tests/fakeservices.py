@@ -34,7 +34,7 @@ Scripted = Callable[[Request], Reply | None] | Reply
 class FakeRepo:
     owner: str
     name: str
-    stars: int
+    stars: Any  # an int from the real service; anything else to model a broken one
     archived: bool = False
     pushed_at: str = "2026-01-15T10:00:00Z"
     old_names: tuple[str, ...] = ()  # "owner/name" the repository was renamed from
@@ -56,6 +56,7 @@ class FakeGitHub:
     reset_in: float = 3600.0
     latency: float = 0.0
     max_batch: int | None = None  # larger GraphQL queries get a 502
+    cost: Any = 1  # the GraphQL answer's rateLimit.cost (NaN, a string... for broken ones)
     script: list[Scripted] = field(default_factory=list)
     remaining: int = 0
     reset: float = 0.0
@@ -180,7 +181,7 @@ class FakeGitHub:
             self.charge(1)
             data: dict[str, Any] = {
                 "rateLimit": {
-                    "cost": 1,
+                    "cost": self.cost,
                     "remaining": self.remaining,
                     "limit": self.limit,
                     "resetAt": "2030-01-01T00:00:00Z",
@@ -214,7 +215,7 @@ class FakeGitHub:
 
 @dataclass
 class FakeDockerHub:
-    repos: dict[str, int]  # "namespace/name" -> pull count
+    repos: dict[str, Any]  # "namespace/name" -> pull count (an int, unless broken on purpose)
     latency: float = 0.0
     script: list[Scripted] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)

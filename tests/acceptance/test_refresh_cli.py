@@ -145,3 +145,66 @@ def test_heartbeat_lines_when_stderr_is_not_a_terminal(
         quiet = run_cli(["-q", *args, "--max-failures", "1"], env={"GITHUB_TOKEN": None})
     assert "refresh: 4/4 lookups done" in result.stderr
     assert "lookups done" not in quiet.stderr
+
+
+def _github_only(make_registry: RegistryFactory, count: int) -> Path:
+    """Entries whose only lookup is GitHub's (ghcr.io images publish no pull counts)."""
+    return make_registry(
+        **{
+            f"server-{i:02d}": container(
+                image=f"ghcr.io/acme/server-{i:02d}:1",
+                repository_url=f"https://github.com/acme/server-{i:02d}",
+                metadata={"stars": 42, "last_updated": "2025-06-01T12:00:00Z"},
+            )
+            for i in range(count)
+        }
+    )
+
+
+def test_a_rate_limit_that_stopped_every_lookup_exits_1(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    """Attack: a refresh stopped by a rate limit that refreshed nothing exited 0."""
+    registry = _github_only(make_registry, 3)
+    before = {p: p.read_bytes() for p in registry.glob("*/spec.yaml")}
+    github = FakeGitHub([FakeRepo("acme", f"server-{i:02d}", 5) for i in range(3)], limit=0)
+    with serve_services(github) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache", "--max-wait", "1"]
+        result = run_cli([*args, "--max-failures", "5"], env={"GITHUB_TOKEN": None})
+    assert result.exit_code == 1, result.output
+    assert "Error: nothing was refreshed: none of the 3 lookup(s) gave a value" in result.stderr
+    assert "rate limit" in result.stderr and "Traceback" not in result.output
+    assert {p: p.read_bytes() for p in registry.glob("*/spec.yaml")} == before
+
+
+def test_a_rate_limit_after_some_lookups_is_partial_success_exit_0(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = _github_only(make_registry, 3)
+    github = FakeGitHub([FakeRepo("acme", f"server-{i:02d}", 5) for i in range(3)], limit=1)
+    with serve_services(github) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache", "--max-wait", "1"]
+        result = run_cli([*args, "--format", "json"], env={"GITHUB_TOKEN": None})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["summary"]["refreshed"] == 1 and report["summary"]["not_refreshed"] == 2
+    assert report["lookups"] == {"needed": 3, "answered": 1}
+    assert report["deadline_passed"] is False
+
+
+def test_a_service_that_never_answers_is_cut_by_the_deadline_and_exits_1(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    """Attack: a service that never answers made 15 entries take 217 s with --timeout 3."""
+    registry = _github_only(make_registry, 15)
+    github = FakeGitHub([FakeRepo("acme", f"server-{i:02d}", 5) for i in range(15)], latency=30)
+    with serve_services(github) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache"]
+        started = time.monotonic()
+        result = run_cli([*args, "--timeout", "3", "--deadline", "1"], env={"GITHUB_TOKEN": None})
+        elapsed = time.monotonic() - started
+    assert elapsed < 5, elapsed
+    assert result.exit_code == 1, result.output
+    assert "Error: the run's deadline (1 s, --deadline) passed before every lookup" in result.stderr
+    assert "15 entries (server-00, server-01" in result.stderr
+    assert "Not refreshed (15)" in result.stdout and "Traceback" not in result.output

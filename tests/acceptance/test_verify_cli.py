@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,4 +124,53 @@ def test_unknown_name_and_bad_trusted_root_are_clear_errors(
     result = run_cli(["--registry", str(registry_dir), "verify", "--trusted-root", str(bad)])
     assert result.exit_code == 1
     assert "is not a sigstore trusted_root.json" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def _unreachable(world: World, make_registry: RegistryFactory, port: int) -> Path:
+    declared = world.identity.provenance()
+    return make_registry(
+        **{
+            name: container(image=f"127.0.0.1:{port}/example/{name}:1.0", provenance=declared)
+            for name in ("alpha", "beta", "gamma")
+        },
+        plain=container(image=f"127.0.0.1:{port}/example/plain:1.0"),  # nothing declared
+    )
+
+
+def test_verify_that_could_check_nothing_exits_1(
+    world: World, make_registry: RegistryFactory
+) -> None:
+    """Attack: `regup verify` with no network reported "3 checked: 3 error" and exited 0."""
+    with socket.socket() as closed:  # a port nobody listens on: no network to the registry
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    registry = _unreachable(world, make_registry, port)
+    for mode in ("strict", "warn"):
+        args = ["--registry", str(registry), "verify", "--trusted-root", str(world.trusted_root)]
+        result = run_cli([*args, "--mode", mode])
+        assert result.exit_code == 1, result.output
+        assert "Error: no entry could be checked: all 3 check(s) failed (alpha, beta, gamma)" in (
+            result.stderr
+        )
+        assert "Traceback" not in result.output
+
+
+def test_a_registry_that_never_answers_is_cut_by_the_deadline(
+    world: World, make_registry: RegistryFactory
+) -> None:
+    """Attack: an OCI registry that accepts connections and never answers held the run for
+    the per-request timeout of every request of every entry."""
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(64)
+        registry = _unreachable(world, make_registry, silent.getsockname()[1])
+        args = ["--registry", str(registry), "verify", "--trusted-root", str(world.trusted_root)]
+        started = time.monotonic()
+        result = run_cli([*args, "--deadline", "1"])
+        elapsed = time.monotonic() - started
+    assert elapsed < 5, elapsed
+    assert result.exit_code == 1, result.output
+    assert "Error: the run's deadline (1 s, --deadline) passed before every entry" in result.stderr
+    assert "3 not checked (alpha, beta, gamma)" in result.stderr
     assert "Traceback" not in result.output

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import time
 from datetime import UTC, datetime
@@ -11,11 +12,13 @@ from typing import Any
 import pytest
 
 from regup.enrich import RefreshRequest, RefreshResult, Source, Status, refresh
+from regup.enrich.transport import Deadline
 from regup.errors import ConfigError, NotFoundError
 from regup.yamlio import load_yaml
 from tests.conftest import RegistryFactory
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, Services, serve_services
 from tests.helpers import container, remote
+from tests.httpfake import Reply
 
 NOW = datetime(2026, 3, 1, 6, 0, 0, tzinfo=UTC)
 STAMP = "2026-03-01T06:00:00Z"
@@ -250,3 +253,109 @@ def test_the_clock_stamps_when_no_time_is_given(
         result = _run(s, registry, tmp_path, now=None, clock=lambda: 1_800_000_000.0)
     assert result.timestamp == "2027-01-15T08:00:00Z"
     assert time.time() > 0  # the real clock was not needed
+
+
+def _pair() -> dict[str, Any]:
+    meta = {"stars": 40, "pulls": 1000, "last_updated": "2025-06-01T00:00:00Z"}
+    return {
+        n: container(
+            image=f"docker.io/acme/{n}:1",
+            repository_url=f"https://github.com/acme/{n}",
+            metadata=meta,
+        )
+        for n in ("bogus", "honest")
+    }
+
+
+@pytest.mark.parametrize("token", [None, "t"], ids=["rest", "graphql"])
+@pytest.mark.parametrize(
+    "stars",
+    [10**30, 1e30, 300.0, "300", -5, float("nan"), True],
+    ids=["1e30-int", "1e30-float", "float", "string", "negative", "nan", "bool"],
+)
+def test_a_service_claiming_an_implausible_star_count_fails_that_entry_only(
+    make_registry: RegistryFactory, tmp_path: Path, stars: Any, token: str | None
+) -> None:
+    """Attack: GitHub (or a proxy in front of it) answering stars 10**30 got it written,
+    validated and published."""
+    registry = make_registry(**_pair())
+    before = (registry / "bogus" / "spec.yaml").read_bytes()
+    github = FakeGitHub([FakeRepo("acme", "bogus", stars), FakeRepo("acme", "honest", 77)])
+    hub = FakeDockerHub({"acme/bogus": 5000, "acme/honest": 6000})
+    with serve_services(github, hub) as s:
+        result = _run(s, registry, tmp_path, github_token=token, graphql_min=1)
+    by_name = {e.name: e for e in result.entries}
+    bogus = by_name["bogus"]
+    assert bogus.status is Status.FAILED and bogus.stars.source is Source.FAILED
+    assert "star count" in (bogus.stars.message or "") and bogus.after.stars == 40
+    assert by_name["honest"].after.stars == 77 and by_name["honest"].written
+    assert _meta(registry, "bogus")["stars"] == 40  # pulls may move; stars never to the lie
+    assert result.answered == 3 and result.lookups == 4 and not result.nothing_answered
+    assert (
+        b"stars: 40" in before and b"stars: 40" in (registry / "bogus" / "spec.yaml").read_bytes()
+    )
+
+
+@pytest.mark.parametrize("pulls", [10**12, 2.5e9, "9000", -1], ids=["1e12", "float", "str", "neg"])
+def test_a_service_claiming_an_implausible_pull_count_fails_that_entry_only(
+    make_registry: RegistryFactory, tmp_path: Path, pulls: Any
+) -> None:
+    registry = make_registry(**_pair())
+    github = FakeGitHub([FakeRepo("acme", "bogus", 1), FakeRepo("acme", "honest", 2)])
+    hub = FakeDockerHub({"acme/bogus": pulls, "acme/honest": 6000})  # the listing has both
+    with serve_services(github, hub) as s:
+        result = _run(s, registry, tmp_path)
+    bogus = next(e for e in result.entries if e.name == "bogus")
+    assert bogus.status is Status.FAILED and "pull count" in (bogus.pulls.message or "")
+    assert _meta(registry, "bogus")["pulls"] == 1000
+    assert _meta(registry, "honest")["pulls"] == 6000
+
+
+@pytest.mark.parametrize("cost", [float("nan"), float("inf"), -3, "1", 10**30, None], ids=str)
+def test_bogus_graphql_cost_fields_keep_every_lookup(
+    make_registry: RegistryFactory, tmp_path: Path, cost: Any
+) -> None:
+    """Attack: NaN or infinity in rateLimit.cost threw away every lookup that had succeeded."""
+    registry = make_registry(**_pair())
+    github = FakeGitHub([FakeRepo("acme", "bogus", 11), FakeRepo("acme", "honest", 12)], cost=cost)
+    with serve_services(github, FakeDockerHub({})) as s:
+        result = _run(s, registry, tmp_path, github_token="t", graphql_min=1)
+    assert result.github_method == "graphql" and result.github.points == 1
+    assert (_meta(registry, "bogus")["stars"], _meta(registry, "honest")["stars"]) == (11, 12)
+    json.dumps(result.to_json())  # the report can be written
+
+
+def test_a_refresh_with_every_lookup_failed_answered_nothing(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = make_registry(**_pair())
+    github = FakeGitHub([], limit=0)  # the limit is used up for an hour
+    with serve_services(github, FakeDockerHub({}, script=[Reply(500)] * 20)) as s:
+        result = _run(s, registry, tmp_path, max_wait=1)
+    assert result.nothing_answered and result.lookups == 4 and result.answered == 0
+    assert result.stopped is not None and "rate limit" in result.stopped
+    assert {e.status for e in result.entries} == {Status.FAILED}
+
+
+def test_a_service_that_never_answers_ends_at_the_deadline(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    """Attack: a GitHub that accepts and never answers made 15 entries take 217 s with
+    --timeout 3 (a timeout per request, retries, back-off, and no end to the run)."""
+    names = [f"server-{i:02d}" for i in range(15)]
+    registry = make_registry(
+        **{
+            n: container(image=f"acme/{n}:1", repository_url=f"https://github.com/acme/{n}")
+            for n in names
+        }
+    )
+    github = FakeGitHub([FakeRepo("acme", n, 1) for n in names], latency=30)
+    hub = FakeDockerHub({f"acme/{n}": 1 for n in names}, latency=30)
+    started = time.monotonic()
+    with serve_services(github, hub) as s:
+        result = _run(s, registry, tmp_path, timeout=3, deadline=Deadline(1.0), backoff=0.5)
+    assert time.monotonic() - started < 5
+    assert result.deadline_passed and result.nothing_answered
+    assert {e.status for e in result.entries} == {Status.NOT_REFRESHED}
+    assert result.stopped is not None and "deadline" in result.stopped
+    assert all("deadline" in (e.stars.message or "") for e in result.entries)

@@ -4,21 +4,30 @@ with a fake clock (no real sleeps)."""
 from __future__ import annotations
 
 import socket
+import time
 
 import httpx
 import pytest
 
 from regup.enrich.transport import (
+    MAX_PULLS,
+    MAX_STARS,
     SECONDARY_LIMIT_WAIT,
+    Deadline,
+    DeadlinePassed,
     NetworkTimeout,
     Pacer,
     RateLimit,
     StopRefresh,
+    Usage,
+    exchange,
     json_body,
     limit_wait,
+    plausible_count,
     send,
 )
 from regup.errors import NetworkError
+from regup.resources import load_schema
 
 
 def test_rate_limit_headers() -> None:
@@ -90,3 +99,96 @@ def test_json_body_refuses_malformed_json() -> None:
     assert json_body(httpx.Response(200, content=b'{"a": 1}', request=request), "S") == {"a": 1}
     with pytest.raises(NetworkError, match="malformed JSON"):
         json_body(httpx.Response(200, content=b"<html>", request=request), "S")
+
+
+def test_json_nested_deeper_than_the_decoder_allows_is_malformed_not_a_crash() -> None:
+    """Attack: an answer of 100,000 nested arrays raised RecursionError out of the refresh."""
+    request = httpx.Request("GET", "http://127.0.0.1/x")
+    deep = httpx.Response(200, content=b"[" * 100_000 + b"]" * 100_000, request=request)
+    with pytest.raises(NetworkError, match="malformed JSON"):
+        json_body(deep, "S")
+
+
+@pytest.mark.parametrize("far", ["1e300", "99999999999999999999"])
+def test_a_reset_or_retry_after_beyond_any_timestamp_is_no_resume_time(far: str) -> None:
+    """Attack: x-ratelimit-reset: 1e300 became a resume time the JSON report could not show."""
+    state = RateLimit.from_headers({"x-ratelimit-remaining": "0", "x-ratelimit-reset": far})
+    assert state is not None and state.reset is None
+    wait = limit_wait(429, {"retry-after": far}, "", now=1000.0)
+    assert wait is not None and wait[2] is None and wait[0] > 60
+
+
+def test_the_count_bounds_are_the_schemas() -> None:
+    metadata = load_schema("spec.schema.json")["$defs"]["metadata"]["properties"]
+    assert (MAX_STARS, MAX_PULLS) == (10_000_000, 100_000_000_000)
+    assert (metadata["stars"]["maximum"], metadata["pulls"]["maximum"]) == (MAX_STARS, MAX_PULLS)
+
+
+@pytest.mark.parametrize(
+    "bogus",
+    [10**30, 10**5000, MAX_STARS + 1, -1, 3.0, float("nan"), "300", True, None, [1]],
+    ids=["1e30", "5000-digits", "max+1", "-1", "float", "nan", "string", "bool", "null", "list"],
+)
+def test_an_implausible_or_non_integer_count_is_refused(bogus: object) -> None:
+    """Attack: a service answering stars 10**30 (or a float, a string) got it published."""
+    with pytest.raises(ValueError, match="star count") as refused:
+        plausible_count(bogus, "star count", MAX_STARS)
+    assert len(str(refused.value)) < 200  # a 5,000-digit number is not quoted in full
+    assert plausible_count(MAX_STARS, "star count", MAX_STARS) == MAX_STARS
+    assert plausible_count(0, "star count", MAX_STARS) == 0
+
+
+def test_a_deadline_on_a_fake_clock_stops_waits_and_shortens_timeouts() -> None:
+    now = [0.0]
+    deadline = Deadline(10.0, clock=lambda: now[0])
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    pacer = Pacer(max_wait=60, sleep=sleep, clock=lambda: 0.0, deadline=deadline)
+    assert deadline.timeout(httpx.Timeout(30.0, connect=5.0)).read == 10.0
+    assert deadline.timeout(httpx.Timeout(3.0)).read == 3.0
+    with pytest.raises(StopRefresh, match="would pass the run's deadline"):
+        pacer.wait(20, "secondary rate limit")  # within --max-wait, not within the deadline
+    assert slept == [] and deadline.hit
+    now[0] = 9.5
+    with pytest.raises(StopRefresh, match="deadline"):
+        pacer.back_off(3)  # 8 s asked for, 0.5 s left: sleeps the 0.5 s, then stops
+    assert slept == [0.5]
+    assert Deadline(0).remaining() is None and not Deadline(None).passed
+
+
+def test_exchange_sends_nothing_after_the_deadline() -> None:
+    sent: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200)
+
+    transport = httpx.MockTransport(answer)
+    deadline = Deadline(0.05)
+    time.sleep(0.06)
+    with httpx.Client(transport=transport, base_url="http://127.0.0.1") as client:
+        with pytest.raises(StopRefresh, match="deadline"):
+            exchange(client, "GET", "/x", "S", Pacer(deadline=deadline), Usage())
+        watched = Deadline(0.05).watch(client)
+        assert watched.get("/y").status_code == 200
+        time.sleep(0.06)
+        with pytest.raises(DeadlinePassed):
+            watched.get("/z")
+    assert [r.url.path for r in sent] == ["/y"]
+
+
+def test_a_server_that_never_answers_costs_the_deadline_not_the_timeout() -> None:
+    with socket.socket() as silent:  # accepts, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/x"
+        pacer = Pacer(backoff=0.01, deadline=Deadline(0.5))
+        started = time.monotonic()
+        with httpx.Client(timeout=30) as client:
+            with pytest.raises(StopRefresh, match="deadline"):
+                exchange(client, "GET", url, "S", pacer, Usage())
+        assert time.monotonic() - started < 2

@@ -2,6 +2,15 @@
 
 Progress goes to stderr: a rich progress bar on a terminal, one heartbeat line every few
 seconds otherwise (CI logs). The summary goes to stdout in the ``--format`` asked for.
+
+Exit 1 (a :class:`~regup.errors.CheckFailedError`, like every failed check) when more entries
+failed than ``--max-failures``, when the run needed lookups and none gave a value (a rate
+limit, the network or the services stopped every one: the run refreshed nothing), or when
+``--deadline`` passed before every lookup was made; with ``--provenance``, also when no
+image could be checked or the deadline passed before every image was (as ``regup verify``).
+A rate limit that stops the run after
+some lookups succeeded is not a failure: what was looked up is written, the rest is reported
+not refreshed, and the next run picks it up.
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
 from regup.enrich.dockerhub import DOCKER_HUB_API
 from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
 from regup.enrich.refresh import refresh
+from regup.enrich.transport import DEFAULT_DEADLINE, Deadline
 from regup.errors import CheckFailedError, OutputError
 from regup.files import write_atomic
 from regup.report.refresh import REPORTERS
@@ -148,6 +158,16 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     help="Timeout of one request.",
 )
 @click.option(
+    "--deadline",
+    "deadline_seconds",
+    type=click.FloatRange(min=0),
+    default=DEFAULT_DEADLINE,
+    show_default=True,
+    metavar="SECONDS",
+    help="Longest time of the whole run (provenance included; 0: none). Lookups not made by "
+    "then are reported not refreshed, and the exit code is 1.",
+)
+@click.option(
     "--batch-size",
     type=click.IntRange(1, 100),
     default=DEFAULT_BATCH,
@@ -195,6 +215,7 @@ def refresh_command(
     cache_ttl: float,
     max_wait: float,
     timeout: float,
+    deadline_seconds: float,
     batch_size: int,
     provenance_mode: str,
     trusted_root: Path | None,
@@ -205,8 +226,10 @@ def refresh_command(
     Refreshes every entry, or the NAMEs given. Only the values that changed are written,
     in place: comments, blank lines, quoting and key order stay as they were. Images
     outside Docker Hub publish no pull counts: their pulls are removed ("unavailable").
-    A failed lookup keeps the old value. Exit 1 when more than --max-failures entries failed.
+    A failed lookup keeps the old value. Exit 1 when more than --max-failures entries failed,
+    when no lookup gave a value, or when --deadline passed with lookups not made.
     """
+    deadline = Deadline(deadline_seconds)
     with _progress(not state.quiet and fmt != "json") as progress:
         request = RefreshRequest(
             registry_dir=state.registry_dir,
@@ -223,6 +246,7 @@ def refresh_command(
             max_wait=max_wait,
             timeout=timeout,
             batch_size=batch_size,
+            deadline=deadline,
             progress=progress,
         )
         result = refresh(request)
@@ -234,7 +258,9 @@ def refresh_command(
             raise OutputError.from_os_error(report_path, exc) from None
     provenance = None
     if provenance_mode != "off":
-        provenance = _verify_refreshed(state, result, provenance_mode, trusted_root, dry_run)
+        provenance = _verify_refreshed(
+            state, result, provenance_mode, trusted_root, dry_run, deadline
+        )
     if fmt == "json" and provenance is not None:
         from regup.report.provenance import run_to_json
 
@@ -259,6 +285,30 @@ def refresh_command(
             f"({', '.join(names_failed)}); see the messages above, fix them or rerun "
             "(--max-failures N tolerates N)"
         )
+    not_refreshed = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
+    if result.deadline_passed and not_refreshed:
+        raise CheckFailedError(
+            f"{deadline.reason} before every lookup was made: {_entries(not_refreshed)} not "
+            "refreshed (their values were kept); rerun, or raise --deadline"
+        )
+    if result.nothing_answered:
+        raise CheckFailedError(
+            f"nothing was refreshed: none of the {result.lookups} lookup(s) gave a value "
+            f"({result.stopped or 'every lookup failed'}); check the messages above, your connection and the API URLs, or rerun "
+            "after the limit resets"
+        )
+    if provenance is not None:
+        from regup.cli.verify import run_failures
+
+        unchecked = run_failures(provenance, deadline)
+        if unchecked is not None:
+            raise CheckFailedError(f"provenance: {unchecked}")
+
+
+def _entries(names: list[str]) -> str:
+    """``3 entries (a, b, c)``, at most ten names shown."""
+    shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
+    return f"{len(names)} entr{'y' if len(names) == 1 else 'ies'} ({shown})"
 
 
 def _verify_refreshed(
@@ -267,19 +317,24 @@ def _verify_refreshed(
     mode: str,
     trusted_root: Path | None,
     dry_run: bool,
+    deadline: Deadline,
 ) -> VerifyRun:
-    """Provenance of the entries this refresh looked at (sigstore is imported only here)."""
+    """Provenance of the entries this refresh looked at (sigstore is imported only here),
+    within what is left of the run's deadline."""
+    from regup.net import make_client
     from regup.provenance.run import Mode, verify_entries
 
     refreshed = {e.name for e in result.checked}
-    return verify_entries(
-        list(result.checked),
-        registry_dir=state.registry_dir,
-        mode=Mode(mode),
-        trusted_root=trusted_root,
-        write=not dry_run,
-        all_names=set(result.valid_names) if refreshed >= result.valid_names else None,
-    )
+    with deadline.watch(make_client()) as client:
+        return verify_entries(
+            list(result.checked),
+            registry_dir=state.registry_dir,
+            mode=Mode(mode),
+            trusted_root=trusted_root,
+            write=not dry_run,
+            all_names=set(result.valid_names) if refreshed >= result.valid_names else None,
+            http=client,
+        )
 
 
 COMMANDS = [refresh_command]

@@ -22,11 +22,13 @@ import httpx
 
 from regup.enrich.cache import ServiceCache
 from regup.enrich.transport import (
+    MAX_PULLS,
     Failure,
     Pacer,
     StopRefresh,
     Usage,
     exchange,
+    plausible_count,
 )
 from regup.errors import NetworkError
 from regup.imageref import ImageRef, ImageRefError
@@ -100,8 +102,7 @@ class PullStats:
         namespace, name, pulls = doc.get("namespace"), doc.get("name"), doc.get("pull_count")
         if not isinstance(namespace, str) or not isinstance(name, str):
             raise ValueError("the answer has no namespace/name")
-        if not isinstance(pulls, int) or isinstance(pulls, bool) or pulls < 0:
-            raise ValueError(f"the answer has no valid pull count ({pulls!r})")
+        pulls = plausible_count(pulls, "pull count", MAX_PULLS)
         updated = doc.get("last_updated")
         return cls(f"{namespace}/{name}", pulls, updated if isinstance(updated, str) else None)
 

@@ -29,12 +29,14 @@ import httpx
 
 from regup.enrich.cache import ServiceCache
 from regup.enrich.transport import (
+    MAX_STARS,
     Failure,
     NetworkTimeout,
     Pacer,
     StopRefresh,
     Usage,
     exchange,
+    plausible_count,
 )
 from regup.errors import NetworkError
 from regup.net import DEFAULT_TIMEOUT, make_client
@@ -45,6 +47,9 @@ SERVICE = "GitHub"
 DEFAULT_BATCH = 100
 #: Fewer repositories than this to look up: REST with ETags instead of GraphQL.
 GRAPHQL_MIN = 10
+#: The most rate-limit points one GraphQL query can cost (GitHub's hourly limit is 5,000
+#: points, 10,000 for Enterprise Cloud): a larger ``rateLimit.cost`` is counted as 1.
+MAX_QUERY_COST = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,8 +89,7 @@ class RepoStats:
     def _checked(cls, full_name: Any, stars: Any, archived: Any, pushed_at: Any) -> RepoStats:
         if not isinstance(full_name, str) or "/" not in full_name:
             raise ValueError("the answer has no owner/name")
-        if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
-            raise ValueError(f"the answer has no valid star count ({stars!r})")
+        stars = plausible_count(stars, "star count", MAX_STARS)
         if not isinstance(archived, bool):
             raise ValueError(f"the archived flag is not true or false ({archived!r})")
         if pushed_at is not None and not isinstance(pushed_at, str):
@@ -299,7 +303,7 @@ class GitHub:
             )
         rate = data.get("rateLimit")
         cost = rate.get("cost") if isinstance(rate, dict) else None
-        answers.usage.points += cost if isinstance(cost, int) and cost >= 0 else 1
+        answers.usage.points += _query_cost(cost)
         for i, ref in enumerate(chunk):
             alias = f"r{i}"
             node = data.get(alias)
@@ -390,6 +394,13 @@ def _message(response: httpx.Response) -> str:
     except ValueError:
         return ""
     return str(body.get("message", "")) if isinstance(body, dict) else ""
+
+
+def _query_cost(cost: Any) -> int:
+    """``rateLimit.cost`` of a GraphQL answer; 1 when it is no plausible integer."""
+    if isinstance(cost, int) and not isinstance(cost, bool) and 0 <= cost <= MAX_QUERY_COST:
+        return cost
+    return 1
 
 
 def _from_record(data: Mapping[str, Any]) -> RepoStats | None:

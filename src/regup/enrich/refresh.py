@@ -13,6 +13,10 @@
   the refresh is forced (``force``) and every lookup of the entry succeeded. Otherwise it
   stays, so ``--oldest`` picks the entries whose values have not moved for longest.
 * Only entries whose values changed are written (:func:`regup.writeback.update_metadata`).
+* A count a service gives that is not a plausible integer (a float, a string, a negative or
+  a larger number than the schema allows) fails that lookup: it is reported, never written.
+* The run ends at its ``deadline``: lookups not made by then are *not refreshed*
+  (:attr:`RefreshResult.deadline_passed`), like those a rate limit stopped.
 """
 
 from __future__ import annotations
@@ -28,14 +32,22 @@ from pathlib import Path
 from typing import Any
 
 from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL, Cache
-from regup.enrich.dockerhub import DOCKER_HUB_API, DockerHub, HubRepo, hub_repository, image_host
+from regup.enrich.dockerhub import (
+    DOCKER_HUB_API,
+    DockerHub,
+    HubRepo,
+    PullStats,
+    hub_repository,
+    image_host,
+)
 from regup.enrich.github import (
     DEFAULT_BATCH,
     GITHUB_API,
     GRAPHQL_MIN,
     GitHub,
+    RepoStats,
 )
-from regup.enrich.transport import Failure, Pacer, Usage
+from regup.enrich.transport import DEFAULT_DEADLINE, Deadline, Failure, Pacer, Usage
 from regup.errors import ConfigError, NotFoundError, WriteBackError
 from regup.imageref import ImageRefError
 from regup.load import load_registry
@@ -130,6 +142,17 @@ class RefreshResult:
     checked: tuple[Entry, ...] = ()
     #: Every valid entry of the registry.
     valid_names: frozenset[str] = frozenset()
+    #: Lookups the run needed (repositories and images, each once) and how many gave a value.
+    lookups: int = 0
+    answered: int = 0
+    #: The run's deadline passed before every lookup was made.
+    deadline_passed: bool = False
+
+    @property
+    def nothing_answered(self) -> bool:
+        """The run needed lookups and none gave a value (all failed, or a limit, the
+        deadline or the network stopped them all): a run that refreshed nothing."""
+        return self.lookups > 0 and self.answered == 0
 
     def count(self, status: Status) -> int:
         return sum(1 for e in self.entries if e.status is status)
@@ -168,6 +191,8 @@ class RefreshResult:
             "dry_run": self.dry_run,
             "summary": self.counts(),
             "stopped": self.stopped,
+            "deadline_passed": self.deadline_passed,
+            "lookups": {"needed": self.lookups, "answered": self.answered},
             "resume_at": (
                 format_timestamp(datetime.fromtimestamp(self.resume_at, UTC))
                 if self.resume_at
@@ -206,6 +231,10 @@ class RefreshRequest:
     backoff: float = 1.0
     batch_size: int = DEFAULT_BATCH
     graphql_min: int = GRAPHQL_MIN
+    #: The end of the whole run (it starts counting when the request is made).
+    deadline: Deadline = field(
+        default_factory=lambda: Deadline(DEFAULT_DEADLINE), compare=False, repr=False
+    )
     now: datetime | None = None
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
@@ -379,7 +408,14 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     if request.progress is not None:
         request.progress(Progress(0, total))
     cache = Cache(request.cache_dir, request.cache_ttl, request.clock)
-    pacer = Pacer(request.max_wait, request.retries, request.backoff, request.sleep, request.clock)
+    pacer = Pacer(
+        request.max_wait,
+        request.retries,
+        request.backoff,
+        request.sleep,
+        request.clock,
+        deadline=request.deadline,
+    )
     github = GitHub(
         cache.service("github", request.github_api),
         pacer,
@@ -408,6 +444,8 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     stopped = "; ".join(reason for reason, _ in stops) or None
     resume_at = max((at for _, at in stops if at is not None), default=None)
     cache.save()
+    answered = sum(1 for r in repos if isinstance(gh.results.get(r), RepoStats))
+    answered += sum(1 for h in hubs if isinstance(dh.results.get(h), PullStats))
 
     now = request.now or datetime.fromtimestamp(request.clock(), UTC)
     stamp = format_timestamp(now)
@@ -439,6 +477,9 @@ def refresh(request: RefreshRequest) -> RefreshResult:
         stamp,
         tuple(selected.entries),
         selected.valid_names,
+        lookups=total,
+        answered=answered,
+        deadline_passed=request.deadline.hit,
     )
 
 

@@ -5,7 +5,9 @@
 :func:`limit_wait` says how long a 403/429 answer asks us to wait (``retry-after``, an
 exhausted primary limit, a secondary limit). :class:`Pacer` waits when the wait is short
 and raises :class:`StopRefresh` when it is longer than allowed, so the run stops cleanly
-and reports what it could not refresh instead of guessing.
+and reports what it could not refresh instead of guessing. :class:`Deadline` bounds a whole
+run (``--deadline``): no request is sent and no wait runs past it, and each request gets at
+most the time left. :func:`plausible_count` is the one bound on the counts services give.
 """
 
 from __future__ import annotations
@@ -14,15 +16,55 @@ import json
 import math
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from regup.errors import NetworkError
+from regup.resources import load_schema
 
 #: GitHub's advice when a secondary limit gives no ``retry-after``: wait at least a minute.
 SECONDARY_LIMIT_WAIT = 60.0
+#: The default ``--deadline`` of ``regup refresh`` and ``regup verify``: half the scheduled
+#: refresh workflow's 60-minute job limit, so a service that never answers still leaves the
+#: job time to write its report and open the pull request.
+DEFAULT_DEADLINE = 1800.0
+#: Seconds since the epoch of 9999-12-31T23:59:59Z: a reset or resume time beyond it cannot
+#: be shown as a timestamp (and is no real time a service would ask us to wait for).
+_LAST_INSTANT = 253402300799.0
+
+_METADATA: dict[str, Any] = load_schema("spec.schema.json")["$defs"]["metadata"]
+#: The largest star and pull counts an entry may hold (``schemas/spec.schema.json``, which
+#: says why): a larger number from a service is its error, not a count.
+MAX_STARS: int = _METADATA["properties"]["stars"]["maximum"]
+MAX_PULLS: int = _METADATA["properties"]["pulls"]["maximum"]
+
+
+def plausible_count(value: Any, what: str, maximum: int) -> int:
+    """``value`` when it is an integer from 0 to ``maximum``; raises ValueError otherwise
+    (a float, a string, a boolean, a negative or an implausibly large number)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"the answer has no valid {what} ({_short(value)})")
+    if value < 0 or value > maximum:
+        raise ValueError(
+            f"the answer's {what} {_short(value)} is not plausible (0 to {maximum:,}); "
+            "the value in the file was kept"
+        )
+    return value
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a value from a service, cut short (a 4,000-digit number stays readable)."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "a huge number"
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _instant(value: float | None) -> float | None:
+    """A time (seconds since the epoch) a timestamp can show, else None."""
+    if value is None or not math.isfinite(value) or not 0 <= value <= _LAST_INSTANT:
+        return None
+    return value
 
 
 class NetworkTimeout(NetworkError):
@@ -74,7 +116,7 @@ class RateLimit:
         return cls(
             limit=int(limit) if limit is not None else None,
             remaining=int(remaining),
-            reset=reset,
+            reset=_instant(reset),
             resource=lower.get("x-ratelimit-resource"),
         )
 
@@ -94,7 +136,8 @@ def limit_wait(
             seconds = SECONDARY_LIMIT_WAIT
         if not math.isfinite(seconds) or seconds < 0:  # "nan", "inf", "-5": not a wait
             seconds = SECONDARY_LIMIT_WAIT
-        return seconds, f"secondary rate limit (retry-after {retry_after} s)", now + seconds
+        reason = f"secondary rate limit (retry-after {retry_after[:40]} s)"
+        return seconds, reason, _instant(now + seconds)
     state = RateLimit.from_headers(headers)
     if state is not None and state.remaining == 0 and state.reset is not None:
         seconds = max(0.0, state.reset - now) + 1.0
@@ -104,9 +147,84 @@ def limit_wait(
     return None
 
 
+class DeadlinePassed(httpx.TimeoutException):
+    """A request refused because the run's deadline passed (httpx's own kind of timeout, so
+    every client already handles it as one)."""
+
+
+class Deadline:
+    """The end of a whole run: ``seconds`` from now by ``clock`` (None or 0: no end).
+
+    :meth:`check` raises :class:`StopRefresh` once it has passed; :meth:`timeout` shortens a
+    request's timeouts to the time left; :meth:`watch` makes a client refuse every request
+    after the end and shorten the others (for clients regup does not drive itself, such as
+    provenance verification's). :attr:`hit` says whether the end stopped anything.
+    """
+
+    def __init__(
+        self, seconds: float | None = None, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds if seconds else None
+        self._clock = clock
+        self._end = clock() + seconds if seconds else None
+        self.hit = False
+
+    @property
+    def reason(self) -> str:
+        return f"the run's deadline ({self.seconds or 0:g} s, --deadline) passed"
+
+    def remaining(self) -> float | None:
+        """Seconds left (never negative), or None without a deadline."""
+        return None if self._end is None else max(0.0, self._end - self._clock())
+
+    @property
+    def passed(self) -> bool:
+        return self.remaining() == 0.0
+
+    def check(self) -> None:
+        """Raises :class:`StopRefresh` when the deadline has passed."""
+        if self.passed:
+            self.hit = True
+            raise StopRefresh(self.reason)
+
+    def timeout(self, timeout: httpx.Timeout) -> httpx.Timeout:
+        """``timeout`` with every part at most the time left."""
+        left = self.remaining()
+        if left is None:
+            return timeout
+        left = max(left, 0.001)
+
+        def cap(part: float | None) -> float:
+            return left if part is None else min(part, left)
+
+        return httpx.Timeout(
+            connect=cap(timeout.connect),
+            read=cap(timeout.read),
+            write=cap(timeout.write),
+            pool=cap(timeout.pool),
+        )
+
+    def watch(self, client: httpx.Client) -> httpx.Client:
+        """``client``, refusing requests after the deadline and shortening the others."""
+        if self._end is not None:
+            hooks = client.event_hooks
+            hooks["request"] = [*hooks.get("request", []), self._on_request]
+            client.event_hooks = hooks
+        return client
+
+    def _on_request(self, request: httpx.Request) -> None:
+        if self.passed:
+            self.hit = True
+            raise DeadlinePassed(self.reason, request=request)
+        current = request.extensions.get("timeout")
+        timeout = httpx.Timeout(**current) if isinstance(current, dict) else httpx.Timeout(None)
+        request.extensions["timeout"] = self.timeout(timeout).as_dict()
+
+
 @dataclass
 class Pacer:
-    """Waits that a service asks for, within ``max_wait`` seconds each; retries with back-off.
+    """Waits that a service asks for, within ``max_wait`` seconds each; retries with back-off;
+    nothing past the ``deadline`` of the run.
 
     ``sleep`` and ``clock`` are injectable so that tests and benchmarks keep their time.
     """
@@ -117,12 +235,19 @@ class Pacer:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     limit_hits: int = 0
+    deadline: Deadline = field(default_factory=Deadline)
 
     def wait(self, seconds: float, reason: str, resume_at: float | None = None) -> None:
-        """Sleep ``seconds``; raises :class:`StopRefresh` when that is more than allowed."""
+        """Sleep ``seconds``; raises :class:`StopRefresh` when that is more than allowed or
+        would end after the deadline."""
         self.limit_hits += 1
         if seconds > self.max_wait or self.limit_hits > 20:
             raise StopRefresh(reason, resume_at)
+        left = self.deadline.remaining()
+        if left is not None and seconds >= left:
+            self.deadline.hit = True
+            end = self.deadline.reason.removesuffix(" passed")
+            raise StopRefresh(f"{reason}, and waiting for it would pass {end}", resume_at)
         self.sleep(seconds)
 
     def before(self, state: RateLimit | None) -> None:
@@ -134,7 +259,11 @@ class Pacer:
             self.wait(state.reset - now + 1.0, "primary rate limit used up", state.reset)
 
     def back_off(self, attempt: int) -> None:
-        self.sleep(self.backoff * (2**attempt))
+        """Sleep before retry ``attempt``; raises :class:`StopRefresh` at the deadline."""
+        seconds = self.backoff * (2**attempt)
+        left = self.deadline.remaining()
+        self.sleep(seconds if left is None else min(seconds, left))
+        self.deadline.check()
 
 
 def send(
@@ -176,14 +305,18 @@ def exchange(
     Returns the last answer, whatever its status; the caller reads it.
 
     Raises :class:`NetworkError` (:class:`NetworkTimeout` for a timeout) when the service
-    cannot be reached, :class:`StopRefresh` when a limit asks for too long a wait.
+    cannot be reached, :class:`StopRefresh` when a limit asks for too long a wait or the
+    run's deadline has passed (each request gets at most the time left).
     """
     attempt = 0
     while True:
         pacer.before(usage.limit)
+        pacer.deadline.check()
         try:
-            response = send(client, method, url, service, **kwargs)
+            timeout = pacer.deadline.timeout(client.timeout)
+            response = send(client, method, url, service, **{**kwargs, "timeout": timeout})
         except NetworkError:
+            pacer.deadline.check()  # cut short by the deadline: not refreshed, not failed
             if not retry_network or attempt >= pacer.retries:
                 raise
             pacer.back_off(attempt)
@@ -228,7 +361,7 @@ def json_body(response: httpx.Response, service: str) -> Any:
     """The JSON of ``response``; raises :class:`NetworkError` when it is not JSON."""
     try:
         return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise NetworkError(
             f"{service} answered {response.request.method} {response.request.url.path} with "
             "malformed JSON; try again later"
