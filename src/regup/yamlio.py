@@ -7,8 +7,9 @@ itself, so that:
 * scalars resolve by the YAML 1.2 core schema (``yes``, ``on`` and ``2026-01-01`` stay
   strings, as ToolHive's Go loader reads them);
 * every value and every mapping key keeps its 1-based line and column;
-* duplicate keys and unknown tags become problems, and alias expansion has a budget, so a
-  "billion laughs" file fails fast.
+* duplicate keys, unknown tags, tagged values that do not fit their tag and whole numbers
+  of more than :data:`MAX_INT_DIGITS` digits become problems, and alias expansion has a
+  budget, so a "billion laughs" file fails fast.
 
 Editing a file in place (refresh, ``regup tools``, ``regup fmt``) works on the spans that
 :mod:`regup.yamledit` finds; ``regup fmt`` restyles with ruamel.yaml's round-trip dumper.
@@ -28,6 +29,11 @@ Position = tuple[int, int]
 
 MAX_NODES = 50_000
 MAX_DEPTH = 64
+#: Whole numbers written with more digits are refused (rule ``number-too-long``): no port,
+#: count or setting needs them, Python will not convert 4,300 digits or more to or from
+#: text (every message and output that shows the number would fail), and readers in other
+#: languages stop far earlier (Go's int64 at 19 digits).
+MAX_INT_DIGITS = 100
 
 _NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 _TRUE = re.compile(r"^(?:true|True|TRUE)$")
@@ -44,6 +50,7 @@ _SPECIAL_FIRST = frozenset("0123456789+-.~nNtTfF")
 _CORE = "tag:yaml.org,2002:"
 # Plain words that YAML 1.1 loaders (PyYAML) read as booleans: quoted when written.
 _YAML11_WORDS = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+_STR = _CORE + "str"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "map", "seq")}
 
 
@@ -105,8 +112,21 @@ class YamlDocument:
     problems: list[YamlProblem]
 
 
+@dataclass(frozen=True)
+class TooLongNumber:
+    """What :func:`resolve_plain` gives for a whole number of more than
+    :data:`MAX_INT_DIGITS` digits, which is never converted: the text as written."""
+
+    text: str
+    digits: int
+
+
 def resolve_plain(text: str) -> Any:
-    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema."""
+    """Resolve a plain (unquoted) scalar by the YAML 1.2 core schema.
+
+    A whole number of more than :data:`MAX_INT_DIGITS` digits gives a :class:`TooLongNumber`
+    (never a str: callers asking "is this plain word text?" must quote it).
+    """
     if text and text[0] not in _SPECIAL_FIRST:
         return text
     if _NULL.match(text):
@@ -116,11 +136,13 @@ def resolve_plain(text: str) -> Any:
     if _FALSE.match(text):
         return False
     if _INT.match(text):
+        if len(text) > MAX_INT_DIGITS and len(text.lstrip("+-")) > MAX_INT_DIGITS:
+            return TooLongNumber(text, len(text.lstrip("+-")))
         return int(text)
-    if _OCT.match(text):
-        return int(text[2:], 8)
-    if _HEX.match(text):
-        return int(text[2:], 16)
+    if _OCT.match(text) or _HEX.match(text):
+        if len(text) - 2 > MAX_INT_DIGITS:
+            return TooLongNumber(text, len(text) - 2)
+        return int(text[2:], 8 if text[1] == "o" else 16)
     if _FLOAT.match(text):
         return float(text)
     if _INF.match(text):
@@ -131,6 +153,11 @@ def resolve_plain(text: str) -> Any:
 
 
 _SCALAR = yaml.ScalarEvent
+
+
+def _quoted(text: str, limit: int = 40) -> str:
+    """``text`` for a message: quoted with escapes (no raw control character), bounded."""
+    return repr(text) if len(text) <= limit else repr(text[:limit]) + "…"
 
 
 def _pos(event: Any) -> Position:
@@ -170,6 +197,20 @@ class _Builder:
                 YamlProblem(line, col, "yaml-tag", f"tag {tag} is not allowed; remove it")
             )
 
+    def too_long(self, event: Any, path: YamlPath, number: TooLongNumber) -> str:
+        """Report a whole number too long to convert; its text stands in for it."""
+        line, col = _pos(event)
+        self.problems.append(
+            YamlProblem(
+                line,
+                col,
+                "number-too-long",
+                f"{format_path(path)} is a number of {number.digits} digits; a whole number "
+                f"may have at most {MAX_INT_DIGITS} (quote it to keep it as text)",
+            )
+        )
+        return number.text
+
     def node(self, event: Any, path: YamlPath, depth: int) -> Any:
         if type(event) is _SCALAR and event.anchor is None and event.tag is None:
             # The common case, kept short: an untagged scalar without an anchor.
@@ -177,7 +218,10 @@ class _Builder:
             self.source.values[path] = (mark.line + 1, mark.column + 1)
             self.count(event, 1)
             if not event.style and event.implicit[0]:
-                return resolve_plain(event.value)
+                resolved = resolve_plain(event.value)
+                if type(resolved) is TooLongNumber:
+                    return self.too_long(event, path, resolved)
+                return resolved
             return event.value
         if depth > MAX_DEPTH:
             raise self.fail(event, "yaml-too-deep", f"nesting deeper than {MAX_DEPTH} levels")
@@ -194,7 +238,7 @@ class _Builder:
         value: Any
         if isinstance(event, yaml.ScalarEvent):
             self.count(event, 1)
-            value = self.scalar(event)
+            value = self.scalar(event, path)
         elif isinstance(event, yaml.SequenceStartEvent):
             self.count(event, 1)
             value = []
@@ -215,7 +259,7 @@ class _Builder:
     def mapping(self, path: YamlPath, depth: int) -> dict[str, Any]:
         result: dict[str, Any] = {}
         while not isinstance(key_event := self.next(), yaml.MappingEndEvent):
-            if isinstance(key_event, yaml.ScalarEvent):
+            if isinstance(key_event, yaml.ScalarEvent) and key_event.tag in (None, "!", _STR):
                 key = key_event.value
             else:
                 line, col = _pos(key_event)
@@ -239,17 +283,22 @@ class _Builder:
             result[key] = self.node(value_event, child, depth + 1)
         return result
 
-    def scalar(self, event: Any) -> Any:
+    def scalar(self, event: Any, path: YamlPath) -> Any:
         text: str = event.value
         tag = event.tag
         if tag is None or tag == "!":
             if not event.style and event.implicit[0]:
-                return resolve_plain(text)
+                resolved = resolve_plain(text)
+                if type(resolved) is TooLongNumber:
+                    return self.too_long(event, path, resolved)
+                return resolved
             return text
         if tag == _CORE + "str":
             return text
         if tag in _ALLOWED_TAGS:
             resolved = resolve_plain(text)
+            if type(resolved) is TooLongNumber:
+                return self.too_long(event, path, resolved)
             if tag == _CORE + "float" and type(resolved) is int:
                 resolved = float(resolved)  # !!float 1 is 1.0, as the core schema says
             expected = {
@@ -261,7 +310,7 @@ class _Builder:
             if expected is not None and type(resolved) is not expected:
                 line, col = _pos(event)
                 self.problems.append(
-                    YamlProblem(line, col, "yaml-tag", f"{text!r} is not a valid {tag}")
+                    YamlProblem(line, col, "yaml-tag", f"{_quoted(text)} is not a valid {tag}")
                 )
             return resolved
         return text

@@ -72,6 +72,47 @@ def test_files_that_cannot_be_formatted_are_reported(text: str, why: str) -> Non
         format_text(text)
 
 
+TIDY = "description: Already tidy here.\ntools:\n  - a\n"
+
+
+@pytest.mark.parametrize(
+    ("line", "at", "rule"),
+    [
+        ("target_port: !!int x", "4:14", "yaml-tag"),
+        ("target_port: !!float abc", "4:14", "yaml-tag"),
+        ("target_port: !!bool 3", "4:14", "yaml-tag"),
+        ("target_port: !!int " + "9" * 5000, "4:14", "number-too-long"),
+        ("target_port: " + "9" * 5000, "4:14", "number-too-long"),
+        ("? {a: 1}\n: x", "4:3", "yaml-key"),
+        ("custom_metadata:\n  ? {a: 1}\n  : x", "5:5", "yaml-key"),
+        ("custom_metadata:\n  ? [a, b]\n  : x", "5:5", "yaml-key"),
+        ("custom_metadata:\n  !!int x: 1", "5:3", "yaml-key"),
+        ("custom_metadata: !!python/name:os.system x", "4:18", "yaml-tag"),
+    ],
+)
+def test_impossible_tag_values_and_complex_keys_are_diagnostics_in_fmt(
+    in_tmp: Path, line: str, at: str, rule: str
+) -> None:
+    registry = write_registry(in_tmp / "registry", broken=TIDY + line + "\n", tidy=TIDY)
+    before = (registry / "broken" / "spec.yaml").read_bytes()
+    result = run_cli(["fmt"])
+    assert result.exit_code == 1
+    assert "bug in regup" not in result.stdout + result.stderr
+    assert f"registry/broken/spec.yaml:{at}: " in result.stderr
+    assert f"[{rule}]" in result.stderr
+    assert "1 left as they were" in result.stdout
+    assert (registry / "broken" / "spec.yaml").read_bytes() == before
+
+
+def test_a_value_ruamel_cannot_construct_is_a_format_error() -> None:
+    """The backstop behind regup's reader: ruamel's own ValueError / KeyError never escape."""
+    from regup.authoring.fmt import _restyle
+
+    for text in ("a: !!int x\n", "a: !!bool 3\n", "a: !!float abc\n"):
+        with pytest.raises(FormatError, match="cannot read the YAML"):
+            _restyle(text, nested=True)
+
+
 def test_cli_formats_checks_and_leaves_bad_files_alone(in_tmp: Path) -> None:
     registry = write_registry(
         in_tmp / "registry",
@@ -86,7 +127,8 @@ def test_cli_formats_checks_and_leaves_bad_files_alone(in_tmp: Path) -> None:
     assert (registry / "weather" / "spec.yaml").read_text() == COMMENTED
     result = run_cli(["fmt"])
     assert result.exit_code == 1
-    assert "registry/broken/spec.yaml: cannot be formatted losslessly" in result.stderr
+    assert "registry/broken/spec.yaml:2:1: cannot be formatted losslessly" in result.stderr
+    assert "[yaml-duplicate-key]" in result.stderr
     assert "formatted registry/weather/spec.yaml" in result.stdout
     assert "1 file(s) formatted, 1 already formatted, 1 left as they were." in result.stdout
     assert (registry / "broken" / "spec.yaml").read_bytes() == broken_before

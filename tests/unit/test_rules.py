@@ -170,6 +170,116 @@ CASES: list[Case] = [
         (SPEC, 9, 69),
         entry(BASE_C + "custom_metadata:\n  x: " + "[" * 60 + "]" * 60 + "\n"),
     ),
+    Case(
+        "number-too-long",
+        E,
+        entry(SSE_C + "target_port: " + "9" * 5000 + "\n"),
+        (SPEC, 8, 14),
+        entry(SSE_C + "target_port: 8080\n"),
+    ),
+    Case(
+        "number-too-long",
+        E,
+        entry(BASE_C + "custom_metadata:\n  mask: 0x" + "f" * 101 + "\n"),
+        (SPEC, 9, 9),
+        entry(BASE_C + "custom_metadata:\n  mask: 0x" + "f" * 100 + "\n"),
+        variant="hex",
+    ),
+    Case(
+        "number-too-long",
+        E,
+        {
+            "fetch": Files(
+                {
+                    "spec.yaml": BASE_C,
+                    "tools.json": '[{"name": "fetch", "inputSchema": {"maximum": 1'
+                    + "0" * 150
+                    + "}}]\n",
+                }
+            )
+        },
+        ("registry/fetch/tools.json", 1, 47),
+        {
+            "fetch": Files(
+                {
+                    "spec.yaml": BASE_C,
+                    "tools.json": '[{"name": "fetch", "inputSchema": {"maximum": 1'
+                    + "0" * 20
+                    + "}}]\n",
+                }
+            )
+        },
+        variant="tools-json",
+    ),
+    Case(
+        "control-character",
+        E,
+        entry(BASE_C + 'title: "Fe\\e]0;pwn\\atch"\n'),
+        (SPEC, 8, 8),
+        entry(BASE_C + 'title: "Fetch"\n'),
+    ),
+    Case(
+        "control-character",
+        E,
+        entry(BASE_C + 'title: "Fe\\ntch"\n'),
+        (SPEC, 8, 8),
+        entry(BASE_C + "title: Fetch\n"),
+        variant="newline-in-title",
+    ),
+    Case(
+        "control-character",
+        E,
+        entry(BASE_C + 'overview: "Two lines\\nand \\u009b2J"\n'),
+        (SPEC, 8, 11),
+        entry(BASE_C + 'overview: "Two lines\\nand\\ta tab"\n'),
+        variant="c1-in-overview",
+    ),
+    Case(
+        "control-character",
+        E,
+        entry(BASE_C + ENV.format("TOKEN").replace("Some variable here.", '"Token\\x1b[2J"')),
+        (SPEC, 10, 18),
+        entry(BASE_C + ENV.format("TOKEN")),
+        variant="env-var-description",
+    ),
+    Case(
+        "control-character",
+        E,
+        {
+            "fetch": Files(
+                {
+                    "spec.yaml": BASE_C,
+                    "tools.json": '[{"name": "fetch", "description": "Get\\u001b]0;x\\u0007"}]\n',
+                }
+            )
+        },
+        ("registry/fetch/tools.json", 1, 35),
+        {
+            "fetch": Files(
+                {
+                    "spec.yaml": BASE_C,
+                    "tools.json": '[{"name": "fetch", "description": "Get a page.\\nAny URL."}]\n',
+                }
+            )
+        },
+        variant="tools-json",
+    ),
+    Case(
+        "control-character",
+        E,
+        {
+            "bundle": Files(
+                {"group.yaml": 'description: "Some \\e[2Jservers"\nservers: [fetch]\n'}
+            ),
+            "fetch": BASE_C,
+        },
+        ("registry/bundle/group.yaml", 1, 14),
+        {
+            "bundle": Files({"group.yaml": "description: Some servers.\nservers: [fetch]\n"}),
+            "fetch": BASE_C,
+        },
+        variant="group",
+    ),
     Case("file-unreadable", E, entry(BASE_C), (SPEC, 1, 1), entry(BASE_C), prepare_bad=unreadable),
     Case(
         "file-not-regular", E, entry(BASE_C), (SPEC, 1, 1), entry(BASE_C), prepare_bad=not_regular

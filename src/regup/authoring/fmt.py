@@ -34,7 +34,7 @@ from regup.load import GROUP_FILE, SPEC_FILE, display_path, find_suppressions, r
 from regup.model import ENTRY_KEYS, NESTED_ORDER
 from regup.writeback import replace_registry_file
 from regup.yamledit import YamlEditError, top_mapping
-from regup.yamlio import YamlSyntaxError, load_yaml
+from regup.yamlio import YamlProblem, YamlSyntaxError, load_yaml
 
 GROUP_KEYS: tuple[str, ...] = ("name", "title", "description", "servers")
 
@@ -42,7 +42,37 @@ _COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
 
 
 class FormatError(Exception):
-    """The file cannot be formatted without losing something; the message says what."""
+    """The file cannot be formatted without losing something; the message says what.
+
+    ``line``, ``col`` and ``rule`` say where and which validation rule, when the cause is
+    something ``regup validate`` reports too (the YAML itself is broken).
+    """
+
+    def __init__(
+        self, message: str, *, line: int | None = None, col: int = 1, rule: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.line = line
+        self.col = col
+        self.rule = rule
+
+    @classmethod
+    def from_problem(cls, problem: YamlProblem, more: int = 0) -> FormatError:
+        also = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        return cls(
+            f"cannot read the YAML: {problem.message}{also}; run `regup validate`",
+            line=problem.line,
+            col=problem.col,
+            rule=problem.rule,
+        )
+
+    def where(self, shown: str) -> str:
+        """``shown`` (the file) with the line and column, when known."""
+        return shown if self.line is None else f"{shown}:{self.line}:{self.col}"
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} [{self.rule}]" if self.rule else text
 
 
 @dataclass
@@ -153,7 +183,9 @@ def _restyle(text: str, nested: bool) -> str:
     yaml.allow_duplicate_keys = False
     try:
         data = yaml.load(text)
-    except YAMLError as exc:
+    except (YAMLError, ValueError, KeyError, TypeError, RecursionError) as exc:
+        # ruamel's constructors raise plain ValueError / KeyError on values that do not fit
+        # their tag (``!!int x``); regup's reader reports those first, this is the backstop.
         raise FormatError(
             f"cannot read the YAML ({_one_line(exc)}); run `regup validate`"
         ) from None
@@ -163,7 +195,7 @@ def _restyle(text: str, nested: bool) -> str:
     stream = io.StringIO()
     try:
         yaml.dump(data, stream)
-    except YAMLError as exc:  # pragma: no cover - what ruamel loads it can dump
+    except (YAMLError, ValueError) as exc:  # pragma: no cover - what ruamel loads it can dump
         raise FormatError(f"cannot write the YAML back ({_one_line(exc)})") from None
     return stream.getvalue()
 
@@ -190,18 +222,38 @@ def _suppressions(text: str) -> Counter[tuple[frozenset[str], str]]:
     )
 
 
+def _readable(text: str) -> Any:
+    """The values of ``text``, which regup's reader must read without a problem.
+
+    A file it reports on (a syntax error, a duplicate or complex key, a tag or a number
+    it refuses) is not formatted: its values are not what ruamel.yaml would read, so
+    "nothing changed" could not be checked. Raises :class:`FormatError` with the first
+    problem's position and rule id.
+    """
+    try:
+        document = load_yaml(text)
+    except YamlSyntaxError as exc:
+        raise FormatError.from_problem(exc.problem) from None
+    if document.problems:
+        first = min(document.problems, key=lambda p: (p.line, p.col))
+        raise FormatError.from_problem(first, len(document.problems) - 1)
+    return document.data
+
+
 def _values(text: str) -> Any:
     try:
-        return load_yaml(text).data
+        document = load_yaml(text)
     except YamlSyntaxError as exc:
         raise FormatError(f"the formatted text would not be valid YAML ({exc})") from None
+    if document.problems:
+        raise FormatError(
+            f"the formatted text would not be valid YAML ({document.problems[0].message})"
+        )
+    return document.data
 
 
-def _check(before: str, after: str) -> None:
-    try:
-        old = load_yaml(before).data
-    except YamlSyntaxError as exc:
-        raise FormatError(f"cannot read the YAML ({exc}); run `regup validate`") from None
+def _check(old: Any, before: str, after: str) -> None:
+    """``after`` holds the values ``old`` (those of ``before``), comments and suppressions."""
     if _values(after) != old:
         raise FormatError("formatting would change a value")
     lost = comments_of(before) - comments_of(after)
@@ -218,8 +270,9 @@ def format_text(text: str, order: Sequence[str] = ENTRY_KEYS, *, nested: bool = 
     done without changing a value, losing a comment or moving a suppression."""
     if not text.strip():
         raise FormatError("the file is empty")
+    values = _readable(text)
     once = _restyle(_reorder_lines(text, order), nested)
-    _check(text, once)
+    _check(values, text, once)
     twice = _restyle(_reorder_lines(once, order), nested)
     if twice != once:
         raise FormatError("formatting is not stable for this file (a second run changes it)")
@@ -280,7 +333,7 @@ def format_files(
         try:
             formatted = format_text(text.replace("\r\n", "\n"), order)
         except FormatError as exc:
-            result.failed.append((shown, str(exc)))
+            result.failed.append((exc.where(shown), str(exc)))
             continue
         if "\r\n" in text:
             formatted = formatted.replace("\n", "\r\n")

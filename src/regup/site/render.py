@@ -12,6 +12,7 @@ instead of printing nothing.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterable, Mapping
 from functools import cache
 from typing import Any
@@ -134,6 +135,23 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     return out
 
 
+#: What XML 1.0 cannot carry at all, not even as a character reference: C0 controls other
+#: than tab, newline and carriage return, surrogates, U+FFFE and U+FFFF. Validation refuses
+#: control characters; the feed and sitemap drop these anyway, so that no entry (one built
+#: another way, or a setting) can make them unreadable.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` as XML character data: escaped, without what XML 1.0 cannot hold."""
+    return escape(_NOT_XML.sub("", text))
+
+
+def xml_attribute(text: str) -> str:
+    """``text`` as a quoted XML attribute value, without what XML 1.0 cannot hold."""
+    return quoteattr(_NOT_XML.sub("", text))
+
+
 def feed(site: c.SiteContext, timestamp: str) -> bytes:
     """An Atom feed of the most recently updated servers."""
     entries = [e for e in c.sort_entries(site.registry.entries, "updated") if e.last_updated][
@@ -144,22 +162,22 @@ def feed(site: c.SiteContext, timestamp: str) -> bytes:
     lines = [
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <title>{escape(site.config.name)}: new and updated servers</title>",
-        f"  <id>{escape(feed_id)}</id>",
-        f"  <updated>{escape(timestamp)}</updated>",
-        f'  <link rel="self" href={quoteattr(base + "feed.xml")}/>',
-        f"  <link href={quoteattr(base or './')}/>",
+        f"  <title>{xml_text(site.config.name)}: new and updated servers</title>",
+        f"  <id>{xml_text(feed_id)}</id>",
+        f"  <updated>{xml_text(timestamp)}</updated>",
+        f'  <link rel="self" href={xml_attribute(base + "feed.xml")}/>',
+        f"  <link href={xml_attribute(base or './')}/>",
     ]
     for entry in entries:
         href = base + paths.server_path(entry.name)
         lines += [
             "  <entry>",
-            f"    <title>{escape(entry.display_name)}</title>",
-            f"    <id>{escape(site.absolute(paths.server_path(entry.name)) or 'urn:regup:server:' + entry.name)}</id>",
-            f"    <link href={quoteattr(href)}/>",
-            f"    <updated>{escape(entry.last_updated or timestamp)}</updated>",
-            f"    <author><name>{escape(site.config.name)}</name></author>",
-            f"    <summary>{escape(entry.description)}</summary>",
+            f"    <title>{xml_text(entry.display_name)}</title>",
+            f"    <id>{xml_text(site.absolute(paths.server_path(entry.name)) or 'urn:regup:server:' + entry.name)}</id>",
+            f"    <link href={xml_attribute(href)}/>",
+            f"    <updated>{xml_text(entry.last_updated or timestamp)}</updated>",
+            f"    <author><name>{xml_text(site.config.name)}</name></author>",
+            f"    <summary>{xml_text(entry.description)}</summary>",
             "  </entry>",
         ]
     lines.append("</feed>")
@@ -173,7 +191,7 @@ def sitemap(site: c.SiteContext, paths: Iterable[str]) -> bytes:
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">',
     ]
     for path in sorted(paths):
-        lines.append(f"  <url><loc>{escape(site.absolute(path) or path)}</loc></url>")
+        lines.append(f"  <url><loc>{xml_text(site.absolute(path) or path)}</loc></url>")
     lines.append("</urlset>")
     return ("\n".join(lines) + "\n").encode()
 

@@ -17,8 +17,16 @@ from regup.load import RawDocument
 from regup.model import Entry, Group, Registry
 from regup.names import ENTRY_NAME
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
-from regup.validate.rules import RULES, check_entry, check_group
+from regup.validate.rules import (
+    RULES,
+    check_control_characters,
+    check_entry,
+    check_group,
+    multi_line_in_entry,
+    multi_line_in_tools_file,
+)
 from regup.validate.schema import SchemaPath, check_schema
+from regup.yamlio import MAX_INT_DIGITS, YamlPath, format_path
 
 __all__ = ["RULES", "ValidationResult", "validate_documents"]
 
@@ -159,6 +167,41 @@ def _best_effort_group(doc: RawDocument) -> Group | None:
     return Group.from_document(doc.name, {"description": "", "servers": names}, doc.source)
 
 
+def _control_characters(doc: RawDocument) -> list[Diagnostic]:
+    multi_line = multi_line_in_entry if doc.kind == "entry" else (lambda path: False)
+    return check_control_characters(doc.data, doc.source.display, doc.positions, multi_line)
+
+
+_TOO_LONG = 10**MAX_INT_DIGITS
+
+
+def _tools_file_text(tools_file: ToolsFile) -> list[Diagnostic]:
+    """What ``spec.yaml``'s reader refuses, in ``tools.json``: control characters and
+    numbers past :data:`~regup.yamlio.MAX_INT_DIGITS` digits (JSON has no bound of its own)."""
+    if tools_file.data is None or tools_file.problems:
+        return []
+    found = check_control_characters(
+        tools_file.data, tools_file.display, tools_file.positions, multi_line_in_tools_file
+    )
+    stack: list[tuple[YamlPath, Any]] = [((), tools_file.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+        elif isinstance(value, int) and not -_TOO_LONG < value < _TOO_LONG:
+            found.append(
+                tools_file.at(
+                    path,
+                    "number-too-long",
+                    f"{format_path(path)} is a number of more than {MAX_INT_DIGITS} digits; "
+                    "a whole number may have at most that many",
+                )
+            )
+    return sorted(found, key=lambda d: (d.line, d.col))
+
+
 def _with_tools_file(
     entry: Entry, tools_file: ToolsFile, found: list[Diagnostic]
 ) -> tuple[Entry, list[Diagnostic]]:
@@ -197,9 +240,10 @@ def _validate(
             per_doc[id(doc)] = found
             continue
         schema_errors, bad_paths = check_schema(doc)
-        found += schema_errors + _name_field(doc)
+        found += schema_errors + _name_field(doc) + _control_characters(doc)
         if doc.tools_file is not None:
             found += doc.tools_file.problems + check_tools_file(doc.tools_file)
+            found += _tools_file_text(doc.tools_file)
         if schema_errors:
             partial = _best_effort(doc, bad_paths)
             if partial is not None:

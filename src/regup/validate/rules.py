@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit
 
 from regup.diagnostics import Diagnostic, Severity
@@ -19,7 +20,7 @@ from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
 from regup.names import ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
 from regup.timeutil import parse_timestamp
-from regup.yamlio import YamlPath, format_path
+from regup.yamlio import SourceMap, YamlPath, format_path
 
 _HOSTNAME = re.compile(
     r"^\.?(?=.{1,253}$)[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
@@ -46,6 +47,13 @@ RULES: dict[str, Rule] = {
         Rule("yaml-key", E, "Mapping keys are plain text."),
         Rule("yaml-alias-expansion", E, "Anchors and aliases expand to a bounded size."),
         Rule("yaml-too-deep", E, "Nesting stays within 64 levels."),
+        Rule("number-too-long", E, "Whole numbers have at most 100 digits."),
+        Rule(
+            "control-character",
+            E,
+            "Text holds no control characters (C0, DEL, C1, such as ESC or BEL); newline and "
+            "tab only in multi-line text (overview, tool definitions, custom_metadata).",
+        ),
         Rule("file-unreadable", E, "The file can be read."),
         Rule("file-too-large", E, "The file is at most 1 MB."),
         Rule("file-not-regular", E, "The file is a regular file, not a device, FIFO or socket."),
@@ -418,6 +426,127 @@ def _oauth(entry: Entry, c: Checker) -> None:
             ("oauth_config",),
             "oauth_config needs issuer (OIDC discovery) or both authorize_url and token_url",
         )
+
+
+#: Control characters (Unicode category Cc: C0, DEL and C1). ESC and the C1 CSI start
+#: terminal sequences (clear the screen, set the window title, fake a prompt), and XML 1.0
+#: cannot carry most C0 ones at all (one of them makes the Atom feed unreadable).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+#: The same without newline and tab, for multi-line text.
+_CONTROL_MULTI_LINE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_SHOWN = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+#: Where a spec.yaml holds multi-line text: Markdown and the free-form JSON places.
+_MULTI_LINE_ROOTS = frozenset({"overview", "custom_metadata", "tool_definitions"})
+
+TextPlace = Callable[[YamlPath], bool]
+
+
+def multi_line_in_entry(path: YamlPath) -> bool:
+    """Whether the text at ``path`` of a spec.yaml may span lines."""
+    return bool(path) and (
+        path[0] in _MULTI_LINE_ROOTS or path[:3] == ("provenance", "attestation", "predicate")
+    )
+
+
+def multi_line_in_tools_file(path: YamlPath) -> bool:
+    """Whether the text at ``path`` of a tools.json may span lines (all but tool names)."""
+    return not (len(path) == 2 and path[1] == "name")
+
+
+def _escaped(chars: Iterable[str]) -> str:
+    """Control characters as escapes (``\\x1b``), never raw, in order of appearance."""
+    shown = dict.fromkeys(_SHOWN.get(c, f"\\x{ord(c):02x}") for c in chars)
+    return ", ".join(list(shown)[:5]) + (", …" if len(shown) > 5 else "")
+
+
+def _suspects(data: Any, multi_line: TextPlace) -> list[tuple[YamlPath, Any]]:
+    """The top-level parts of ``data`` that may hold a control character, to walk exactly.
+
+    Walking every value in Python costs about as much as all other semantic rules. But
+    ``repr()`` (in C) escapes every control character with a backslash, and finding a
+    backslash is a ``memchr``: only the parts whose ``repr()`` holds one (a real backslash,
+    another escaped character, a control character) are walked. Top-level text is searched
+    directly.
+    """
+    if isinstance(data, dict):
+        if _CONTROL.search("".join(data)) is not None:  # a key: walk it all
+            return [((), data)]
+        items: list[tuple[YamlPath, Any]] = [((key,), value) for key, value in data.items()]
+    elif isinstance(data, list):
+        items = [((i,), value) for i, value in enumerate(data)]
+    else:
+        items = [((), data)]
+    found: list[tuple[YamlPath, Any]] = []
+    nested: list[tuple[YamlPath, Any]] = []
+    for path, value in items:
+        if isinstance(value, str):
+            pattern = _CONTROL_MULTI_LINE if multi_line(path) else _CONTROL
+            if pattern.search(value) is not None:
+                found.append((path, value))
+        elif isinstance(value, (dict, list)):
+            nested.append((path, value))
+    if nested and "\\" in repr([value for _, value in nested]):
+        found += [(path, value) for path, value in nested if "\\" in repr(value)]
+    return found
+
+
+def _what(chars: list[str]) -> str:
+    if len(set(chars)) == 1:
+        return f"the control character {_escaped(chars)}; remove it"
+    return f"the control characters {_escaped(chars)}; remove them"
+
+
+def check_control_characters(
+    data: Any, display: str, positions: SourceMap, multi_line: TextPlace
+) -> list[Diagnostic]:
+    """A ``control-character`` error for each text (and mapping key) of ``data`` holding one.
+
+    Runs on the document as read, so every text field is covered, whatever the model makes
+    of it. ``multi_line`` says where newline and tab are allowed.
+    """
+    found: list[Diagnostic] = []
+    severity = RULES["control-character"].severity
+    stack: list[tuple[YamlPath, Any]] = _suspects(data, multi_line)
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            pattern = _CONTROL_MULTI_LINE if multi_line(path) else _CONTROL
+            if pattern.search(value) is None:
+                continue
+            chars = pattern.findall(value)
+            line, col = positions.value(path)
+            if all(c in "\n\t" for c in chars):
+                message = (
+                    f"{format_path(path)} holds a line break or tab ({_escaped(chars)}); it "
+                    "must be one line (longer text goes in overview)"
+                )
+            else:
+                message = (
+                    f"{format_path(path)} holds {_what(chars)}: control characters can "
+                    "rewrite a terminal, and XML cannot carry them"
+                )
+            found.append(Diagnostic(display, line, col, severity, "control-character", message))
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                child = (*path, key)
+                if _CONTROL.search(key) is not None:
+                    line, col = positions.key(child)
+                    where = f" in {format_path(path)}" if path else ""
+                    found.append(
+                        Diagnostic(
+                            display,
+                            line,
+                            col,
+                            severity,
+                            "control-character",
+                            f"a key{where} holds {_what(_CONTROL.findall(key))}",
+                        )
+                    )
+                stack.append((child, item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+    return sorted(found, key=lambda d: (d.line, d.col))
 
 
 def check_entry(entry: Entry) -> list[Diagnostic]:
