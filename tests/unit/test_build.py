@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 from regup.build import BuildRequest, build
 from regup.config import Config
 from regup.errors import OutputError
+from regup.files import write_outputs
 from regup.resources import schemas_dir
 from tests.conftest import RegistryFactory
 from tests.helpers import CASES_DIR, container, group, remote, run_cli
@@ -248,11 +249,9 @@ def test_files_a_failed_build_wrote_are_removed_by_the_next(
 
     registry = make_registry(fetch=container(), tracker=remote())
     out = tmp_path / "dist"
-    real = build_module.write_outputs
 
     def fail_at_the_last_file(out_dir: Path, artifacts: Any, paths: list[str]) -> Any:
-        for rel in real(out_dir, artifacts, paths[:-1]):
-            yield rel
+        yield from write_outputs(out_dir, artifacts, paths[:-1])
         raise OSError(28, "No space left on device", str(out_dir / paths[-1]))
 
     monkeypatch.setattr(build_module, "write_outputs", fail_at_the_last_file)

@@ -136,4 +136,6 @@ def test_scratch_folders_of_killed_builds_are_removed(tmp_path: Path) -> None:
     (stale / "records" / "x.html").write_bytes(b"<p>")
     with search.scratch_folder() as scratch:
         assert Path(scratch).name.startswith(f"regup-pagefind-{os.getpid()}-")
+        search.remove_stale_scratch_folders()
         assert not stale.exists()
+        assert Path(scratch).is_dir()  # this process's own is kept

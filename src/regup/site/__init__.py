@@ -45,6 +45,7 @@ def build_site(
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
     site = SiteContext(registry, ctx.config, ctx.provenance, base_url, frozenset(files))
     records = search.records(registry, ctx.provenance)
+    search.remove_stale_scratch_folders()
     index_files = search.reused_index(records, options.previous_index)
     if index_files is not None:
         pages = render.render_pages(site, ctx.timestamp, files)

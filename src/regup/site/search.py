@@ -242,14 +242,14 @@ def _read_tree(root: str, prefix: str = "") -> Iterator[tuple[str, bytes]]:
 _SCRATCH_NAME = "regup-pagefind"
 
 
-def scratch_folder() -> tempfile.TemporaryDirectory[str]:
-    """A temporary folder for :func:`run_pagefind` and :func:`collected_index`.
+def remove_stale_scratch_folders() -> None:
+    """Delete the scratch folders that killed builds left behind (tens of MB in memory)."""
+    remove_stale_scratch(_scratch() or tempfile.gettempdir(), _SCRATCH_NAME)
 
-    Scratch folders that killed builds left behind are deleted first.
-    """
-    where = _scratch()
-    remove_stale_scratch(where or tempfile.gettempdir(), _SCRATCH_NAME)
-    return tempfile.TemporaryDirectory(prefix=scratch_prefix(_SCRATCH_NAME), dir=where)
+
+def scratch_folder() -> tempfile.TemporaryDirectory[str]:
+    """A temporary folder for :func:`run_pagefind` and :func:`collected_index`."""
+    return tempfile.TemporaryDirectory(prefix=scratch_prefix(_SCRATCH_NAME), dir=_scratch())
 
 
 def run_pagefind(items: Sequence[Record], scratch: str) -> None:

@@ -1,0 +1,243 @@
+"""``kill -9`` at random moments: every file is its old or its new version, the next run
+leaves no debris, and a rerun converges on exactly what an uninterrupted run writes.
+
+Each test runs ``TRIALS`` kills (``REGUP_KILL_TRIALS``, 30 by default) of a real ``regup``
+process on a copy of this repository's registry, at a moment drawn (with a fixed seed)
+between its start and the time an uninterrupted run takes. A disk-full test runs the build
+on a tiny tmpfs when the machine lets the tests mount one.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from regup.files import debris
+from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_services
+from tests.helpers import REPO_ROOT
+
+TRIALS = int(os.environ.get("REGUP_KILL_TRIALS", "30"))
+#: Trials of the 2,000-entry build, whose rebuild takes about 10 s on two cores.
+LARGE_TRIALS = int(os.environ.get("REGUP_KILL_TRIALS_LARGE", "4"))
+ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "GITHUB_TOKEN": "", "NO_COLOR": "1"}
+#: A scratch folder of Pagefind's that a killed build left (removed by the next build).
+SCRATCH = re.compile(r"^regup-pagefind-(\d+)-")
+
+pytestmark = pytest.mark.skipif(
+    not (REPO_ROOT / "registry").is_dir(), reason="needs this repository's registry"
+)
+
+
+def regup(*args: str) -> list[str]:
+    return [sys.executable, "-m", "regup", "-q", *args]
+
+
+def run(cmd: list[str], cwd: Path) -> float:
+    """Run ``cmd`` to the end; returns how long it took."""
+    start = time.perf_counter()
+    done = subprocess.run(cmd, cwd=cwd, env=ENV, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "bug in regup" not in done.stderr
+    return time.perf_counter() - start
+
+
+def run_killed(cmd: list[str], cwd: Path, after: float) -> None:
+    """Start ``cmd`` and SIGKILL it ``after`` seconds later (unless it ended before)."""
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        proc.wait(timeout=after)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+
+
+def files(root: Path) -> dict[str, bytes]:
+    """Every file under ``root`` (hidden ones too), by path relative to it."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not p.is_symlink()
+    }
+
+
+def is_debris(rel: str) -> bool:
+    return re.fullmatch(r"\..+\.\d+\.tmp", rel.rpartition("/")[2]) is not None
+
+
+def assert_old_or_new(
+    now: dict[str, bytes],
+    old: dict[str, bytes],
+    new: dict[str, bytes],
+    *,
+    also: frozenset[str] = frozenset(),
+) -> None:
+    """Each file is whole: its old or its new version (temporary files aside)."""
+    for rel, data in now.items():
+        if is_debris(rel) or rel in also:
+            continue
+        assert data in (old.get(rel), new.get(rel)), f"{rel} is neither its old nor its new version"
+
+
+def trial_delays(seconds: float, seed: str, trials: int = TRIALS) -> Iterator[float]:
+    rng = random.Random(seed)
+    for _ in range(trials):
+        yield rng.uniform(0.0, seconds)
+
+
+def scratch_of_dead_builds() -> list[str]:
+    where = (
+        Path("/dev/shm")
+        if os.access("/dev/shm", os.W_OK)
+        else Path(os.environ.get("TMPDIR", "/tmp"))
+    )
+    left = []
+    for item in where.iterdir():
+        match = SCRATCH.match(item.name)
+        if match and not Path(f"/proc/{match.group(1)}").exists():
+            left.append(item.name)
+    return left
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    """A copy of this repository's registry and regup.toml."""
+    shutil.copytree(REPO_ROOT / "registry", tmp_path / "registry")
+    if (REPO_ROOT / "regup.toml").is_file():
+        shutil.copy(REPO_ROOT / "regup.toml", tmp_path / "regup.toml")
+    return tmp_path
+
+
+def _older_registry(workdir: Path) -> Path:
+    """The registry as it was one change ago: one more entry, another description."""
+    older = workdir / "older"
+    shutil.copytree(workdir / "registry", older / "registry")
+    names = sorted(p.name for p in (older / "registry").iterdir() if (p / "spec.yaml").is_file())
+    shutil.copytree(older / "registry" / names[0], older / "registry" / "since-removed-server")
+    spec = older / "registry" / names[1] / "spec.yaml"
+    text = spec.read_text(encoding="utf-8")
+    spec.write_text(
+        re.sub(
+            r"^description: .*$",
+            "description: An older description of this server, since changed.",
+            text,
+            count=1,
+            flags=re.M,
+        ),
+        encoding="utf-8",
+    )
+    return older
+
+
+def _kill_builds(workdir: Path, seed: str, trials: int = TRIALS) -> None:
+    older = _older_registry(workdir)
+    out, clean = workdir / "dist", workdir / "clean"
+    run(regup("build", "--out", str(older / "dist")), older)
+    old = files(older / "dist")
+    seconds = run(regup("build", "--out", str(clean)), workdir)
+    new = files(clean)
+    manifest = frozenset({".regup-files"})  # during a build it lists the old and the new files
+    for n, delay in enumerate(trial_delays(seconds, seed, trials)):
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(older / "dist", out)
+        run_killed(regup("build", "--out", str(out)), workdir, delay)
+        now = files(out)
+        assert_old_or_new(now, old, new, also=manifest)
+        listed = set(now.get(".regup-files", b"").decode().splitlines())
+        assert listed <= set(old) | set(new), f"trial {n}: the manifest names unknown files"
+        run(regup("build", "--out", str(out)), workdir)
+        assert files(out) == new, f"trial {n} (killed after {delay:.2f} s): rebuild differs"
+        assert not debris(out)
+    assert not scratch_of_dead_builds()
+
+
+def test_killed_builds_of_this_registry_converge(workdir: Path) -> None:
+    _kill_builds(workdir, "build")
+
+
+def test_killed_builds_of_2000_entries_converge(tmp_path: Path) -> None:
+    sys.path.insert(0, str(REPO_ROOT / "scripts"))
+    from bench_build import generate
+
+    generate(tmp_path, 2000)
+    _kill_builds(tmp_path, "build-2000", LARGE_TRIALS)
+
+
+def _unformatted(workdir: Path, count: int) -> list[str]:
+    """``count`` entries with their first key moved to the end, for `regup fmt` to put back."""
+    names = []
+    for spec in sorted((workdir / "registry").glob("*/spec.yaml"))[:count]:
+        names.append(spec.parent.name)
+        lines = spec.read_text(encoding="utf-8").splitlines(keepends=True)
+        if lines and re.match(r"^[a-z_]+: \S", lines[0]) and not lines[-1].endswith("|\n"):
+            spec.write_text("".join(lines[1:]) + lines[0], encoding="utf-8")
+    return names
+
+
+def _kill_registry_writes(
+    workdir: Path, cmd: list[str], seed: str, normalize: re.Pattern[bytes] | None = None
+) -> None:
+    """Kill ``cmd`` (which rewrites files of ``workdir/registry``) at random moments."""
+    registry = workdir / "registry"
+    start = workdir / "start"
+    shutil.copytree(registry, start)
+    seconds = run(cmd, workdir)
+    new = files(registry)
+    old = files(start)
+
+    def canonical(tree: dict[str, bytes]) -> dict[str, bytes]:
+        if normalize is None:
+            return tree
+        return {rel: normalize.sub(b"<time>", data) for rel, data in tree.items()}
+
+    for n, delay in enumerate(trial_delays(seconds, seed)):
+        shutil.rmtree(registry)
+        shutil.copytree(start, registry)
+        run_killed(cmd, workdir, delay)
+        assert_old_or_new(canonical(files(registry)), canonical(old), canonical(new))
+        run(cmd, workdir)
+        assert canonical(files(registry)) == canonical(new), f"trial {n}: the rerun differs"
+        assert not debris(registry), f"trial {n}: temporary files left"
+
+
+def test_killed_fmt_runs_leave_whole_files(workdir: Path) -> None:
+    # fmt takes about 50 ms a file (ruamel.yaml's round trip): 25 files keep a trial short.
+    names = _unformatted(workdir, 25)
+    _kill_registry_writes(workdir, regup("fmt", *names), "fmt")
+
+
+def test_killed_refreshes_leave_whole_files(workdir: Path) -> None:
+    repos, hub = set(), set()
+    for spec in (workdir / "registry").glob("*/spec.yaml"):
+        text = spec.read_text(encoding="utf-8")
+        found = re.search(r"github\.com/([\w.-]+)/([\w.-]+)", text)
+        if found:
+            repos.add((found[1], found[2].removesuffix(".git")))
+        image = re.search(r"^image: (?:docker\.io/)?([a-z0-9-]+/[a-z0-9-]+):", text, re.M)
+        if image:
+            hub.add(image[1])
+    github = FakeGitHub([FakeRepo(o, n, 1000 + i) for i, (o, n) in enumerate(sorted(repos))])
+    pulls = FakeDockerHub({key: 5000 + i for i, key in enumerate(sorted(hub))})
+    with serve_services(github, pulls) as services:
+        cmd = regup("refresh", *services.args(), "--no-cache", "--max-failures", "1000")
+        stamp = re.compile(rb"last_updated: '?[0-9TZ:.-]+'?")
+        _kill_registry_writes(workdir, cmd, "refresh", stamp)
+
+
+def test_killed_imports_leave_whole_files(workdir: Path) -> None:
+    run(regup("build", "--no-site", "--out", "dist"), workdir)
+    shutil.rmtree(workdir / "registry")
+    (workdir / "registry").mkdir()
+    cmd = regup("import", "--overwrite", "dist/registry.json")
+    _kill_registry_writes(workdir, cmd, "import")
