@@ -419,6 +419,14 @@ CASES: list[Case] = [
     Case(
         "entry-name",
         E,
+        {"f" * 101: BASE_C},
+        (f"registry/{'f' * 101}/spec.yaml", 1, 1),
+        {"f" * 100: BASE_C},
+        variant="101-characters",
+    ),
+    Case(
+        "entry-name",
+        E,
         {
             "bundle": Files(
                 {"group.yaml": "description: Some servers together.\nservers: [fetch, Bad_Name]\n"}
@@ -791,6 +799,13 @@ def test_every_rule_has_a_case() -> None:
     assert sorted(covered - set(RULES)) == [], "cases for rule ids that RULES does not define"
     for test_name in COVERED_ELSEWHERE.values():
         assert hasattr(importlib.import_module("tests.unit.test_schema"), test_name)
+
+
+def test_a_101_character_folder_name_says_3_to_100_characters(workdir: Path) -> None:
+    found = diagnose(workdir, {"a" * 101: BASE_C}, None, ())
+    assert [d.rule for d in found] == ["entry-name"], found
+    assert "3 to 100 characters" in found[0].message
+    assert "3 to 100 characters" in RULES["entry-name"].summary
 
 
 def test_strict_turns_warnings_into_errors(workdir: Path) -> None:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
-from regup.names import ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
+from regup.names import ENTRY_NAME, ENTRY_NAME_MAX, UPSTREAM_DESCRIPTION_LIMIT
 from regup.timeutil import parse_timestamp
 from regup.yamlio import SourceMap, YamlPath, format_path
 
@@ -73,7 +73,12 @@ RULES: dict[str, Rule] = {
         Rule("out-of-range", E, "Numbers are within bounds."),
         Rule("duplicate-item", E, "Lists that must be unique have no repeated item."),
         Rule("schema", E, "Any other schema violation."),
-        Rule("entry-name", E, "Folder names match ^[a-z0-9][a-z0-9-]+[a-z0-9]$."),
+        Rule(
+            "entry-name",
+            E,
+            f"Folder names are lowercase letters, digits and '-', 3 to {ENTRY_NAME_MAX} "
+            "characters, not starting or ending with '-'.",
+        ),
         Rule("name-mismatch", E, "A name: field equals the folder name."),
         Rule("duplicate-name", E, "No two entries or groups share a name."),
         Rule("image-or-url", E, "An entry has exactly one of image (container) and url (remote)."),
@@ -172,7 +177,7 @@ def _name(entry: Entry, c: Checker) -> None:
             "entry-name",
             (),
             f"folder name {entry.name!r} must be lowercase letters, digits and '-' "
-            "(at least 3 characters, not starting or ending with '-')",
+            f"(3 to {ENTRY_NAME_MAX} characters, not starting or ending with '-')",
         )
 
 
