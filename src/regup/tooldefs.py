@@ -15,6 +15,7 @@ separate file so that the hand-written ``spec.yaml`` stays short.
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,16 @@ from typing import Any
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.files import UnsafeFileError, read_input_file
-from regup.yamlio import SourceMap, YamlPath, YamlSyntaxError, load_yaml
+from regup.jsonio import JsonInputError, load_json
+from regup.yamlio import (
+    MAX_DEPTH,
+    MAX_INT_DIGITS,
+    SourceMap,
+    YamlPath,
+    YamlSyntaxError,
+    format_path,
+    load_yaml,
+)
 
 TOOLS_FILE = "tools.json"
 MAX_TOOLS_FILE_BYTES = 5_000_000
@@ -54,21 +64,23 @@ class ToolsFile:
         return Diagnostic(self.display, line, col, severity, rule, message)
 
 
-def _no_constants(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+#: Nesting of ``tools.json`` as deep as ``spec.yaml`` may nest (inline
+#: ``tool_definitions`` have the same bound); the reader of positions stops there too.
+MAX_TOOLS_DEPTH = MAX_DEPTH
 
 
 def read_tools_file(path: Path, display: str, inside: Path | None = None) -> ToolsFile:
     """Read and parse ``tools.json``; problems become diagnostics on the result (never raises).
 
     ``inside`` is the registry folder the file must really be in (see ``read_input_file``).
+    The text is read with :func:`regup.jsonio.load_json` (bounded depth and digits); a
+    number too long to convert is a ``number-too-long`` diagnostic at its line and column,
+    NaN and Infinity (also ``1e400``) are ``tool-definitions`` diagnostics at their value.
     """
     found = ToolsFile(path, display)
 
-    def fail(line: int, col: int, message: str) -> ToolsFile:
-        found.problems.append(
-            Diagnostic(display, line, col, Severity.ERROR, "tool-definitions", message)
-        )
+    def fail(line: int, col: int, message: str, rule: str = "tool-definitions") -> ToolsFile:
+        found.problems.append(Diagnostic(display, line, col, Severity.ERROR, rule, message))
         return found
 
     try:
@@ -77,24 +89,65 @@ def read_tools_file(path: Path, display: str, inside: Path | None = None) -> Too
         return fail(1, 1, exc.message)
     try:
         text = raw.decode("utf-8")
-        found.data = json.loads(text, parse_constant=_no_constants)
     except UnicodeDecodeError as exc:
         return fail(1, 1, f"the file is not UTF-8 text ({exc.reason})")
-    except json.JSONDecodeError as exc:
-        return fail(
-            exc.lineno,
-            exc.colno,
-            f"not valid JSON: {exc.msg}; rerun `regup tools {path.parent.name} --definitions`",
-        )
-    except ValueError as exc:
-        return fail(1, 1, f"not valid JSON: {exc}")
-    except RecursionError:
-        return fail(1, 1, "not valid JSON here: it is nested too deeply to read")
+    try:
+        data = load_json(text, max_depth=MAX_TOOLS_DEPTH)
+    except JsonInputError as exc:
+        line, col = exc.line or 1, exc.col or 1
+        digits = _digits_at(text, line, col)
+        if digits > MAX_INT_DIGITS:
+            return fail(
+                line,
+                col,
+                f"a number of {digits} digits; a whole number may have at most {MAX_INT_DIGITS}",
+                "number-too-long",
+            )
+        rerun = f"rerun `regup tools {path.parent.name} --definitions`"
+        return fail(line, col, f"{exc.message}; {rerun}")
     try:  # JSON is YAML: the YAML reader gives every value's line and column
         found.positions = load_yaml(text).source
     except YamlSyntaxError:
         pass
+    for where in _not_finite(data):
+        line, col = found.positions.value(where)
+        fail(line, col, f"{format_path(where)} is not a JSON number (NaN or Infinity)")
+    if not found.problems:
+        found.data = data
     return found
+
+
+def _digits_at(text: str, line: int, col: int) -> int:
+    """How many digits the number starting at ``line``:``col`` has (0 when none starts
+    there: a syntax error inside a number is not a number too long)."""
+    lines = text.split("\n", line)
+    if len(lines) < line:
+        return 0
+    row = lines[line - 1]
+    start = col - 1
+    if start > 0 and (row[start - 1].isdigit() or row[start - 1] == "."):
+        return 0
+    if row[start : start + 1] == "-":
+        start += 1
+    end = start
+    while end < len(row) and row[end] in "0123456789":
+        end += 1
+    return end - start
+
+
+def _not_finite(data: Any) -> list[YamlPath]:
+    """Paths of the NaN and infinite floats in ``data`` (``json.loads`` reads them)."""
+    found: list[YamlPath] = []
+    stack: list[tuple[YamlPath, Any]] = [((), data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*where, key), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*where, i), item) for i, item in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            found.append(where)
+    return sorted(found, key=str)
 
 
 def check_tools_file(tools_file: ToolsFile) -> list[Diagnostic]:

@@ -79,3 +79,41 @@ def test_inline_and_file_definitions_conflict(make_registry: object, in_tmp: Pat
     assert [(d.rule, d.path) for d in result.diagnostics] == [
         ("tool-definitions", "registry/fetch/tools.json")
     ]
+
+
+def _problems(make_registry: object, text: str) -> list[tuple[int, int, str, str]]:
+    make_registry(fetch=entry(text))  # type: ignore[operator]
+    result = validate_documents(load_registry(Path("registry")))
+    assert result.registry.entries == ()
+    return [(d.line, d.col, d.rule, d.message) for d in result.diagnostics]
+
+
+def test_a_5000_digit_number_in_tools_json_is_number_too_long_at_its_place(
+    make_registry: object, in_tmp: Path
+) -> None:
+    text = '[\n  {"name": "fetch",\n   "inputSchema": {"maximum": -' + "7" * 5000 + "}}\n]\n"
+    ((line, col, rule, message),) = _problems(make_registry, text)
+    assert (line, col, rule) == (3, 32, "number-too-long")
+    assert message == "a number of 5000 digits; a whole number may have at most 100"
+    assert "set_int_max_str_digits" not in message and "Exceeds" not in message
+
+
+def test_nan_and_infinity_in_tools_json_are_diagnostics_at_their_value(
+    make_registry: object, in_tmp: Path
+) -> None:
+    text = '[\n  {"name": "fetch",\n   "inputSchema": {"maximum": NaN,\n    "minimum": 1e400}}\n]\n'
+    found = _problems(make_registry, text)
+    assert [(line, col, rule) for line, col, rule, _ in found] == [
+        (3, 31, "tool-definitions"),
+        (4, 16, "tool-definitions"),
+    ]
+    assert "[0].inputSchema.maximum is not a JSON number" in found[0][3]
+
+
+def test_tools_json_nested_past_the_entry_bound_is_a_diagnostic(
+    make_registry: object, in_tmp: Path
+) -> None:
+    deep = "[" * 65 + "]" * 65
+    ((line, col, rule, message),) = _problems(make_registry, deep)
+    assert (line, col, rule) == (1, 1, "tool-definitions")
+    assert "nested more than 64 levels" in message
