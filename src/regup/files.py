@@ -19,6 +19,8 @@ from pathlib import Path
 _TMP_SUFFIX = ".{pid}.tmp"
 #: A temporary file of this module.
 _DEBRIS = re.compile(r"^\..+\.(\d+)\.tmp$")
+#: The rule id of an input file that is a symlink out of the registry folder.
+SYMLINK_OUTSIDE = "symlink-outside"
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -202,7 +204,7 @@ def read_input_file(path: Path, *, limit: int, inside: Path | None = None) -> by
         root = os.path.realpath(inside)
         if os.path.commonpath([real, root]) != root:
             raise UnsafeFileError(
-                "symlink-outside",
+                SYMLINK_OUTSIDE,
                 "the file is a symlink to a place outside the registry folder; "
                 "entry files must live in the registry itself",
             )

@@ -21,6 +21,7 @@ from typing import Any
 
 from regup.emit.toolhive import read_toolhive_source
 from regup.errors import DiffInputError, ImportSourceError
+from regup.files import SYMLINK_OUTSIDE
 from regup.load import GROUP_FILE, SPEC_FILE, load_registry
 from regup.model import Entry as ModelEntry
 from regup.model import (
@@ -30,8 +31,6 @@ from regup.model import (
 from regup.validate import validate_documents
 
 REGISTRY_JSON = "registry.json"
-#: The rule of a file that is a symlink out of the registry (see ``files.read_input_file``).
-SYMLINK_OUTSIDE = "symlink-outside"
 #: Git's modes of a regular file and of a symlink.
 _FILE_MODES = ("100644", "100755")
 _LINK_MODE = "120000"
