@@ -241,3 +241,47 @@ def test_killed_imports_leave_whole_files(workdir: Path) -> None:
     (workdir / "registry").mkdir()
     cmd = regup("import", "--overwrite", "dist/registry.json")
     _kill_registry_writes(workdir, cmd, "import")
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A tmpfs of 6 MB, or a skip where the machine does not let the tests mount one."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=6m", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (needs root)")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_build_that_runs_out_of_disk_fails_cleanly_and_the_rebuild_converges(
+    workdir: Path, small_disk: Path
+) -> None:
+    few = workdir / "few"
+    for spec in sorted((workdir / "registry").glob("*/spec.yaml"))[:8]:
+        shutil.copytree(spec.parent, few / "registry" / spec.parent.name)
+    out = small_disk / "dist"
+    run(regup("build", "--out", str(out)), few)
+    old = files(out)
+    clean = workdir / "clean"
+    run(regup("build", "--out", str(clean)), workdir)
+    new = files(clean)
+    assert sum(map(len, new.values())) > 6 * 2**20  # the full build does not fit
+
+    full = subprocess.run(
+        regup("build", "--out", str(out)), cwd=workdir, env=ENV, capture_output=True, text=True
+    )
+    assert full.returncode == 1, full.stderr
+    assert "No space left on device" in full.stderr and str(out) in full.stderr
+    assert "bug in regup" not in full.stderr and "Traceback" not in full.stderr
+    assert_old_or_new(files(out), old, new, also=frozenset({".regup-files"}))
+    assert not debris(out)
+
+    subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+    run(regup("build", "--out", str(out)), workdir)
+    assert files(out) == new

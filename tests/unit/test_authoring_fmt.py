@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 
 import pytest
@@ -157,3 +159,53 @@ def test_the_projects_registry_formats_losslessly(tmp_path: Path) -> None:
         formatted = spec.read_text()
         assert load_yaml(formatted).data == load_yaml(original).data, spec
         assert comments_of(formatted) == comments_of(original), spec
+
+
+def test_fmt_keeps_the_mode_of_a_private_file(in_tmp: Path) -> None:
+    registry = write_registry(in_tmp / "registry", weather=COMMENTED)
+    spec = registry / "weather" / "spec.yaml"
+    spec.chmod(0o600)
+    assert run_cli(["fmt"]).exit_code == 0
+    assert spec.read_text() != COMMENTED
+    assert stat.S_IMODE(spec.stat().st_mode) == 0o600
+
+
+def test_fmt_writes_through_a_symlink_inside_the_registry(in_tmp: Path) -> None:
+    registry = write_registry(in_tmp / "registry", weather=COMMENTED)
+    shared = registry / "weather" / "spec.yaml"
+    alias = registry / "alias"
+    alias.mkdir()
+    (alias / "spec.yaml").symlink_to(Path("..") / "weather" / "spec.yaml")
+    assert run_cli(["fmt", "alias"]).exit_code == 0
+    assert (alias / "spec.yaml").is_symlink()
+    assert shared.read_text() != COMMENTED  # the target was formatted
+
+
+def test_fmt_neither_reads_nor_replaces_a_symlink_out_of_the_registry(in_tmp: Path) -> None:
+    registry = write_registry(in_tmp / "registry", tidy="description: Already tidy here.\n")
+    outside = in_tmp / "private.yaml"
+    outside.write_text(COMMENTED)
+    leak = registry / "leak"
+    leak.mkdir()
+    (leak / "spec.yaml").symlink_to(outside)
+    result = run_cli(["fmt"])
+    assert result.exit_code == 1
+    assert "[symlink-outside]" in result.stderr
+    assert "weather" not in result.output  # nothing of the target is quoted
+    assert (leak / "spec.yaml").is_symlink() and outside.read_text() == COMMENTED
+
+
+def test_fmt_refuses_a_fifo_or_device_instead_of_waiting_or_reading_forever(
+    in_tmp: Path,
+) -> None:
+    registry = write_registry(in_tmp / "registry", tidy="description: Already tidy here.\n")
+    for name in ("fifo", "zero"):
+        (registry / name).mkdir()
+    os.mkfifo(registry / "fifo" / "spec.yaml")  # open() of a FIFO blocks until a writer comes
+    (registry / "zero" / "spec.yaml").symlink_to("/dev/zero")
+    result = run_cli(["fmt"])
+    assert result.exit_code == 1
+    assert "registry/fifo/spec.yaml: cannot be formatted" in result.stderr
+    assert "[file-not-regular]" in result.stderr
+    assert "registry/zero/spec.yaml: cannot be formatted" in result.stderr
+    assert "[symlink-outside]" in result.stderr

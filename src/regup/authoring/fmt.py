@@ -30,7 +30,15 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import LoadError
-from regup.load import GROUP_FILE, SPEC_FILE, display_path, find_suppressions, registry_folders
+from regup.files import UnsafeFileError, read_input_file
+from regup.load import (
+    GROUP_FILE,
+    MAX_FILE_BYTES,
+    SPEC_FILE,
+    display_path,
+    find_suppressions,
+    registry_folders,
+)
 from regup.model import ENTRY_KEYS, NESTED_ORDER
 from regup.writeback import replace_registry_file
 from regup.yamledit import YamlEditError, top_mapping
@@ -282,6 +290,12 @@ def format_text(text: str, order: Sequence[str] = ENTRY_KEYS, *, nested: bool = 
 # --- files ---------------------------------------------------------------------------
 
 
+def _present(path: Path) -> bool:
+    """Whether there is something at ``path`` to format, or to refuse (a device, a FIFO, a
+    dangling or outward symlink): :func:`format_files` says which, never skips it silently."""
+    return path.is_symlink() or (path.exists() and not path.is_dir())
+
+
 def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
     """The entry and group files to format: named ones, or every one of the registry.
 
@@ -292,7 +306,7 @@ def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
         found = []
         for folder in registry_folders(registry_dir):
             for file_name in (SPEC_FILE, GROUP_FILE):
-                if (folder / file_name).is_file():
+                if _present(folder / file_name):
                     found.append(folder / file_name)
         return found
     paths = []
@@ -300,10 +314,10 @@ def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
         path = Path(name)
         if path.is_dir():
             path = path / (GROUP_FILE if (path / GROUP_FILE).is_file() else SPEC_FILE)
-        if not path.is_file():
+        if not _present(path):
             folder = registry_dir / name
             path = folder / (GROUP_FILE if (folder / GROUP_FILE).is_file() else SPEC_FILE)
-        if not path.is_file():
+        if not _present(path):
             raise LoadError(
                 f"{name!r} is neither an entry of {registry_dir} nor a file; give an entry "
                 "name, a folder or a spec.yaml path"
@@ -322,12 +336,20 @@ def format_files(
     and :class:`~regup.errors.WriteBackError` when a file cannot be written.
     """
     result = FmtResult()
+    root = registry_dir.absolute()
     for path in _targets(registry_dir, names):
         shown = display_path(path)
+        # Read as validation reads: a regular file of bounded size, and inside the registry
+        # only one that really lives there (a symlink out of it is neither read nor
+        # written through; one to another entry file is formatted in place of its target).
+        inside = registry_dir if path.absolute().is_relative_to(root) else None
         try:
-            text = path.read_bytes().decode("utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            result.failed.append((shown, f"cannot read the file ({exc})"))
+            text = read_input_file(path, limit=MAX_FILE_BYTES, inside=inside).decode("utf-8")
+        except UnsafeFileError as exc:
+            result.failed.append((shown, f"{exc.message} [{exc.rule}]"))
+            continue
+        except UnicodeDecodeError as exc:
+            result.failed.append((shown, f"the file is not UTF-8 text ({exc.reason})"))
             continue
         order = GROUP_KEYS if path.name == GROUP_FILE else ENTRY_KEYS
         try:
