@@ -1,7 +1,8 @@
 """Reading an import source: a local file or an http(s) URL, with limits.
 
 Files are read with :func:`regup.files.read_input_file` (regular files only, size first),
-network reads use httpx with a timeout and a response size cap, and both are parsed with
+network reads use httpx with a timeout and :func:`regup.net.read_answer` (a size cap and a
+time limit for the whole answer), and both are parsed with
 :func:`regup.jsonio.load_json` (no nesting past :data:`MAX_DEPTH`, no number past Python's
 digit limit); every failure is an :class:`~regup.errors.ImportSourceError` that says what to
 check.
@@ -18,6 +19,7 @@ import httpx
 from regup.errors import ImportSourceError
 from regup.files import UnsafeFileError, read_input_file
 from regup.jsonio import JsonInputError, load_json
+from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 #: No answer may take longer than this, however slowly it trickles in.
@@ -73,31 +75,20 @@ def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = N
                     f"{response.request.url} answered HTTP {response.status_code}; "
                     "check the URL or try later"
                 )
-            declared = response.headers.get("content-length")
-            if (
-                declared
-                and declared.isascii()
-                and declared.isdigit()
-                and int(declared) > MAX_RESPONSE_BYTES
-            ):
-                raise ImportSourceError(
-                    f"{url} sends {declared} bytes, more than the {MAX_RESPONSE_BYTES} byte limit"
-                )
-            chunks, total = [], 0
             deadline = time.monotonic() + MAX_RESPONSE_SECONDS
-            for chunk in response.iter_bytes():
-                total += len(chunk)
-                if total > MAX_RESPONSE_BYTES:
-                    raise ImportSourceError(
-                        f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; "
-                        "not importing it"
-                    )
-                if time.monotonic() > deadline:
-                    raise ImportSourceError(
-                        f"{url} took more than {MAX_RESPONSE_SECONDS:g} s to send its "
-                        "answer; try later"
-                    )
-                chunks.append(chunk)
+            body = read_answer(response, limit=MAX_RESPONSE_BYTES, deadline=deadline)
+    except AnswerTooLarge as exc:
+        if exc.declared is not None:
+            raise ImportSourceError(
+                f"{url} sends {exc.declared} bytes, more than the {MAX_RESPONSE_BYTES} byte limit"
+            ) from None
+        raise ImportSourceError(
+            f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; not importing it"
+        ) from None
+    except AnswerTooSlow:
+        raise ImportSourceError(
+            f"{url} took more than {MAX_RESPONSE_SECONDS:g} s to send its answer; try later"
+        ) from None
     except httpx.TimeoutException:
         raise ImportSourceError(
             f"{url} did not answer in time; check the URL or try later"
@@ -110,4 +101,4 @@ def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = N
         raise ImportSourceError(
             f"cannot fetch {url}: {exc}. Check the URL and your connection"
         ) from None
-    return parse_json(b"".join(chunks), url)
+    return parse_json(body, url)

@@ -32,6 +32,7 @@ import httpx
 
 from regup.imageref import DOCKER_HUB, ImageRef
 from regup.jsonio import JsonInputError, load_json
+from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -136,19 +137,16 @@ def _checked(url: httpx.URL, what: str) -> httpx.URL:
 
 
 def _read(response: httpx.Response, limit: int, what: str, deadline: float) -> bytes:
-    declared = response.headers.get("Content-Length")
-    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise OciInvalid(f"{what} sends {declared} bytes, more than the {limit}-byte limit")
-    chunks: list[bytes] = []
-    total = 0
-    for chunk in response.iter_bytes():
-        total += len(chunk)
-        if total > limit:
-            raise OciInvalid(f"{what} sends more than the {limit}-byte limit")
-        if time.monotonic() > deadline:
-            raise OciUnavailable(f"{what} is too slow: its answer took too long to arrive")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    try:
+        return read_answer(response, limit=limit, deadline=deadline)
+    except AnswerTooLarge as exc:
+        if exc.declared is not None:
+            raise OciInvalid(
+                f"{what} sends {exc.declared} bytes, more than the {limit}-byte limit"
+            ) from None
+        raise OciInvalid(f"{what} sends more than the {limit}-byte limit") from None
+    except AnswerTooSlow:
+        raise OciUnavailable(f"{what} is too slow: its answer took too long to arrive") from None
 
 
 @dataclass(frozen=True)
