@@ -192,6 +192,40 @@ def test_a_rate_limit_after_some_lookups_is_partial_success_exit_0(
     assert report["deadline_passed"] is False
 
 
+@pytest.mark.parametrize("token", [None, "t"], ids=["rest", "graphql"])
+def test_15_entries_against_a_github_that_never_answers_take_seconds_and_exit_1(
+    make_registry: RegistryFactory, tmp_path: Path, token: str | None
+) -> None:
+    """Attack: a service that never answers made 15 entries take 217 s with --timeout 3; the
+    deadline (30 minutes by default) alone still let it take minutes."""
+    registry = _github_only(make_registry, 15)
+    before = {p: p.read_bytes() for p in registry.glob("*/spec.yaml")}
+    github = FakeGitHub([FakeRepo("acme", f"server-{i:02d}", 5) for i in range(15)], latency=30)
+    with serve_services(github) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache", "--timeout", "1"]
+        started = time.monotonic()
+        result = run_cli(args, env={"GITHUB_TOKEN": token})
+        elapsed = time.monotonic() - started
+        asked = len(s.github_server.requests)
+    assert elapsed < 10, elapsed  # REST: 3 timeouts and 2 back-offs; GraphQL: 3 timeouts
+    assert asked == 3
+    assert result.exit_code == 1, result.output
+    why = "GitHub did not answer 3 times in a row; stopped asking"
+    assert f"Stopped early: {why}." in result.stdout
+    assert "run again later" in result.stdout
+    if token is None:  # the first lookup failed after its 3 tries, the others were not made
+        assert "Not refreshed (14)" in result.stdout
+        assert "Error: 1 entry failed to refresh (server-00)" in result.stderr
+        assert f"the run stopped early ({why}): 14 entries (server-01" in result.stderr
+    else:  # the GraphQL batch shrank from 15 to 7 to 3, then nothing more was sent
+        assert "Not refreshed (15)" in result.stdout
+        assert f"Error: nothing was refreshed: none of the 15 lookup(s) gave a value ({why})" in (
+            result.stderr
+        )
+    assert "Traceback" not in result.output and "bug in regup" not in result.output
+    assert {p: p.read_bytes() for p in registry.glob("*/spec.yaml")} == before
+
+
 def test_a_service_that_never_answers_is_cut_by_the_deadline_and_exits_1(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:

@@ -359,3 +359,34 @@ def test_a_service_that_never_answers_ends_at_the_deadline(
     assert {e.status for e in result.entries} == {Status.NOT_REFRESHED}
     assert result.stopped is not None and "deadline" in result.stopped
     assert all("deadline" in (e.stars.message or "") for e in result.entries)
+
+
+@pytest.mark.parametrize("token", [None, "t"], ids=["rest", "graphql"])
+def test_a_github_that_never_answers_is_asked_3_times_and_docker_hub_still_refreshes(
+    make_registry: RegistryFactory, tmp_path: Path, token: str | None
+) -> None:
+    """Attack: a GitHub that accepts and never answers made 15 entries take 217 s with
+    --timeout 3; the deadline alone still let it cost the whole run."""
+    names = [f"server-{i:02d}" for i in range(15)]
+    registry = make_registry(
+        **{
+            n: container(image=f"acme/{n}:1", repository_url=f"https://github.com/acme/{n}")
+            for n in names
+        }
+    )
+    github = FakeGitHub([FakeRepo("acme", n, 1) for n in names], latency=30)
+    hub = FakeDockerHub({f"acme/{n}": 1234 for n in names})
+    started = time.monotonic()
+    with serve_services(github, hub) as s:
+        result = _run(s, registry, tmp_path, timeout=0.5, github_token=token, graphql_min=10)
+        github_requests = len(s.github_server.requests)
+    assert time.monotonic() - started < 5
+    assert github_requests == 3
+    assert result.stopped == "GitHub did not answer 3 times in a row; stopped asking"
+    assert not result.deadline_passed and result.answered == 15  # every pull count
+    assert all(e.pulls.source is Source.OK for e in result.entries)
+    stars = [e.stars for e in result.entries]
+    not_refreshed = [o for o in stars if o.source is Source.NOT_REFRESHED]
+    # REST: the lookup that was asked 3 times failed; GraphQL: the batch shrank 15, 7, 3
+    assert len(not_refreshed) == (14 if token is None else 15)
+    assert all("GitHub did not answer 3 times in a row" in (o.message or "") for o in not_refreshed)

@@ -3,6 +3,7 @@ with a fake clock (no real sleeps)."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import time
 
@@ -28,6 +29,7 @@ from regup.enrich.transport import (
 )
 from regup.errors import NetworkError
 from regup.resources import load_schema
+from tests.httpfake import Request, serve_http
 
 
 def test_rate_limit_headers() -> None:
@@ -192,3 +194,72 @@ def test_a_server_that_never_answers_costs_the_deadline_not_the_timeout() -> Non
             with pytest.raises(StopRefresh, match="deadline"):
                 exchange(client, "GET", url, "S", pacer, Usage())
         assert time.monotonic() - started < 2
+
+
+def _flaky(replies: list[int | None]) -> tuple[httpx.Client, list[str]]:
+    """A client whose answers are ``replies`` in turn (None: the connection is refused)."""
+    asked: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        asked.append(request.url.host)
+        status = replies.pop(0) if request.url.host == "dead.test" else 200
+        if status is None:
+            raise httpx.ConnectError("connection refused", request=request)
+        return httpx.Response(status)
+
+    return httpx.Client(transport=httpx.MockTransport(answer)), asked
+
+
+def test_a_service_that_does_not_answer_3_times_in_a_row_is_not_asked_again() -> None:
+    """Attack: a dead service cost a timeout per retry per entry (15 entries: 217 s)."""
+    client, asked = _flaky([None] * 10)
+    pacer = Pacer(backoff=0.0, sleep=lambda seconds: None)
+    with client:
+        with pytest.raises(NetworkError, match="cannot reach Dead"):  # 3 attempts, then fails
+            exchange(client, "GET", "http://dead.test/a", "Dead", pacer, Usage())
+        with pytest.raises(StopRefresh, match="^Dead did not answer 3 times in a row; stopped"):
+            exchange(client, "GET", "http://dead.test/b", "Dead", pacer, Usage())
+        # another service of the same run is asked as usual
+        assert exchange(client, "GET", "http://alive.test/", "Alive", pacer, Usage()).status == 200
+    assert asked == ["dead.test"] * 3 + ["alive.test"]
+
+
+def test_any_answer_starts_the_count_of_failures_again() -> None:
+    client, asked = _flaky([None, None, 500, None, None, 200, None, None, None, 200])
+    pacer = Pacer(retries=0, sleep=lambda seconds: None)
+    statuses: list[int | str] = []
+    with client:
+        for _ in range(10):
+            try:
+                statuses.append(
+                    exchange(client, "GET", "http://dead.test/", "Dead", pacer, Usage()).status
+                )
+            except StopRefresh:
+                statuses.append("stopped")
+            except NetworkError:
+                statuses.append("failed")
+    assert statuses[:6] == ["failed", "failed", 500, "failed", "failed", 200]
+    assert statuses[6:] == ["failed"] * 3 + ["stopped"]
+    assert len(asked) == 9  # the 10th request was never sent
+
+
+def test_an_answer_sent_one_byte_at_a_time_is_a_timeout() -> None:
+    """Attack: httpx's read timeout is per read, so a server sending a byte every 50 ms held
+    a request with --timeout 0.5 for as long as it liked."""
+
+    def drip(request: Request) -> None:
+        handler = request.handler
+        handler.send_response(200)
+        handler.send_header("Content-Length", "10000")
+        handler.end_headers()
+        with contextlib.suppress(OSError):
+            for _ in range(10000):
+                handler.wfile.write(b" ")
+                time.sleep(0.05)
+
+    with serve_http({"/slow": drip}) as server:
+        with httpx.Client(base_url=server.base_url, timeout=0.5) as client:
+            started = time.monotonic()
+            with pytest.raises(NetworkTimeout, match="Slow did not answer in time"):
+                send(client, "GET", "/slow", "Slow")
+            assert time.monotonic() - started < 1.5

@@ -5,7 +5,8 @@ seconds otherwise (CI logs). The summary goes to stdout in the ``--format`` aske
 
 Exit 1 (a :class:`~regup.errors.CheckFailedError`, like every failed check) when more entries
 failed than ``--max-failures``, when the run needed lookups and none gave a value (a rate
-limit, the network or the services stopped every one: the run refreshed nothing), or when
+limit, the network or the services stopped every one, for example a service that did not
+answer three times in a row and was not asked again: the run refreshed nothing), or when
 ``--deadline`` passed before every lookup was made; with ``--provenance``, also when no
 image could be checked or the deadline passed before every image was (as ``regup verify``).
 A rate limit that stops the run after
@@ -155,7 +156,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     default=30.0,
     show_default=True,
     metavar="SECONDS",
-    help="Timeout of one request.",
+    help="Timeout of one request: connecting (at most 10 s), each wait for data, and the "
+    "whole answer. A service that does not answer 3 times in a row is not asked again.",
 )
 @click.option(
     "--deadline",
@@ -278,14 +280,19 @@ def refresh_command(
             f"provenance check failed for {', '.join(r.name for r in provenance.failures)}; "
             "see the table above (or run with --provenance warn to report only)"
         )
+    not_refreshed = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
     if result.failed > max_failures:
         names_failed = [e.name for e in result.entries if e.status is Status.FAILED]
+        stopped = (
+            f"; the run stopped early ({result.stopped}): {_entries(not_refreshed)} not refreshed"
+            if result.stopped and not_refreshed
+            else ""
+        )
         raise CheckFailedError(
             f"{result.failed} entr{'y' if result.failed == 1 else 'ies'} failed to refresh "
             f"({', '.join(names_failed)}); see the messages above, fix them or rerun "
-            "(--max-failures N tolerates N)"
+            f"(--max-failures N tolerates N){stopped}"
         )
-    not_refreshed = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
     if result.deadline_passed and not_refreshed:
         raise CheckFailedError(
             f"{deadline.reason} before every lookup was made: {_entries(not_refreshed)} not "
@@ -294,8 +301,8 @@ def refresh_command(
     if result.nothing_answered:
         raise CheckFailedError(
             f"nothing was refreshed: none of the {result.lookups} lookup(s) gave a value "
-            f"({result.stopped or 'every lookup failed'}); check the messages above, your connection and the API URLs, or rerun "
-            "after the limit resets"
+            f"({result.stopped or 'every lookup failed'}); check the messages above, your "
+            "connection and the API URLs, or rerun after the limit resets"
         )
     if provenance is not None:
         from regup.cli.verify import run_failures

@@ -17,6 +17,10 @@
   a larger number than the schema allows) fails that lookup: it is reported, never written.
 * The run ends at its ``deadline``: lookups not made by then are *not refreshed*
   (:attr:`RefreshResult.deadline_passed`), like those a rate limit stopped.
+* A service that gives no answer (timeouts, connection failures) three times in a row is
+  not asked again in this run (:class:`~regup.enrich.transport.Breaker`): its remaining
+  lookups are *not refreshed* and :attr:`RefreshResult.stopped` says why; the other
+  service goes on.
 """
 
 from __future__ import annotations
@@ -64,7 +68,7 @@ class Status(enum.Enum):
     REFRESHED = "refreshed"  # a value changed (or a forced refresh stamped it)
     UNCHANGED = "unchanged"
     FAILED = "failed"  # a lookup failed; the values it would give were kept
-    NOT_REFRESHED = "not-refreshed"  # a rate limit stopped the run before its lookups
+    NOT_REFRESHED = "not-refreshed"  # a limit, the deadline or a dead service stopped its lookups
 
 
 class Source(enum.Enum):
@@ -437,7 +441,7 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     # the services have separate limits: a stop at GitHub does not stop Docker Hub
     dh = hub_client.fetch(hubs)
     stops = [
-        (f"{name}: {a.stopped}", a.resume_at)
+        (a.stopped if a.stopped.startswith(name) else f"{name}: {a.stopped}", a.resume_at)
         for name, a in (("GitHub", gh), ("Docker Hub", dh))
         if a.stopped
     ]

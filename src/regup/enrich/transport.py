@@ -7,7 +7,11 @@ exhausted primary limit, a secondary limit). :class:`Pacer` waits when the wait 
 and raises :class:`StopRefresh` when it is longer than allowed, so the run stops cleanly
 and reports what it could not refresh instead of guessing. :class:`Deadline` bounds a whole
 run (``--deadline``): no request is sent and no wait runs past it, and each request gets at
-most the time left. :func:`plausible_count` is the one bound on the counts services give.
+most the time left. :class:`Breaker` stops asking a service that did not answer
+:data:`BREAKER_THRESHOLD` times in a row, so a dead service costs a few timeouts, not a
+timeout per retry per entry. Every answer is read whole within its request's timeout and
+:data:`MAX_ANSWER_BYTES` (:func:`regup.net.read_answer`): a server that sends one byte a
+second is a timeout too. :func:`plausible_count` is the one bound on the counts services give.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 import httpx
 
 from regup.errors import NetworkError
+from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
 from regup.resources import load_schema
 
 #: GitHub's advice when a secondary limit gives no ``retry-after``: wait at least a minute.
@@ -30,6 +35,14 @@ SECONDARY_LIMIT_WAIT = 60.0
 #: refresh workflow's 60-minute job limit, so a service that never answers still leaves the
 #: job time to write its report and open the pull request.
 DEFAULT_DEADLINE = 1800.0
+#: Timeouts and connection failures in a row after which a service is not asked again
+#: for the rest of the run (:class:`Breaker`).
+BREAKER_THRESHOLD = 3
+#: The largest answer a service may send: GitHub's GraphQL answer for 100 repositories is
+#: about 20 KB, a Docker Hub listing of 100 repositories a few hundred KB.
+MAX_ANSWER_BYTES = 16 * 1024 * 1024
+#: Headers that describe the body as it came over the wire, not as it was read (decoded).
+_WIRE_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
 #: Seconds since the epoch of 9999-12-31T23:59:59Z: a reset or resume time beyond it cannot
 #: be shown as a timestamp (and is no real time a service would ask us to wait for).
 _LAST_INSTANT = 253402300799.0
@@ -67,7 +80,12 @@ def _instant(value: float | None) -> float | None:
     return value
 
 
-class NetworkTimeout(NetworkError):
+class NoAnswer(NetworkError):
+    """A service gave no answer: it could not be reached or did not answer in time (what
+    :class:`Breaker` counts; an answer, even a 500 or malformed JSON, is an answer)."""
+
+
+class NetworkTimeout(NoAnswer):
     """A service did not answer in time (a large GraphQL query shrinks on this)."""
 
 
@@ -222,6 +240,38 @@ class Deadline:
 
 
 @dataclass
+class Breaker:
+    """Stops asking a service that gave no answer ``threshold`` times in a row (timeouts,
+    connection failures) for the rest of the run; any answer starts its count again.
+
+    The request that reaches the threshold fails as it would anyway; :meth:`check` then
+    raises :class:`StopRefresh` before every later request to that service, so what is left
+    is reported *not refreshed*, as after a rate-limit stop.
+    """
+
+    threshold: int = BREAKER_THRESHOLD
+    in_a_row: dict[str, int] = field(default_factory=dict)
+
+    def reason(self, service: str) -> str:
+        return f"{service} did not answer {self.threshold} times in a row; stopped asking"
+
+    def is_open(self, service: str) -> bool:
+        """Whether ``service`` is not asked any more."""
+        return self.in_a_row.get(service, 0) >= self.threshold
+
+    def check(self, service: str) -> None:
+        """Raises :class:`StopRefresh` when ``service`` is not to be asked any more."""
+        if self.is_open(service):
+            raise StopRefresh(self.reason(service))
+
+    def no_answer(self, service: str) -> None:
+        self.in_a_row[service] = self.in_a_row.get(service, 0) + 1
+
+    def answered(self, service: str) -> None:
+        self.in_a_row[service] = 0
+
+
+@dataclass
 class Pacer:
     """Waits that a service asks for, within ``max_wait`` seconds each; retries with back-off;
     nothing past the ``deadline`` of the run.
@@ -236,6 +286,7 @@ class Pacer:
     clock: Callable[[], float] = time.time
     limit_hits: int = 0
     deadline: Deadline = field(default_factory=Deadline)
+    breaker: Breaker = field(default_factory=Breaker)
 
     def wait(self, seconds: float, reason: str, resume_at: float | None = None) -> None:
         """Sleep ``seconds``; raises :class:`StopRefresh` when that is more than allowed or
@@ -269,17 +320,64 @@ class Pacer:
 def send(
     client: httpx.Client, method: str, url: str, service: str, **kwargs: Any
 ) -> httpx.Response:
-    """One HTTP request; raises :class:`NetworkError` (never an httpx error) when it fails."""
+    """One HTTP request and its whole answer, read within the request's read timeout from
+    when it was sent (httpx's read timeout is per read: a server sending one byte a second
+    would never reach it) and within :data:`MAX_ANSWER_BYTES`.
+
+    Raises :class:`NetworkError`, never an httpx error: :class:`NetworkTimeout` when no
+    whole answer came in time, :class:`NoAnswer` when the service cannot be reached.
+    """
+    started = time.monotonic()
     try:
-        return client.request(method, url, **kwargs)
-    except httpx.TimeoutException:
+        request = client.build_request(method, url, **kwargs)
+        seconds = _read_timeout(request)
+        response = client.send(request, stream=True)
+        try:
+            body = read_answer(response, limit=MAX_ANSWER_BYTES, deadline=started + seconds)
+        finally:
+            response.close()
+    except (httpx.TimeoutException, AnswerTooSlow):
         raise NetworkTimeout(
             f"{service} did not answer in time ({method} {url}); try again later or raise --timeout"
         ) from None
-    except httpx.HTTPError as exc:
+    except AnswerTooLarge as exc:
         raise NetworkError(
+            f"{service} answered {method} {url} with more than {exc.limit:,} bytes; try again later"
+        ) from None
+    except httpx.TransportError as exc:
+        raise NoAnswer(
             f"cannot reach {service} ({method} {url}: {exc}); check your connection and the API URL"
         ) from None
+    except (httpx.HTTPError, httpx.InvalidURL, httpx.StreamError) as exc:
+        raise NetworkError(
+            f"cannot read {service}'s answer ({method} {url}: {exc}); try again later"
+        ) from None
+    return _read_response(response, body)
+
+
+def _read_timeout(request: httpx.Request) -> float:
+    """The read timeout a request was built with (seconds; infinite when it has none)."""
+    timeout = request.extensions.get("timeout")
+    read = timeout.get("read") if isinstance(timeout, dict) else None
+    return float(read) if isinstance(read, int | float) else math.inf
+
+
+def _read_response(response: httpx.Response, body: bytes) -> httpx.Response:
+    """``response`` with its body read: what httpx's own ``read()`` leaves, from the bytes
+    :func:`read_answer` read (already decoded, so without the headers of the wire form)."""
+    headers = [
+        (key, value)
+        for key, value in response.headers.multi_items()
+        if key.lower() not in _WIRE_HEADERS
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=body,
+        request=response.request,
+        extensions=response.extensions,
+        history=response.history,
+    )
 
 
 def exchange(
@@ -306,22 +404,28 @@ def exchange(
 
     Raises :class:`NetworkError` (:class:`NetworkTimeout` for a timeout) when the service
     cannot be reached, :class:`StopRefresh` when a limit asks for too long a wait or the
-    run's deadline has passed (each request gets at most the time left).
+    run's deadline has passed (each request gets at most the time left), or when
+    ``pacer.breaker`` stopped asking the service (it did not answer several times in a row;
+    the request that reached that count raises its :class:`NetworkError`).
     """
     attempt = 0
     while True:
         pacer.before(usage.limit)
         pacer.deadline.check()
+        pacer.breaker.check(service)
         try:
             timeout = pacer.deadline.timeout(client.timeout)
             response = send(client, method, url, service, **{**kwargs, "timeout": timeout})
-        except NetworkError:
+        except NetworkError as exc:
             pacer.deadline.check()  # cut short by the deadline: not refreshed, not failed
-            if not retry_network or attempt >= pacer.retries:
+            if isinstance(exc, NoAnswer):
+                pacer.breaker.no_answer(service)
+            if not retry_network or attempt >= pacer.retries or pacer.breaker.is_open(service):
                 raise
             pacer.back_off(attempt)
             attempt += 1
             continue
+        pacer.breaker.answered(service)
         usage.requests += 1
         usage.limit = RateLimit.from_headers(response.headers) or usage.limit
         if response.status_code in final:

@@ -99,9 +99,10 @@ def report_text(result: RefreshResult, out: TextIO, *, color: bool, verbose: boo
             )
     if result.stopped:
         names = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
+        again = "after the limit resets" if result.resume_at else "later"
         console.print(
             f"Stopped early: {result.stopped}. Not refreshed ({len(names)}): {', '.join(names)}. "
-            "Their values were kept; run again after the limit resets.",
+            f"Their values were kept; run again {again}.",
             highlight=False,
             soft_wrap=True,
         )
