@@ -112,6 +112,8 @@ def read_tools_file(path: Path, display: str, inside: Path | None = None) -> Too
     for where in _not_finite(data):
         line, col = found.positions.value(where)
         fail(line, col, f"{format_path(where)} is not a JSON number (NaN or Infinity)")
+    if data is None:  # JSON null: ``data`` None means "unreadable" to every later check
+        fail(1, 1, "the file holds null; it must hold a JSON array of tool objects")
     if not found.problems:
         found.data = data
     return found
