@@ -41,7 +41,17 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
-from regup.emit.api import API_VERSION, INDEX_FILE, LATEST, LIST_PATH, list_response, versions_path
+from regup.emit.api import (
+    ALLOWED_METHODS,
+    API_VERSION,
+    CORS_ORIGIN,
+    CORS_PREFLIGHT,
+    INDEX_FILE,
+    LATEST,
+    LIST_PATH,
+    list_response,
+    versions_path,
+)
 from regup.errors import ConfigError, LoadError
 from regup.jsonio import dump_json
 from regup.timeutil import parse_timestamp
@@ -53,7 +63,6 @@ MAX_LIMIT = 100
 _SERVER_NAME = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
-ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 #: Paths under which the API is answered; ``/v0`` is the official registry's older name.
 API_PREFIXES = (f"/{API_VERSION}", "/v0")
 #: The catalog's 404 page, when serving ``dist/site`` or ``dist`` (the catalog under site/).
@@ -230,14 +239,7 @@ class PreviewApp:
         """The answer to ``method target``; ``accept`` is the request's ``Accept`` header
         (browsers get the catalog's 404 page, API clients a JSON problem)."""
         if method == "OPTIONS":
-            return Response(
-                204,
-                headers=(
-                    ("Access-Control-Allow-Methods", ALLOWED_METHODS),
-                    ("Access-Control-Allow-Headers", "*"),
-                    ("Access-Control-Max-Age", "86400"),
-                ),
-            )
+            return Response(204, headers=CORS_PREFLIGHT)  # the same CORS as _headers
         if method not in {"GET", "HEAD"}:
             response = problem(
                 HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not supported; this API is read-only"
@@ -465,7 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
             response = problem(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; see its log")
         body = response.body
         headers: list[tuple[str, str]] = [
-            ("Access-Control-Allow-Origin", "*"),
+            CORS_ORIGIN,
             ("Cache-Control", "no-cache"),
             ("X-Content-Type-Options", "nosniff"),
         ]

@@ -275,6 +275,21 @@ def test_other_methods_are_405_and_preflight_is_answered(preview: Preview) -> No
     assert "GET" in headers["access-control-allow-methods"]
 
 
+def test_the_preflight_answer_is_the_cors_of_the_headers_file(preview: Preview) -> None:
+    """A browser client sees the same CORS from regup serve as from a host reading _headers."""
+    _, headers, _ = preview.raw("OPTIONS", "/v0.1/servers")
+    cors = {k: v for k, v in headers.items() if k.startswith("access-control-")}
+    _, _, text = preview.raw("GET", "/_headers")
+    block = text.decode().split("/v0.1/*\n", 1)[1].split("\n/", 1)[0]
+    expected = {}
+    for line in block.splitlines():
+        name, _, value = line.strip().partition(": ")
+        if name.lower().startswith("access-control-"):
+            expected[name.lower()] = value
+    assert cors == expected
+    assert set(cors) >= {"access-control-allow-methods", "access-control-allow-headers"}
+
+
 def test_head_gives_headers_without_body(preview: Preview) -> None:
     status, headers, body = preview.raw("HEAD", "/v0.1/servers")
     assert status == 200 and body == b""
@@ -420,13 +435,16 @@ def test_built_files_are_served_with_their_type(
     assert response.headers["access-control-allow-origin"] == "*"
 
 
-def test_the_upstream_envelope_carries_the_group(preview: Preview) -> None:
+def test_the_group_is_in_registry_json_and_not_in_the_upstream_envelope(
+    preview: Preview,
+) -> None:
+    """ToolHive and toolhive-core dropped groups from the upstream format."""
     envelope = preview.get("/upstream/registry.json").json()
-    assert [g["name"] for g in envelope["data"]["groups"]] == ["starter"]
-    assert [s["name"] for s in envelope["data"]["groups"][0]["servers"]] == [
-        f"{NAMESPACE}/fetch",
-        f"{NAMESPACE}/tracker",
-    ]
+    assert "groups" not in envelope["data"]
+    assert [s["name"] for s in envelope["data"]["servers"]] == NAMES
+    (starter,) = preview.get("/registry.json").json()["groups"]
+    assert starter["name"] == "starter"
+    assert {*starter["servers"], *starter["remote_servers"]} == {"fetch", "tracker"}
 
 
 def test_a_missing_file_is_404_json(preview: Preview) -> None:

@@ -208,8 +208,9 @@ def test_only_writes_the_chosen_outputs(make_registry: RegistryFactory, tmp_path
         ["--registry", str(registry), "build", "--out", str(out), "--only", "toolhive"]
     )
     assert result.exit_code == 0, result.output
-    files = sorted(p.name for p in out.rglob("*") if p.is_file())
-    assert files == [".regup-files", "SHA256SUMS", "registry.json"]  # and the manifest
+    files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    # the manifest, and registry.json with the schema its $schema names
+    assert files == [".regup-files", "SHA256SUMS", "registry.json", "schema/registry.schema.json"]
     both = ["--only", "toolhive", "--only", "upstream"]
     result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "two"), *both])
     assert (tmp_path / "two" / "upstream" / "registry.json").is_file()

@@ -25,7 +25,7 @@ from regup.emit.api import (
 from regup.emit.canonical import EmitContext
 from regup.emit.upstream import to_upstream
 from regup.errors import ConfigError
-from regup.model import Entry, Registry
+from regup.model import Entry, Group, Registry
 from tests.helpers import container, remote
 
 JsonDict = dict[str, Any]
@@ -126,8 +126,9 @@ def test_every_server_in_the_tree_is_valid_against_the_official_schema(reference
             assert list(validator.iter_errors(response["server"])) == [], path
 
 
-def test_openapi_yaml_is_what_toolhive_checks() -> None:
-    """``thv config set-registry-api`` accepts a URL whose /openapi.yaml says this."""
+def test_openapi_yaml_is_what_the_registry_servers_api_source_checks() -> None:
+    """The ToolHive Registry Server's ``api`` source syncs only from an endpoint whose
+    /openapi.yaml says this (internal/sources/api_upstream.go: Validate)."""
     spec = yaml.safe_load(emit_api(registry(), CTX)[OPENAPI_PATH])
     assert spec["info"]["version"] == "1.0.0"
     assert "https://github.com/modelcontextprotocol/registry" in spec["info"]["description"]
@@ -145,11 +146,52 @@ def test_a_registry_name_with_yaml_syntax_stays_a_string() -> None:
     assert spec["info"]["title"] == 'Acme: "internal" #1'
 
 
+def parse_headers_file(text: str) -> dict[str, dict[str, str]]:
+    """Netlify / Cloudflare Pages ``_headers``: a path, then its indented ``Name: value``."""
+    blocks: dict[str, dict[str, str]] = {}
+    current: dict[str, str] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        if not line[0].isspace():
+            current = blocks.setdefault(line.strip(), {})
+            continue
+        name, sep, value = line.strip().partition(":")
+        assert sep and name and value.strip(), line
+        current[name.strip().lower()] = value.strip()
+    return blocks
+
+
 def test_headers_file_gives_json_and_cors_on_static_hosts() -> None:
-    text = emit_api(registry(), CTX)[HEADERS_PATH].decode()
-    block = text.split("/v0.1/*\n", 1)[1].split("\n/", 1)[0]
-    assert "Content-Type: application/json" in block
-    assert "Access-Control-Allow-Origin: *" in block
+    blocks = parse_headers_file(emit_api(registry(), CTX)[HEADERS_PATH].decode())
+    assert blocks["/v0.1/*"]["content-type"] == "application/json; charset=utf-8"
+    assert blocks["/v0.1/*"]["access-control-allow-origin"] == "*"
+
+
+def test_a_browser_preflight_is_allowed_on_every_json_output() -> None:
+    """Bug: _headers sent Access-Control-Allow-Origin only; browser clients (VS Code, Copilot
+    registries) that preflight need Allow-Methods and Allow-Headers too."""
+    blocks = parse_headers_file(emit_api(registry(), CTX)[HEADERS_PATH].decode())
+    assert set(blocks) >= {"/v0.1/*", "/openapi.yaml", "/registry.json", "/upstream/*", "/schema/*"}
+    for path, headers in blocks.items():
+        assert headers["access-control-allow-origin"] == "*", path
+        methods = {m.strip() for m in headers["access-control-allow-methods"].split(",")}
+        assert methods == {"GET", "HEAD", "OPTIONS"}, path
+        allowed = {h.strip().lower() for h in headers["access-control-allow-headers"].split(",")}
+        # "*" covers every header but Authorization, which has to be named (Fetch standard).
+        assert {"*", "authorization"} <= allowed, path
+        assert int(headers["access-control-max-age"]) > 0, path
+
+
+def test_the_api_tree_carries_no_groups() -> None:
+    """Groups are in registry.json and the catalog; the API, like ToolHive's, has none."""
+    base = registry()
+    grouped = Registry(base.entries, (Group("kit", "Both servers.", ("fetch", "tracker")),))
+    artifacts = emit_api(grouped, CTX)
+    assert artifacts == emit_api(base, CTX)
+    for path, data in artifacts.items():
+        if path.startswith("v0.1/"):
+            assert "groups" not in json.loads(data), path
 
 
 def test_path_segments_cannot_climb_out() -> None:

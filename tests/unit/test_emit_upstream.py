@@ -710,15 +710,45 @@ def test_entry_names_from_upstream_names() -> None:
     assert entry_name_from_upstream("com.example/My_Server.v2") == "my-server-v2"
 
 
-def test_registry_from_an_envelope_gives_entries_and_groups() -> None:
+def test_registry_from_an_envelope_gives_its_entries() -> None:
     registry = rich_registry()
     back = registry_from_upstream(through_json(upstream_registry(registry, CTX)), CONFIG)
     assert back.entries == registry.entries
-    assert [(g.name, g.servers) for g in back.groups] == [("starter", ("fetch", "remote-full"))]
+    assert back.groups == ()
     plain = registry_from_upstream([to_upstream(e, CONFIG) for e in registry.entries], CONFIG)
     assert plain.entries == registry.entries
     with pytest.raises(ImportSourceError):
         registry_from_upstream({"servers": "nope"}, CONFIG)
+
+
+def test_the_envelope_carries_no_groups_as_no_consumer_reads_them(
+    schemas: Schemas,
+) -> None:
+    """Groups left ToolHive and toolhive-core's UpstreamData (servers, skills, plugins):
+    ``data.groups`` was half the envelope's bytes and dropped unread by every consumer."""
+    envelope = through_json(upstream_registry(rich_registry(), CTX))
+    assert "groups" not in envelope["data"]
+    assert set(envelope["data"]) <= set(schemas.envelope["properties"]["data"]["properties"])
+    assert "groups" not in json.dumps(envelope["data"]["servers"])
+
+
+def test_an_old_envelope_with_data_groups_still_imports_them() -> None:
+    """Envelopes regup wrote before groups left the format keep their groups on import."""
+    registry = rich_registry()
+    old = through_json(upstream_registry(registry, CTX))
+    old["data"]["groups"] = [
+        {
+            "name": "starter",
+            "description": "A few servers to begin with.",
+            "servers": [to_upstream(registry.entries[0], CONFIG)]
+            + [{"name": "io.github.stacklok/remote-full"}],
+        }
+    ]
+    back = registry_from_upstream(old, CONFIG)
+    assert back.entries == registry.entries
+    assert [(g.name, g.servers) for g in back.groups] == [
+        ("starter", (registry.entries[0].name, "remote-full"))
+    ]
 
 
 # --- determinism ---------------------------------------------------------------------------

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import shlex
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pytest
+import yaml
 
 from regup.model import Entry
 from regup.site.install import (
+    UNKNOWN_BASE_URL,
     install,
     install_links,
     mcp_servers_config,
     percent_encode,
+    registry_snippets,
     snippets,
     vscode_config,
 )
@@ -163,3 +167,69 @@ def test_install_is_the_snippets_and_the_links() -> None:
     ways = install(entry)
     assert ways.snippets == snippets(entry)
     assert ways.links == install_links(entry)
+
+
+# --- "Use this registry" ------------------------------------------------------------------
+
+BASE = "https://reg.example.org/mcp"
+#: The subcommands of ``thv config`` that take a registry (stacklok/toolhive
+#: cmd/thv/app/config.go); there is no ``set-registry-api``.
+THV_REGISTRY_COMMANDS = {"set-registry", "get-registry", "unset-registry"}
+
+
+def _by_id(api: bool, base: str = BASE) -> dict[str, str]:
+    return {s.id: s.text for s in registry_snippets(base, api=api)}
+
+
+def test_use_commands_name_only_thv_commands_that_exist() -> None:
+    """Bug: the page told users to run `thv config set-registry-api`, which does not exist."""
+    for api in (True, False):
+        for text in _by_id(api).values():
+            if text.startswith("thv "):
+                words = shlex.split(text)
+                assert words[:2] == ["thv", "config"], text
+                assert words[2] in THV_REGISTRY_COMMANDS, text
+                assert len(words) == 4, text  # set-registry takes exactly one argument
+
+
+def test_the_api_command_is_set_registry_with_the_base_url_only_when_the_tree_exists() -> None:
+    """ToolHive probes <url>/v0.1/servers for a URL that does not end in .json."""
+    with_api = _by_id(True)
+    assert with_api["thv-api"] == f"thv config set-registry {BASE}"
+    assert with_api["thv-upstream"] == f"thv config set-registry {BASE}/upstream/registry.json"
+    assert json.loads("{" + with_api["vscode-gallery"] + "}") == {
+        "chat.mcp.gallery.serviceUrl": BASE
+    }
+    without = _by_id(False)
+    assert "thv-api" not in without and "vscode-gallery" not in without
+    assert without["thv-upstream"].endswith("/upstream/registry.json")
+    assert _by_id(False, "")["thv-upstream"].startswith(
+        f"thv config set-registry {UNKNOWN_BASE_URL}/"
+    )
+
+
+def test_the_registry_server_config_passes_the_servers_own_checks() -> None:
+    """The checks of stacklok/toolhive-registry-server internal/config/config.go (validate):
+    sources with names and exactly one kind, syncPolicy.interval for synced sources,
+    registries naming known sources, auth mode, database host/port/user/database; the
+    server reads the upstream format only, so no `format` key may appear."""
+    config = yaml.safe_load(_by_id(False)["thv-registry-server"])
+    assert set(config) == {"sources", "registries", "auth", "database"}
+    names = set()
+    for source in config["sources"]:
+        assert re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", source["name"])
+        kinds = [k for k in ("git", "api", "file", "managed", "kubernetes") if k in source]
+        assert kinds == ["file"]
+        assert set(source["file"]) == {"url"}
+        assert source["file"]["url"] == f"{BASE}/upstream/registry.json"
+        assert re.fullmatch(r"\d+[smh]", source["syncPolicy"]["interval"])
+        assert "format" not in source and "format" not in source["file"]
+        names.add(source["name"])
+    assert config["registries"] and all(
+        reg["name"] and reg["sources"] and set(reg["sources"]) <= names
+        for reg in config["registries"]
+    )
+    assert config["auth"]["mode"] in {"anonymous", "oauth"}
+    database = config["database"]
+    assert all(database[key] for key in ("host", "port", "user", "database"))
+    assert isinstance(database["port"], int)

@@ -1,8 +1,12 @@
 """A static MCP Registry API v0.1 tree, plus what static hosts need to serve it.
 
 This module owns ``dist/v0.1/`` and the two files beside it that make the tree an API:
-``openapi.yaml`` (ToolHive's ``thv config set-registry-api`` checks it before it accepts a
-URL) and ``_headers`` (Netlify / Cloudflare Pages: JSON content type and CORS).
+``openapi.yaml`` (the ToolHive Registry Server's ``api`` source fetches it before it syncs
+and wants ``info.version: 1.0.0`` and the MCP registry's GitHub URL in ``info.description``;
+ToolHive itself never reads it) and ``_headers`` (Netlify / Cloudflare Pages: JSON content
+type, so that ToolHive's ``thv config set-registry <url>`` probe of
+``/v0.1/servers?limit=1&version=latest`` sees ``application/json``, and CORS for browser
+clients). The tree carries servers only; groups are not part of the API.
 
 Server names contain a ``/``, so the files sit at the *decoded* path, the one static hosts
 look up: ``/v0.1/servers/io.github.stacklok/fetch/versions/latest`` is the file
@@ -131,20 +135,41 @@ paths:
         "404": {{description: No such server or version}}
 """
 
-HEADERS = """\
-# Written by regup: serve the static MCP Registry API as JSON, readable from any origin.
-# Netlify and Cloudflare Pages read this file; see the outputs documentation for nginx.
-/v0.1/*
-  Content-Type: application/json; charset=utf-8
-  Access-Control-Allow-Origin: *
-/openapi.yaml
-  Content-Type: application/yaml; charset=utf-8
-  Access-Control-Allow-Origin: *
-/registry.json
-  Access-Control-Allow-Origin: *
-/upstream/*
-  Access-Control-Allow-Origin: *
-"""
+#: Methods a client may use on the read-only API (``regup serve`` answers the same).
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+#: CORS headers of every JSON output, so browser clients (VS Code, Copilot registries) may
+#: read it from any origin, preflight included. ``*`` does not cover ``Authorization``,
+#: which has to be named.
+CORS_ORIGIN = ("Access-Control-Allow-Origin", "*")
+#: What a preflight (``OPTIONS``) answer adds to :data:`CORS_ORIGIN`.
+CORS_PREFLIGHT: tuple[tuple[str, str], ...] = (
+    ("Access-Control-Allow-Methods", ALLOWED_METHODS),
+    ("Access-Control-Allow-Headers", "*, Authorization"),
+    ("Access-Control-Max-Age", "86400"),
+)
+CORS_HEADERS = (CORS_ORIGIN, *CORS_PREFLIGHT)
+#: Paths of ``_headers`` and the content type each gets (None: the host's own).
+_HEADER_PATHS: tuple[tuple[str, str | None], ...] = (
+    (f"/{API_VERSION}/*", "application/json; charset=utf-8"),
+    (f"/{OPENAPI_PATH}", "application/yaml; charset=utf-8"),
+    ("/registry.json", None),
+    ("/upstream/*", None),
+    ("/schema/*", None),
+)
+
+
+def headers_file() -> str:
+    """``_headers``: the JSON content type of the API tree and CORS on every JSON output."""
+    lines = [
+        "# Written by regup: serve the static MCP Registry API as JSON, readable from any origin.",
+        "# Netlify and Cloudflare Pages read this file; see the outputs documentation for nginx.",
+    ]
+    for path, content_type in _HEADER_PATHS:
+        lines.append(path)
+        if content_type:
+            lines.append(f"  Content-Type: {content_type}")
+        lines += [f"  {name}: {value}" for name, value in CORS_HEADERS]
+    return "\n".join(lines) + "\n"
 
 
 def _yaml_text(text: str) -> str:
@@ -176,5 +201,5 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
     latest.sort(key=lambda r: str(r["server"]["name"]))
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
     artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
-    artifacts[HEADERS_PATH] = HEADERS.encode()
+    artifacts[HEADERS_PATH] = headers_file().encode()
     return artifacts

@@ -1,8 +1,15 @@
-"""The ToolHive ``registry.json`` format, both ways.
+"""The ToolHive ``registry.json`` format, both ways, and its schema published beside it.
 
-What ToolHive before v0.25 and the ToolHive Registry Server (``format: toolhive``) read;
-:func:`read_toolhive_source` is the one reader of the format (``regup import`` and
-``regup diff`` use it).
+What ToolHive before v0.25 reads. ToolHive v0.25 and later refuse it (``legacyhint``:
+"run `thv registry convert`") and the ToolHive Registry Server reads the upstream format
+only; the format lives on for those older clients and keeps what the upstream envelope
+no longer has, the groups. :func:`read_toolhive_source` is the one reader of the format
+(``regup import`` and ``regup diff`` use it).
+
+``$schema`` names a schema that resolves: with ``base_url``, the copy of
+``schemas/registry.schema.json`` published at ``schema/registry.schema.json``; without
+one, ToolHive's own schema of the format at toolhive-core v0.0.18, its last release that
+has the file (``main`` deleted it with the format).
 """
 
 from __future__ import annotations
@@ -11,16 +18,39 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from regup.config import Config
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ImportSourceError
 from regup.jsonio import dump_json
 from regup.model import REGUP_ONLY_KEYS, Entry, Group, JsonDict, Kind, Registry
+from regup.resources import load_schema
 
+#: ToolHive's schema of the format, pinned to the last toolhive-core release that has it.
 TOOLHIVE_SCHEMA_URL = (
-    "https://raw.githubusercontent.com/stacklok/toolhive-core/main/registry/types/data/"
+    "https://raw.githubusercontent.com/stacklok/toolhive-core/v0.0.18/registry/types/data/"
     "toolhive-legacy-registry.schema.json"
 )
 REGISTRY_PATH = "registry.json"
+#: regup's schema of ``registry.json``, published with the outputs (and so with the site).
+SCHEMA_PATH = "schema/registry.schema.json"
+_SHIPPED_SCHEMA = "registry.schema.json"
+
+
+def schema_url(config: Config) -> str:
+    """The ``$schema`` of ``registry.json``: the published copy when ``base_url`` says where
+    it is, else ToolHive's pinned schema."""
+    if config.base_url:
+        return f"{config.base_url.rstrip('/')}/{SCHEMA_PATH}"
+    return TOOLHIVE_SCHEMA_URL
+
+
+def published_schema(config: Config) -> JsonDict:
+    """``schemas/registry.schema.json`` as published, its ``$id`` the URL it is published at
+    (when ``base_url`` is known)."""
+    schema = dict(load_schema(_SHIPPED_SCHEMA))
+    if config.base_url:
+        schema["$id"] = schema_url(config)
+    return schema
 
 
 def toolhive_server(entry: Entry) -> JsonDict:
@@ -51,7 +81,7 @@ def toolhive_group(group: Group, registry: Registry) -> JsonDict:
 def toolhive_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
     servers, remotes = _split(list(registry.entries))
     return {
-        "$schema": TOOLHIVE_SCHEMA_URL,
+        "$schema": schema_url(ctx.config),
         "version": ctx.config.registry_version,
         "last_updated": ctx.timestamp,
         "servers": servers,
@@ -61,7 +91,11 @@ def toolhive_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
 
 
 def emit_toolhive(registry: Registry, ctx: EmitContext) -> Artifacts:
-    return {REGISTRY_PATH: dump_json(toolhive_registry(registry, ctx))}
+    """``registry.json`` and the schema its ``$schema`` names (``schema/registry.schema.json``)."""
+    return {
+        REGISTRY_PATH: dump_json(toolhive_registry(registry, ctx)),
+        SCHEMA_PATH: dump_json(published_schema(ctx.config)),
+    }
 
 
 @dataclass(frozen=True)

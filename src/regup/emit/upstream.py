@@ -3,7 +3,7 @@
 This module owns the mapping between regup's :class:`~regup.model.Entry` and the official
 2025-12-11 ``server.json`` schema, as ToolHive converts it (toolhive-core
 ``registry/converters``), and the outputs built on it: ToolHive's upstream registry
-envelope (``upstream/registry.json``), the plain array the official registry seeds from
+envelope (``upstream/registry.json``, servers only: the format has no groups), the plain array the official registry seeds from
 (``upstream/servers.json``) and one document per server (``upstream/servers/<entry>.json``).
 
 Where each field goes:
@@ -512,17 +512,13 @@ def _authored(doc: Mapping[str, Any], name: str, config: Config) -> JsonDict:
 # --- registry outputs ---------------------------------------------------------------------
 
 
-def upstream_group(group: Group, registry: Registry, ctx: EmitContext) -> JsonDict:
-    members = [e for name in group.servers if (e := registry.entry(name)) is not None]
-    return {
-        "name": group.name,
-        "description": group.description,
-        "servers": [to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in members],
-    }
-
-
 def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
-    """ToolHive's upstream registry envelope (``upstream-registry.schema.json``)."""
+    """ToolHive's upstream registry envelope (``upstream-registry.schema.json``).
+
+    It carries no ``data.groups``: groups are gone from ToolHive and from toolhive-core's
+    ``UpstreamData`` (servers, skills, plugins), so every consumer would drop them unread.
+    Groups stay in ``registry.json`` and the catalog.
+    """
     check_config(ctx.config)
     return {
         "$schema": UPSTREAM_REGISTRY_SCHEMA_URL,
@@ -532,7 +528,6 @@ def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
             "servers": [
                 to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in registry.entries
             ],
-            "groups": [upstream_group(g, registry, ctx) for g in registry.groups],
         },
     }
 
@@ -548,8 +543,8 @@ class UpstreamServer:
 
 @dataclass(frozen=True)
 class UpstreamGroup:
-    """A group of an envelope (``data.groups``, which older regup versions wrote); members
-    are upstream server names."""
+    """A group of an envelope (``data.groups``, which regup wrote before groups left the
+    upstream format; read on import, never written); members are upstream server names."""
 
     name: str
     description: str
@@ -593,7 +588,7 @@ def looks_like_upstream(data: Any) -> bool:
 
 def read_upstream_source(data: Any, config: Config | None = None) -> UpstreamSource:
     """The one reader of upstream data: ToolHive's envelope (``data.servers``, and the
-    ``data.groups`` older versions wrote), ``{"servers": [...]}`` as the v0.1 API lists
+    ``data.groups`` older regup versions wrote), ``{"servers": [...]}`` as the v0.1 API lists
     them, an array of ``server.json`` documents (wrapped or not), or one document.
 
     A server that cannot be an entry is returned with its problem, so callers decide

@@ -362,9 +362,39 @@ def group_snippet(group: str, members: Sequence[str]) -> Snippet:
     )
 
 
+#: A minimal ``config.yaml`` of the ToolHive Registry Server (stacklok/toolhive-registry-server,
+#: ``internal/config/config.go``): it requires ``sources`` (a synced source needs
+#: ``syncPolicy.interval``), ``registries``, ``auth`` and ``database``, and reads the upstream
+#: format only (there is no ``format`` key).
+REGISTRY_SERVER_CONFIG = """\
+sources:
+  - name: {source}
+    file:
+      url: {base}/upstream/registry.json
+    syncPolicy:
+      interval: "30m"
+registries:
+  - name: default
+    sources: ["{source}"]
+auth:
+  mode: anonymous
+database:
+  host: localhost
+  port: 5432
+  user: registry
+  database: registry"""
+
+
 def registry_snippets(base_url: str, *, api: bool) -> list[Snippet]:
     """The commands that point a client at the registry published at ``base_url`` (``api``:
-    the site carries the v0.1 API tree)."""
+    the site carries the v0.1 API tree).
+
+    What each says follows the client's code: ``thv config set-registry`` reads a URL that
+    ends in ``.json`` as a registry file (the upstream format since v0.25) and probes any
+    other URL at ``/v0.1/servers?limit=1&version=latest``, taking it as an API only for a 2xx
+    ``application/json`` answer with ``servers`` and ``metadata`` (stacklok/toolhive
+    ``pkg/config/registry.go``).
+    """
     base = base_url or UNKNOWN_BASE_URL
     commands = [
         Snippet(
@@ -372,24 +402,44 @@ def registry_snippets(base_url: str, *, api: bool) -> list[Snippet]:
             "ToolHive v0.25 and later",
             f"thv config set-registry {base}/upstream/registry.json",
             "sh",
-            "Points ToolHive at this registry in the upstream format.",
+            "Reads this registry's upstream file; works on any static host, GitHub Pages included.",
         ),
+    ]
+    if api:
+        commands += [
+            Snippet(
+                "thv-api",
+                "ToolHive, through the MCP Registry API v0.1",
+                f"thv config set-registry {base}",
+                "sh",
+                "ToolHive uses the API when /v0.1/servers answers as application/json: on "
+                "Netlify, Cloudflare Pages (they read _headers), nginx or regup serve, not on "
+                "GitHub Pages, which serves it as text/html.",
+            ),
+            Snippet(
+                "vscode-gallery",
+                "VS Code MCP gallery (settings.json)",
+                f'"chat.mcp.gallery.serviceUrl": {json.dumps(base)}',
+                "json",
+                "VS Code lists /v0.1/servers from this base URL and reads each server at "
+                ".../versions/latest, its name encoded (%2F).",
+            ),
+        ]
+    commands += [
         Snippet(
             "thv-legacy",
             "ToolHive before v0.25",
             f"thv config set-registry {base}/registry.json",
             "sh",
-            "ToolHive's own registry format.",
+            "ToolHive's former registry format; v0.25 and later refuse it.",
+        ),
+        Snippet(
+            "thv-registry-server",
+            "ToolHive Registry Server",
+            REGISTRY_SERVER_CONFIG.format(source="regup", base=base),
+            "yaml",
+            "A minimal config.yaml: this registry's upstream file as a source, synced every "
+            "30 minutes, served as the registry named default (PostgreSQL required).",
         ),
     ]
-    if api:
-        commands.append(
-            Snippet(
-                "thv-api",
-                "MCP Registry API v0.1",
-                f"thv config set-registry-api {base}",
-                "sh",
-                "Any client of the MCP Registry API v0.1 can use this base URL.",
-            )
-        )
     return commands
