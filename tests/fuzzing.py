@@ -683,6 +683,7 @@ def _commands(name: str, out: Path) -> list[tuple[str, list[str]]]:
     return [
         ("validate", ["validate"]),
         ("validate --format json", ["validate", "--format", "json"]),
+        ("validate --format github", ["validate", "--format", "github"]),
         ("build --no-site", ["build", "--no-site", "--out", str(out)]),
         ("fmt --check", ["fmt", "--check"]),
         ("list", ["list"]),

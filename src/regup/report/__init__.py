@@ -11,8 +11,13 @@ What they share lives here: GitHub Actions workflow commands.
 
 from __future__ import annotations
 
+from regup.terminal import printable
+
 
 def _escape_data(text: str) -> str:
+    # Control characters first: the runner shows ESC sequences and C1 controls of a CI log
+    # to whoever reads it (the values quoted come from files anyone can propose).
+    text = printable(text)
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

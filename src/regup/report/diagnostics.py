@@ -16,6 +16,7 @@ import click
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.report import github_command
+from regup.terminal import printable
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,10 @@ def report_text(
             label = click.style(
                 label, fg="red" if d.severity is Severity.ERROR else "yellow", bold=True
             )
-        click.echo(
-            f"{d.path}:{d.line}:{d.col}: {label}: {d.message} [{d.rule}]", file=out, color=color
-        )
+        # Paths and messages quote folder names and values anyone can propose: escaped, so
+        # that no control character reaches the terminal (click strips only ANSI sequences).
+        path, message = printable(d.path, lines=False), printable(d.message)
+        click.echo(f"{path}:{d.line}:{d.col}: {label}: {message} [{d.rule}]", file=out, color=color)
     if not quiet:
         click.echo(summary_line(summary), file=out)
 

@@ -19,6 +19,7 @@ from regup.names import ENTRY_NAME
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
 from regup.validate.rules import (
     RULES,
+    STAND_IN_NAME,
     check_control_characters,
     check_entry,
     check_group,
@@ -100,7 +101,7 @@ def _repair_items(items: list[Any], fixes: set[tuple[int, str | None]]) -> list[
             repaired[index].pop(field_name, None)
     for index, item in enumerate(repaired):
         # A name no real variable has, so no duplicate check fires on a stand-in.
-        item.setdefault("name", f"\0invalid-{index}")
+        item.setdefault("name", f"{STAND_IN_NAME}{index}")
         item.setdefault("description", "(invalid)")
     return repaired
 

@@ -240,6 +240,15 @@ def _ports(entry: Entry, c: Checker) -> None:
         )
 
 
+#: The name validation gives a broken env var or header (stand-in ``f"{prefix}{index}"``)
+#: so that the checks across items still run: no real variable has it, and no message shows it.
+STAND_IN_NAME = "\0invalid-"
+
+
+def _item_label(field: str, index: int, item: EnvVar | Header) -> str:
+    return f"{field}[{index}]" if item.name.startswith(STAND_IN_NAME) else item.name
+
+
 @entry_check
 def _variables(entry: Entry, c: Checker) -> None:
     lists: tuple[tuple[str, tuple[EnvVar | Header, ...], bool], ...] = (
@@ -250,24 +259,23 @@ def _variables(entry: Entry, c: Checker) -> None:
         seen: set[str] = set()
         for i, item in enumerate(items):
             key = item.name.lower() if fold else item.name
+            name = _item_label(field, i, item)
             if key in seen:
                 rule = "duplicate-header" if fold else "duplicate-env-var"
-                c.report(
-                    rule, (field, i, "name"), f"{item.name} is listed more than once in {field}"
-                )
+                c.report(rule, (field, i, "name"), f"{name} is listed more than once in {field}")
             seen.add(key)
             if item.default is not None and item.required:
                 c.report(
                     "default-on-required",
                     (field, i, "default"),
-                    f"{item.name} is required, so its default is never used; drop one of them",
+                    f"{name} is required, so its default is never used; drop one of them",
                     key=True,
                 )
             if item.default is not None and item.is_secret:
                 c.report(
                     "secret-default",
                     (field, i, "default"),
-                    f"{item.name} is a secret with a default value",
+                    f"{name} is a secret with a default value",
                     key=True,
                 )
     for i, header in enumerate(entry.headers):
@@ -275,7 +283,8 @@ def _variables(entry: Entry, c: Checker) -> None:
             c.report(
                 "header-choices",
                 ("headers", i, "default"),
-                f"default {header.default!r} of {header.name} is not one of its choices",
+                f"default {header.default!r} of {_item_label('headers', i, header)} "
+                "is not one of its choices",
             )
 
 
