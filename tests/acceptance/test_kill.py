@@ -1,9 +1,9 @@
 """``kill -9`` at random moments: every file is its old or its new version, the next run
 leaves no debris, and a rerun converges on exactly what an uninterrupted run writes.
 
-Each test runs ``TRIALS`` kills (``REGUP_KILL_TRIALS``, 30 by default) of a real ``regup``
-process on a copy of this repository's registry, at a moment drawn (with a fixed seed)
-between its start and the time an uninterrupted run takes. A disk-full test runs the build
+Each kind of run gets ``TRIALS`` kills (``REGUP_KILL_TRIALS``, 30 by default, split over
+``SHARDS`` tests) of a real ``regup`` process on a copy of this repository's registry, at a
+moment drawn (with a fixed seed) between its start and the time an uninterrupted run takes. A disk-full test runs the build
 on a tiny tmpfs when the machine lets the tests mount one.
 """
 
@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -51,8 +52,9 @@ def run(cmd: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
-def run_killed(cmd: list[str], cwd: Path, after: float) -> None:
-    """Start ``cmd`` and SIGKILL it ``after`` seconds later (unless it ended before)."""
+def run_killed(cmd: list[str], cwd: Path, after: float) -> int:
+    """Start ``cmd`` and SIGKILL it ``after`` seconds later (unless it ended before);
+    returns its process id."""
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -61,6 +63,7 @@ def run_killed(cmd: list[str], cwd: Path, after: float) -> None:
     except subprocess.TimeoutExpired:
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+    return proc.pid
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -90,24 +93,28 @@ def assert_old_or_new(
         assert data in (old.get(rel), new.get(rel)), f"{rel} is neither its old nor its new version"
 
 
-def trial_delays(seconds: float, seed: str, trials: int = TRIALS) -> Iterator[float]:
-    rng = random.Random(seed)
-    for _ in range(trials):
-        yield rng.uniform(0.0, seconds)
+#: Each kill test runs as this many tests of a share of its trials, so that the suite's
+#: workers share them out.
+SHARDS = 3
 
 
-def scratch_of_dead_builds() -> list[str]:
-    where = (
-        Path("/dev/shm")
-        if os.access("/dev/shm", os.W_OK)
-        else Path(os.environ.get("TMPDIR", "/tmp"))
-    )
-    left = []
-    for item in where.iterdir():
-        match = SCRATCH.match(item.name)
-        if match and not Path(f"/proc/{match.group(1)}").exists():
-            left.append(item.name)
-    return left
+def trial_delays(
+    seconds: float, seed: str, trials: int = TRIALS, shard: int = 0, shards: int = 1
+) -> Iterator[tuple[int, float]]:
+    """(trial number, when to kill) of the trials of ``shard``: the same moments however the
+    trials are split."""
+    for n in range(shard, trials, shards):
+        yield n, random.Random(f"{seed}-{n}").uniform(0.0, seconds)
+
+
+def scratch_of(pids: set[int]) -> list[str]:
+    """Pagefind scratch folders that the processes ``pids`` left."""
+    where = Path("/dev/shm") if os.access("/dev/shm", os.W_OK) else Path(tempfile.gettempdir())
+    return [
+        item.name
+        for item in where.iterdir()
+        if (match := SCRATCH.match(item.name)) and int(match.group(1)) in pids
+    ]
 
 
 @pytest.fixture
@@ -140,7 +147,9 @@ def _older_registry(workdir: Path) -> Path:
     return older
 
 
-def _kill_builds(workdir: Path, seed: str, trials: int = TRIALS) -> None:
+def _kill_builds(
+    workdir: Path, seed: str, trials: int = TRIALS, shard: int = 0, shards: int = 1
+) -> None:
     older = _older_registry(workdir)
     out, clean = workdir / "dist", workdir / "clean"
     run(regup("build", "--out", str(older / "dist")), older)
@@ -148,10 +157,11 @@ def _kill_builds(workdir: Path, seed: str, trials: int = TRIALS) -> None:
     seconds = run(regup("build", "--out", str(clean)), workdir)
     new = files(clean)
     manifest = frozenset({".regup-files"})  # during a build it lists the old and the new files
-    for n, delay in enumerate(trial_delays(seconds, seed, trials)):
+    killed: set[int] = set()
+    for n, delay in trial_delays(seconds, seed, trials, shard, shards):
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(older / "dist", out)
-        run_killed(regup("build", "--out", str(out)), workdir, delay)
+        killed.add(run_killed(regup("build", "--out", str(out)), workdir, delay))
         now = files(out)
         assert_old_or_new(now, old, new, also=manifest)
         listed = set(now.get(".regup-files", b"").decode().splitlines())
@@ -159,11 +169,12 @@ def _kill_builds(workdir: Path, seed: str, trials: int = TRIALS) -> None:
         run(regup("build", "--out", str(out)), workdir)
         assert files(out) == new, f"trial {n} (killed after {delay:.2f} s): rebuild differs"
         assert not debris(out)
-    assert not scratch_of_dead_builds()
+    assert not scratch_of(killed), "scratch folders of killed builds were left"
 
 
-def test_killed_builds_of_this_registry_converge(workdir: Path) -> None:
-    _kill_builds(workdir, "build")
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_killed_builds_of_this_registry_converge(workdir: Path, shard: int) -> None:
+    _kill_builds(workdir, "build", shard=shard, shards=SHARDS)
 
 
 def test_killed_builds_of_2000_entries_converge(tmp_path: Path) -> None:
@@ -186,7 +197,11 @@ def _unformatted(workdir: Path, count: int) -> list[str]:
 
 
 def _kill_registry_writes(
-    workdir: Path, cmd: list[str], seed: str, normalize: re.Pattern[bytes] | None = None
+    workdir: Path,
+    cmd: list[str],
+    seed: str,
+    shard: int,
+    normalize: re.Pattern[bytes] | None = None,
 ) -> None:
     """Kill ``cmd`` (which rewrites files of ``workdir/registry``) at random moments."""
     registry = workdir / "registry"
@@ -201,7 +216,7 @@ def _kill_registry_writes(
             return tree
         return {rel: normalize.sub(b"<time>", data) for rel, data in tree.items()}
 
-    for n, delay in enumerate(trial_delays(seconds, seed)):
+    for n, delay in trial_delays(seconds, seed, TRIALS, shard, SHARDS):
         shutil.rmtree(registry)
         shutil.copytree(start, registry)
         run_killed(cmd, workdir, delay)
@@ -211,13 +226,15 @@ def _kill_registry_writes(
         assert not debris(registry), f"trial {n}: temporary files left"
 
 
-def test_killed_fmt_runs_leave_whole_files(workdir: Path) -> None:
-    # fmt takes about 50 ms a file (ruamel.yaml's round trip): 25 files keep a trial short.
-    names = _unformatted(workdir, 25)
-    _kill_registry_writes(workdir, regup("fmt", *names), "fmt")
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_killed_fmt_runs_leave_whole_files(workdir: Path, shard: int) -> None:
+    # fmt takes about 50 ms a file (ruamel.yaml's round trip): 15 files keep a trial short.
+    names = _unformatted(workdir, 15)
+    _kill_registry_writes(workdir, regup("fmt", *names), "fmt", shard)
 
 
-def test_killed_refreshes_leave_whole_files(workdir: Path) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_killed_refreshes_leave_whole_files(workdir: Path, shard: int) -> None:
     repos, hub = set(), set()
     for spec in (workdir / "registry").glob("*/spec.yaml"):
         text = spec.read_text(encoding="utf-8")
@@ -232,15 +249,16 @@ def test_killed_refreshes_leave_whole_files(workdir: Path) -> None:
     with serve_services(github, pulls) as services:
         cmd = regup("refresh", *services.args(), "--no-cache", "--max-failures", "1000")
         stamp = re.compile(rb"last_updated: '?[0-9TZ:.-]+'?")
-        _kill_registry_writes(workdir, cmd, "refresh", stamp)
+        _kill_registry_writes(workdir, cmd, "refresh", shard, stamp)
 
 
-def test_killed_imports_leave_whole_files(workdir: Path) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_killed_imports_leave_whole_files(workdir: Path, shard: int) -> None:
     run(regup("build", "--no-site", "--out", "dist"), workdir)
     shutil.rmtree(workdir / "registry")
     (workdir / "registry").mkdir()
     cmd = regup("import", "--overwrite", "dist/registry.json")
-    _kill_registry_writes(workdir, cmd, "import")
+    _kill_registry_writes(workdir, cmd, "import", shard)
 
 
 @pytest.fixture
