@@ -52,7 +52,8 @@ RULES: dict[str, Rule] = {
             "control-character",
             E,
             "Text holds no control characters (C0, DEL, C1, such as ESC or BEL); newline and "
-            "tab only in multi-line text (overview, tool definitions, custom_metadata).",
+            "tab only in multi-line text (overview, tool definitions, custom_metadata, the "
+            "descriptions of env vars and headers).",
         ),
         Rule("file-unreadable", E, "The file can be read."),
         Rule("file-too-large", E, "The file is at most 1 MB."),
@@ -457,9 +458,13 @@ TextPlace = Callable[[YamlPath], bool]
 
 
 def multi_line_in_entry(path: YamlPath) -> bool:
-    """Whether the text at ``path`` of a spec.yaml may span lines."""
+    """Whether the text at ``path`` of a spec.yaml may span lines: multi-line parts, and the
+    descriptions of env vars, headers and the like (ToolHive's schema lets them span lines;
+    the entry's own one-line ``description`` is the card's text)."""
     return bool(path) and (
-        path[0] in _MULTI_LINE_ROOTS or path[:3] == ("provenance", "attestation", "predicate")
+        path[0] in _MULTI_LINE_ROOTS
+        or path[:3] == ("provenance", "attestation", "predicate")
+        or (len(path) > 1 and path[-1] == "description")
     )
 
 
