@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -209,3 +211,17 @@ def test_fmt_refuses_a_fifo_or_device_instead_of_waiting_or_reading_forever(
     assert "[file-not-regular]" in result.stderr
     assert "registry/zero/spec.yaml: cannot be formatted" in result.stderr
     assert "[symlink-outside]" in result.stderr
+
+
+def test_fmt_removes_temporary_files_a_killed_run_left(in_tmp: Path) -> None:
+    registry = write_registry(in_tmp / "registry", tidy="description: Already tidy here.\n")
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    left = registry / "tidy" / f".spec.yaml.{int(gone.stdout)}.tmp"
+    left.write_bytes(b"description: Alrea")
+    assert run_cli(["fmt"]).exit_code == 0
+    assert not left.exists()

@@ -134,6 +134,23 @@ def test_dry_run_writes_nothing(make_registry: RegistryFactory, tmp_path: Path) 
     assert next(e for e in result.entries if e.name == "hub-image").after.stars == 41
 
 
+def test_a_refresh_removes_temporary_files_a_killed_refresh_left(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = make_registry(**_entries())
+    gone = subprocess.run(
+        ["python3", "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    name = sorted(p.parent.name for p in registry.glob("*/spec.yaml"))[0]
+    left = registry / name / f".spec.yaml.{int(gone.stdout)}.tmp"
+    left.write_bytes(b"")  # a refresh killed between creating and renaming it
+    with serve_services(_github(), _hub()) as s:
+        _run(s, registry, tmp_path, dry_run=True)
+        assert left.exists()  # a dry run writes and removes nothing
+        _run(s, registry, tmp_path)
+    assert not left.exists()
+
+
 def test_force_stamps_last_updated_of_unchanged_entries(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:

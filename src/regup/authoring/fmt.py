@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import LoadError
-from regup.files import UnsafeFileError, read_input_file
+from regup.files import UnsafeFileError, read_input_file, remove_debris
 from regup.load import (
     GROUP_FILE,
     MAX_FILE_BYTES,
@@ -337,6 +337,8 @@ def format_files(
     """
     result = FmtResult()
     root = registry_dir.absolute()
+    if not check and not names:
+        remove_debris(registry_dir, depth=1)  # temporary files of a killed run
     for path in _targets(registry_dir, names):
         shown = display_path(path)
         # Read as validation reads: a regular file of bounded size, and inside the registry

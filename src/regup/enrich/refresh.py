@@ -53,6 +53,7 @@ from regup.enrich.github import (
 )
 from regup.enrich.transport import DEFAULT_DEADLINE, Deadline, Failure, Pacer, Usage
 from regup.errors import ConfigError, NotFoundError, WriteBackError
+from regup.files import remove_debris
 from regup.imageref import ImageRefError
 from regup.load import load_registry
 from regup.model import Entry, Metadata
@@ -455,6 +456,8 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     stamp = format_timestamp(now)
     reports = [_entry_report(p, gh.results, dh.results, stopped, stamp, request) for p in plans]
     if not request.dry_run:
+        # Temporary files of a refresh that was killed while writing (never half a spec.yaml).
+        remove_debris(request.registry_dir, depth=1)
         reports = _write_back(reports)
     reports += [
         EntryReport(
