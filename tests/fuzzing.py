@@ -279,7 +279,8 @@ def _retyped(value: JsonValue) -> JsonValue:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, int | float):
-        return str(value)
+        with _any_int_digits():  # a 5,000-digit number an earlier step put here
+            return str(value)
     if isinstance(value, list):
         return {"items": value}
     if isinstance(value, dict):
