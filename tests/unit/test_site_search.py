@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import subprocess
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
+import pytest
+
 from regup.checks import Outcome, ProvenanceCheck
+from regup.errors import OutputError
 from regup.model import Entry
 from regup.site import search
 from tests.helpers import container, remote
@@ -139,3 +144,29 @@ def test_scratch_folders_of_killed_builds_are_removed(tmp_path: Path) -> None:
         search.remove_stale_scratch_folders()
         assert not stale.exists()
         assert Path(scratch).is_dir()  # this process's own is kept
+
+
+def test_an_index_file_pagefind_is_still_writing_is_waited_for(tmp_path: Path) -> None:
+    """Pagefind can say it is done while its last file is still short (seen under load in
+    the kill tests): the index is read again until every file is whole."""
+    records = [search.record(Entry.from_document("s-1", container()))]
+    whole = gzip.compress(b"pagefind_dcd" + bytes(range(256)) * 400)
+    folder = tmp_path / "pagefind"
+    folder.mkdir()
+    (folder / "wasm.unknown.pagefind").write_bytes(whole[:4096])
+    later = threading.Timer(0.3, (folder / "wasm.unknown.pagefind").write_bytes, [whole])
+    later.start()
+    files = search.collected_index(records, str(tmp_path))
+    later.join()
+    assert files["pagefind/wasm.unknown.pagefind"] == whole
+
+
+def test_an_index_file_that_stays_short_fails_the_build(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "_SETTLE_SECONDS", 0.2)
+    records = [search.record(Entry.from_document("s-1", container()))]
+    (tmp_path / "pagefind").mkdir()
+    (tmp_path / "pagefind" / "wasm.en.pagefind").write_bytes(gzip.compress(bytes(range(256)) * 40)[:100])
+    with pytest.raises(OutputError, match="incomplete search index file"):
+        search.collected_index(records, str(tmp_path))

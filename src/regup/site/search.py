@@ -15,12 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import gzip
 import hashlib
 import json
 import os
 import re
 import tempfile
 import threading
+import time
+import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
@@ -269,11 +272,47 @@ def run_pagefind(items: Sequence[Record], scratch: str) -> None:
 def collected_index(items: Sequence[Record], scratch: str) -> Artifacts:
     """The index :func:`run_pagefind` left in ``scratch``, canonical, under ``pagefind/``,
     with the digest of the records it was built from."""
-    out = f"{scratch}/{INDEX_DIR}"
-    raw = {rel: data for rel, data in _read_tree(out) if not rel.startswith(_UNUSED_PREFIXES)}
+    raw = _finished_index(f"{scratch}/{INDEX_DIR}")
     files = {f"{INDEX_DIR}/{rel}": data for rel, data in canonical_index(raw).items()}
     files[f"{INDEX_DIR}/{DIGEST_FILE}"] = _digest_file(items, files)
     return files
+
+
+#: How long to wait for Pagefind's last files to be complete on disk.
+_SETTLE_SECONDS = 5.0
+
+
+def _finished_index(out: str) -> dict[str, bytes]:
+    """Pagefind's files in ``out``, each one whole.
+
+    Pagefind's service can answer that it wrote the index while its last file is still being
+    written (seen under load: a 4,096-byte ``wasm.unknown.pagefind`` of 68,024). Every
+    compressed file must decompress to its end; until then, the folder is read again, and
+    after :data:`_SETTLE_SECONDS` the build fails rather than publish a broken index.
+    """
+    waited = 0.0
+    while True:
+        raw = {rel: data for rel, data in _read_tree(out) if not rel.startswith(_UNUSED_PREFIXES)}
+        partial = [rel for rel, data in raw.items() if not _whole(data)]
+        if not partial:
+            return raw
+        if waited >= _SETTLE_SECONDS:
+            raise OutputError(
+                f"Pagefind left an incomplete search index file ({partial[0]}); build again"
+            )
+        time.sleep(0.05)
+        waited += 0.05
+
+
+def _whole(data: bytes) -> bool:
+    """False for a gzip file that ends before its end-of-stream marker."""
+    if data[:2] != b"\x1f\x8b":
+        return True
+    try:
+        gzip.decompress(data)
+    except (EOFError, OSError, zlib.error):
+        return False
+    return True
 
 
 def build_index(items: Sequence[Record]) -> Artifacts:
