@@ -153,12 +153,21 @@ def test_an_index_file_pagefind_is_still_writing_is_waited_for(tmp_path: Path) -
     whole = gzip.compress(b"pagefind_dcd" + bytes(range(256)) * 400)
     folder = tmp_path / "pagefind"
     folder.mkdir()
-    (folder / "wasm.unknown.pagefind").write_bytes(whole[:4096])
-    later = threading.Timer(0.3, (folder / "wasm.unknown.pagefind").write_bytes, [whole])
-    later.start()
+    (folder / "wasm.en.pagefind").write_bytes(whole[:4096])
+    (folder / "en_1.pf_meta").write_bytes(b"")  # created, not yet written
+    (folder / "wasm.unknown.pagefind").write_bytes(b"")  # never loaded: left out
+    writes = [
+        threading.Timer(0.2, (folder / "wasm.en.pagefind").write_bytes, [whole]),
+        threading.Timer(0.4, (folder / "en_1.pf_meta").write_bytes, [whole]),
+    ]
+    for write in writes:
+        write.start()
     files = search.collected_index(records, str(tmp_path))
-    later.join()
-    assert files["pagefind/wasm.unknown.pagefind"] == whole
+    for write in writes:
+        write.join()
+    assert files["pagefind/wasm.en.pagefind"] == whole
+    assert files["pagefind/en_1.pf_meta"] == whole
+    assert "pagefind/wasm.unknown.pagefind" not in files
 
 
 def test_an_index_file_that_stays_short_fails_the_build(
@@ -167,6 +176,8 @@ def test_an_index_file_that_stays_short_fails_the_build(
     monkeypatch.setattr(search, "_SETTLE_SECONDS", 0.2)
     records = [search.record(Entry.from_document("s-1", container()))]
     (tmp_path / "pagefind").mkdir()
-    (tmp_path / "pagefind" / "wasm.en.pagefind").write_bytes(gzip.compress(bytes(range(256)) * 40)[:100])
+    (tmp_path / "pagefind" / "wasm.en.pagefind").write_bytes(
+        gzip.compress(bytes(range(256)) * 40)[:100]
+    )
     with pytest.raises(OutputError, match="incomplete search index file"):
         search.collected_index(records, str(tmp_path))

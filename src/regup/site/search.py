@@ -41,13 +41,19 @@ from regup.site.pagefind_canon import canonical_index
 INDEX_DIR = "pagefind"
 #: File (inside the index folder) that records which records the index was built from.
 DIGEST_FILE = "regup-records.sha256"
-#: Files of Pagefind's own UIs: the catalog ships its own small search script instead.
+#: Files no page loads: Pagefind's own UIs (the catalog ships its own small search script),
+#: and the search code for pages of unknown language (the index is English, so
+#: ``pagefind.js`` loads ``wasm.en.pagefind``; Pagefind also writes that file last, sometimes
+#: after it says it is done, which the kill tests caught as an empty or short file).
 _UNUSED_PREFIXES = (
     "pagefind-ui",
     "pagefind-modular-ui",
     "pagefind-component-ui",
     "pagefind-highlight",
+    "wasm.unknown.",
 )
+#: The endings of the files Pagefind writes gzip-compressed.
+_COMPRESSED = (".pagefind", ".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta")
 LANGUAGE = "en"
 
 
@@ -285,15 +291,16 @@ _SETTLE_SECONDS = 5.0
 def _finished_index(out: str) -> dict[str, bytes]:
     """Pagefind's files in ``out``, each one whole.
 
-    Pagefind's service can answer that it wrote the index while its last file is still being
-    written (seen under load: a 4,096-byte ``wasm.unknown.pagefind`` of 68,024). Every
-    compressed file must decompress to its end; until then, the folder is read again, and
-    after :data:`_SETTLE_SECONDS` the build fails rather than publish a broken index.
+    Pagefind's service can answer that it wrote the index while a file is still being
+    written (seen under load: an empty, then a 4,096-byte ``wasm.unknown.pagefind`` of
+    68,024). Every compressed file must decompress to its end; until then, the folder is
+    read again, and after :data:`_SETTLE_SECONDS` the build fails rather than publish a
+    broken index.
     """
     waited = 0.0
     while True:
         raw = {rel: data for rel, data in _read_tree(out) if not rel.startswith(_UNUSED_PREFIXES)}
-        partial = [rel for rel, data in raw.items() if not _whole(data)]
+        partial = [rel for rel, data in raw.items() if not _whole(rel, data)]
         if not partial:
             return raw
         if waited >= _SETTLE_SECONDS:
@@ -304,10 +311,13 @@ def _finished_index(out: str) -> dict[str, bytes]:
         waited += 0.05
 
 
-def _whole(data: bytes) -> bool:
-    """False for a gzip file that ends before its end-of-stream marker."""
-    if data[:2] != b"\x1f\x8b":
+def _whole(rel: str, data: bytes) -> bool:
+    """False for a file Pagefind compresses that is empty or ends before its end-of-stream
+    marker."""
+    if not rel.endswith(_COMPRESSED):
         return True
+    if not data:
+        return False
     try:
         gzip.decompress(data)
     except (EOFError, OSError, zlib.error):
