@@ -168,6 +168,32 @@ async def _index(folder: Path, out: Path) -> None:
         # One request for the whole folder: Pagefind's Python service answers one request
         # per 0.1 s, so a request per record would take minutes for a large registry.
         await index.add_directory(str(folder))
+        # Pagefind answers "written" before its last writes reach the files (tokio hands
+        # them to background threads and never flushes), and leaving this block writes the
+        # files again and then terminates it: files came out empty or short (caught by
+        # the kill tests). So: write, wait until the files are whole, then close without a
+        # second write.
+        await index.write_files()
+        await _settled(str(out))
+        service = index._service
+        await index.delete_index()  # __aexit__ now neither writes nor closes
+        if service is not None:
+            await service.close()
+
+
+async def _settled(out: str) -> None:
+    """Return once every file in ``out`` is whole and no size changed for 0.1 s."""
+    before: dict[str, int] | None = None
+    for _ in range(int(_SETTLE_SECONDS / 0.05)):
+        now = {}
+        whole = True
+        for rel, data in _read_tree(out):
+            now[rel] = len(data)
+            whole = whole and _whole(rel, data)
+        if whole and now == before:
+            return
+        before = now if whole else None
+        await asyncio.sleep(0.05)
 
 
 def _run(items: Sequence[Record], out: Path) -> None:
@@ -312,16 +338,20 @@ def _finished_index(out: str) -> dict[str, bytes]:
 
 
 def _whole(rel: str, data: bytes) -> bool:
-    """False for a file Pagefind compresses that is empty or ends before its end-of-stream
-    marker."""
-    if not rel.endswith(_COMPRESSED):
-        return True
+    """False for a Pagefind file that is empty, a JSON file that does not parse, or a
+    compressed file that ends before its end-of-stream marker."""
     if not data:
         return False
-    try:
-        gzip.decompress(data)
-    except (EOFError, OSError, zlib.error):
-        return False
+    if rel.endswith(".json"):
+        try:
+            json.loads(data)
+        except ValueError:
+            return False
+    if rel.endswith(_COMPRESSED):
+        try:
+            gzip.decompress(data)
+        except (EOFError, OSError, zlib.error):
+            return False
     return True
 
 
