@@ -161,3 +161,14 @@ def run_subprocess(
         timeout=120,
         check=False,
     )
+
+
+def dead_pid() -> int:
+    """The id of a process that has ended (its temporary files are debris)."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(done.stdout)

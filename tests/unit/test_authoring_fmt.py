@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -15,7 +13,7 @@ from regup.authoring.fmt import FormatError, comments_of, format_text
 from regup.load import find_suppressions
 from regup.model import ENTRY_KEYS
 from regup.yamlio import load_yaml
-from tests.helpers import CASES_DIR, REPO_ROOT, run_cli, write_registry
+from tests.helpers import CASES_DIR, REPO_ROOT, dead_pid, run_cli, write_registry
 
 COMMENTED = (CASES_DIR / "fmt" / "commented.yaml").read_text()
 
@@ -215,13 +213,7 @@ def test_fmt_refuses_a_fifo_or_device_instead_of_waiting_or_reading_forever(
 
 def test_fmt_removes_temporary_files_a_killed_run_left(in_tmp: Path) -> None:
     registry = write_registry(in_tmp / "registry", tidy="description: Already tidy here.\n")
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    left = registry / "tidy" / f".spec.yaml.{int(gone.stdout)}.tmp"
+    left = registry / "tidy" / f".spec.yaml.{dead_pid()}.tmp"
     left.write_bytes(b"description: Alrea")
     assert run_cli(["fmt"]).exit_code == 0
     assert not left.exists()

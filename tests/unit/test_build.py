@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ from regup.errors import OutputError
 from regup.files import write_outputs
 from regup.resources import schemas_dir
 from tests.conftest import RegistryFactory
-from tests.helpers import CASES_DIR, container, group, remote, run_cli
+from tests.helpers import CASES_DIR, container, dead_pid, group, remote, run_cli
 
 FULL = CASES_DIR / "valid" / "full" / "registry"
 
@@ -223,13 +221,7 @@ def test_temporary_files_of_a_killed_build_are_reported_then_removed(
 ) -> None:
     make_registry(fetch=container())
     assert run_cli(["--registry", "registry", "--quiet", "build", "--no-site"]).exit_code == 0
-    gone = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    left = in_tmp / "dist" / "upstream" / f".registry.json.{int(gone.stdout)}.tmp"
+    left = in_tmp / "dist" / "upstream" / f".registry.json.{dead_pid()}.tmp"
     left.write_bytes(b'{"half": ')
     check = run_cli(["--registry", "registry", "build", "--no-site", "--check"])
     assert check.exit_code == 1

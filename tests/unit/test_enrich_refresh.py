@@ -17,7 +17,7 @@ from regup.errors import ConfigError, NotFoundError
 from regup.yamlio import load_yaml
 from tests.conftest import RegistryFactory
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, Services, serve_services
-from tests.helpers import container, remote
+from tests.helpers import container, dead_pid, remote
 from tests.httpfake import Reply
 
 NOW = datetime(2026, 3, 1, 6, 0, 0, tzinfo=UTC)
@@ -138,11 +138,8 @@ def test_a_refresh_removes_temporary_files_a_killed_refresh_left(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
     registry = make_registry(**_entries())
-    gone = subprocess.run(
-        ["python3", "-c", "import os; print(os.getpid())"], capture_output=True, text=True
-    )
     name = sorted(p.parent.name for p in registry.glob("*/spec.yaml"))[0]
-    left = registry / name / f".spec.yaml.{int(gone.stdout)}.tmp"
+    left = registry / name / f".spec.yaml.{dead_pid()}.tmp"
     left.write_bytes(b"")  # a refresh killed between creating and renaming it
     with serve_services(_github(), _hub()) as s:
         _run(s, registry, tmp_path, dry_run=True)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from regup.files import debris, remove_debris, write_atomic, write_outputs
+from tests.helpers import dead_pid
 
 
 def test_write_outputs_writes_each_file_and_its_folders(tmp_path: Path) -> None:
@@ -57,17 +56,6 @@ def test_write_atomic_keeps_the_old_file_when_the_write_fails(tmp_path: Path) ->
     assert list(tmp_path.iterdir()) == [target]
 
 
-def _dead_pid() -> int:
-    """The id of a process that has ended."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return int(done.stdout)
-
-
 def test_a_rewrite_keeps_the_file_mode(tmp_path: Path) -> None:
     secret = tmp_path / "spec.yaml"
     secret.write_bytes(b"old")
@@ -90,7 +78,7 @@ def test_a_symlinked_file_is_written_through_and_stays_a_link(tmp_path: Path) ->
 
 
 def test_temporary_files_of_killed_writes_are_found_and_removed(tmp_path: Path) -> None:
-    dead, alive = _dead_pid(), os.getpid()
+    dead, alive = dead_pid(), os.getpid()
     (tmp_path / "a" / "b").mkdir(parents=True)
     left = [tmp_path / f".spec.yaml.{dead}.tmp", tmp_path / "a" / "b" / f".x.json.{dead}.tmp"]
     busy = tmp_path / "a" / f".y.json.{alive}.tmp"  # this process may be writing it now
@@ -105,7 +93,7 @@ def test_temporary_files_of_killed_writes_are_found_and_removed(tmp_path: Path) 
 
 
 def test_write_atomic_removes_what_a_killed_write_of_the_same_file_left(tmp_path: Path) -> None:
-    dead = _dead_pid()
+    dead = dead_pid()
     ours = tmp_path / f".spec.yaml.{dead}.tmp"
     other = tmp_path / f".spec.yaml.bak.{dead}.tmp"
     ours.write_bytes(b"")

@@ -5,8 +5,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
-import subprocess
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -17,7 +15,7 @@ from regup.checks import Outcome, ProvenanceCheck
 from regup.errors import OutputError
 from regup.model import Entry
 from regup.site import search
-from tests.helpers import container, remote
+from tests.helpers import container, dead_pid, remote
 
 
 def test_record_holds_every_searchable_text() -> None:
@@ -128,13 +126,7 @@ def test_a_digest_file_that_points_outside_the_index_is_not_followed(tmp_path: P
 
 
 def test_scratch_folders_of_killed_builds_are_removed(tmp_path: Path) -> None:
-    dead = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    pid = int(dead.stdout)
+    pid = dead_pid()
     where = search._scratch() or tempfile.gettempdir()
     stale = Path(where) / f"regup-pagefind-{pid}-abc"
     (stale / "records").mkdir(parents=True)
