@@ -16,7 +16,14 @@ from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
 from regup.emit.canonical import build_timestamp, sha256sums
 from regup.errors import OutputError
-from regup.files import debris, remove_debris, stale_files, write_atomic, write_outputs
+from regup.files import (
+    debris,
+    remove_debris,
+    replace_folder,
+    stale_files,
+    write_atomic,
+    write_outputs,
+)
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 
@@ -79,11 +86,10 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     artifacts[SUMS_PATH] = sha256sums(artifacts)
     if request.site:
         # Imported here: the site pulls in Jinja2, Markdown and Pagefind, which only it needs.
-        from regup.site import SITE_DIR, SiteOptions, build_site
+        from regup.site import INDEX_FOLDER, SITE_DIR, SiteOptions, build_site
 
         options = SiteOptions(
-            base_url=request.base_url or "",
-            previous_index=request.out_dir / SITE_DIR / "pagefind",
+            base_url=request.base_url or "", previous_index=request.out_dir / INDEX_FOLDER
         )
         site = build_site(validation.registry, ctx, artifacts, options)
         artifacts.update({f"{SITE_DIR}/{rel}": data for rel, data in site.items()})
@@ -137,6 +143,33 @@ def _prune(out_dir: Path, artifacts: Artifacts, leftover: list[str]) -> None:
             folder = folder.parent
     _write_manifest(out_dir, artifacts)
     (out_dir / OLD_SITE_MANIFEST).unlink(missing_ok=True)
+
+
+def _index_prefix() -> str:
+    """``site/pagefind/``: where the catalog's search index goes."""
+    from regup.site import INDEX_FOLDER  # the site's modules load only for a site build
+
+    return INDEX_FOLDER + "/"
+
+
+def _write_index(
+    out_dir: Path, artifacts: Artifacts, prefix: str, stale: list[str], leftover: list[str]
+) -> list[str]:
+    """Swap in the search index (the files under ``prefix``) whole when any file of it
+    changed or is left over: the index and its filters must come from one build, a mix
+    breaks search. Returns the files written. Files there that no build listed are kept."""
+    changed = [rel for rel in stale if rel.startswith(prefix)]
+    if changed or any(rel.startswith(prefix) for rel in leftover):
+        ours = set(_read_manifest(out_dir))
+        files = {
+            rel.removeprefix(prefix): data
+            for rel, data in artifacts.items()
+            if rel.startswith(prefix)
+        }
+        replace_folder(
+            out_dir / prefix.rstrip("/"), files, keep=lambda rel: prefix + rel not in ours
+        )
+    return changed
 
 
 def _write_manifest(out_dir: Path, artifacts: Artifacts, also: Sequence[str] = ()) -> None:
@@ -206,8 +239,16 @@ def build(request: BuildRequest) -> BuildResult:
             # Listed before they are written: when this build is killed or runs out of disk
             # half-way, the next build still knows every file it may have left.
             _write_manifest(request.out_dir, result.artifacts, result.leftover)
-        for rel in write_outputs(request.out_dir, result.artifacts, result.stale):
+        # The search index goes in last and whole (see _write_index); everything else file
+        # by file, each file whole.
+        prefix = _index_prefix() if request.site else None
+        others = [rel for rel in result.stale if not (prefix and rel.startswith(prefix))]
+        for rel in write_outputs(request.out_dir, result.artifacts, others):
             result.written.append(rel)
+        if prefix:
+            result.written += _write_index(
+                request.out_dir, result.artifacts, prefix, result.stale, result.leftover
+            )
         _prune(request.out_dir, result.artifacts, result.leftover)
     except OSError as exc:
         raise OutputError.from_os_error(Path(exc.filename or request.out_dir), exc) from None

@@ -8,11 +8,13 @@ content in place.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import re
 import shutil
 import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 #: The suffix of a temporary file: ``.<name>.<pid>.tmp`` beside the file it becomes.
@@ -124,8 +126,8 @@ def _alive(pid: int) -> bool:
 
 
 def debris(root: Path, *, depth: int | None = None) -> list[Path]:
-    """Temporary files (``.<name>.<pid>.tmp``) that an interrupted regup left under
-    ``root`` (``depth``: how many folder levels down to look; None: all), sorted.
+    """Temporary files and folders (``.<name>.<pid>.tmp``) that an interrupted regup left
+    under ``root`` (``depth``: how many folder levels down to look; None: all), sorted.
 
     Files of a process that still runs are not debris: it may be writing them now.
     """
@@ -137,13 +139,11 @@ def debris(root: Path, *, depth: int | None = None) -> list[Path]:
         except OSError:
             return
         for item in listing:
-            if item.is_dir(follow_symlinks=False):
-                if depth is None or level < depth:
-                    walk(item.path, level + 1)
-                continue
             match = _DEBRIS.match(item.name)
             if match and not _alive(int(match.group(1))):
-                found.append(Path(item.path))
+                found.append(Path(item.path))  # a file, or a folder :func:`replace_folder` made
+            elif item.is_dir(follow_symlinks=False) and (depth is None or level < depth):
+                walk(item.path, level + 1)
 
     walk(os.fspath(root), 0)
     return sorted(found)
@@ -154,9 +154,94 @@ def remove_debris(root: Path, *, depth: int | None = None) -> list[Path]:
     removed = []
     for path in debris(root, depth=depth):
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
             removed.append(path)
     return removed
+
+
+#: ``renameat2`` flag: swap two paths in one step (Linux 3.15+, most local file systems).
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(first: str, second: str) -> bool:
+    """Swap two existing paths atomically; False where the system cannot."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False  # not Linux, or a C library without renameat2
+    renameat2.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    renameat2.restype = ctypes.c_int
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(first), _AT_FDCWD, os.fsencode(second), _RENAME_EXCHANGE
+    )
+    if done == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False  # a file system without exchange (some network and FUSE ones)
+    raise OSError(err, os.strerror(err), first)
+
+
+def replace_folder(
+    folder: Path, files: Mapping[str, bytes], keep: Callable[[str], bool] = lambda rel: False
+) -> None:
+    """Make ``folder`` hold exactly ``files`` (paths relative to it), swapped in whole.
+
+    The new folder is written aside (``.<name>.<pid>.tmp`` beside it) and exchanged with
+    the old one in one rename, so a reader, or a run killed at any moment, sees the old
+    folder or the new one and never a mix. Files of the old folder for which ``keep``
+    is true (files regup did not write) are carried over. Where the file system cannot
+    exchange, the old folder is moved aside first: killed between the two renames, the
+    folder is missing until the next run, never mixed. Raises OSError with the path.
+    """
+    parent, name = os.fspath(folder.parent), folder.name
+    aside = f"{parent}/.{name}{_TMP_SUFFIX.format(pid=os.getpid())}"
+    shutil.rmtree(aside, ignore_errors=True)
+    os.makedirs(aside)
+    try:
+        for _ in write_outputs(Path(aside), files, files):
+            pass
+        old = os.fspath(folder)
+        if os.path.isdir(old) and not os.path.islink(old):
+            for rel in _tree(old):
+                if rel not in files and keep(rel):
+                    os.makedirs(os.path.dirname(f"{aside}/{rel}"), exist_ok=True)
+                    shutil.copy2(f"{old}/{rel}", f"{aside}/{rel}")
+            if not _exchange(aside, old):
+                gone = f"{parent}/.{name}-old{_TMP_SUFFIX.format(pid=os.getpid())}"
+                os.rename(old, gone)
+                try:
+                    os.rename(aside, old)
+                except OSError:
+                    os.rename(gone, old)  # put the old folder back
+                    raise
+                aside = gone
+        else:
+            os.rename(aside, old)
+            return
+    finally:
+        shutil.rmtree(aside, ignore_errors=True)  # the old folder, or a new one not swapped in
+
+
+def _tree(root: str, prefix: str = "") -> Iterator[str]:
+    """Paths of the files under ``root``, relative to it."""
+    with os.scandir(root) as listing:
+        for item in listing:
+            if item.is_dir(follow_symlinks=False):
+                yield from _tree(item.path, f"{prefix}{item.name}/")
+            else:
+                yield prefix + item.name
 
 
 def scratch_prefix(name: str) -> str:

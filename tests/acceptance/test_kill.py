@@ -28,8 +28,8 @@ from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_servic
 from tests.helpers import REPO_ROOT
 
 TRIALS = int(os.environ.get("REGUP_KILL_TRIALS", "30"))
-#: Trials of the 2,000-entry build, whose rebuild takes about 10 s on two cores.
-LARGE_TRIALS = int(os.environ.get("REGUP_KILL_TRIALS_LARGE", "4"))
+#: Trials of the 2,000-entry build (its rebuild takes a few seconds).
+LARGE_TRIALS = int(os.environ.get("REGUP_KILL_TRIALS_LARGE", "30"))
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "GITHUB_TOKEN": "", "NO_COLOR": "1"}
 #: A scratch folder of Pagefind's that a killed build left (removed by the next build).
 SCRATCH = re.compile(r"^regup-pagefind-(\d+)-")
@@ -54,16 +54,50 @@ def run(cmd: list[str], cwd: Path) -> float:
 
 def run_killed(cmd: list[str], cwd: Path, after: float) -> int:
     """Start ``cmd`` and SIGKILL it ``after`` seconds later (unless it ended before);
-    returns its process id."""
+    returns its process id. Asserts that no child process (the indexer, Pagefind) outlives
+    it by more than a few seconds."""
     proc = subprocess.Popen(
         cmd, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         proc.wait(timeout=after)
     except subprocess.TimeoutExpired:
+        kids = children(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
+        for _ in range(100):
+            kids = {pid for pid in kids if alive(pid)}
+            if not kids:
+                break
+            time.sleep(0.05)
+        assert not kids, f"processes {sorted(kids)} outlived the killed {cmd[3:5]}"
     return proc.pid
+
+
+def children(parent: int) -> set[int]:
+    """Every process below ``parent`` (its children, theirs, ...)."""
+    below: dict[int, set[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # ended meanwhile
+        below.setdefault(int(fields[1]), set()).add(int(stat.parent.name))
+    found, todo = set(), [parent]
+    while todo:
+        for kid in below.get(todo.pop(), ()):
+            found.add(kid)
+            todo.append(kid)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie has ended: it only waits for its parent to reap it)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def files(root: Path) -> dict[str, bytes]:
@@ -76,7 +110,16 @@ def files(root: Path) -> dict[str, bytes]:
 
 
 def is_debris(rel: str) -> bool:
-    return re.fullmatch(r"\..+\.\d+\.tmp", rel.rpartition("/")[2]) is not None
+    """A temporary file, or a file in a temporary folder (the search index written aside)."""
+    return any(re.fullmatch(r"\..+\.\d+\.tmp", part) for part in rel.split("/"))
+
+
+#: The search index's folder: it must be wholly old or wholly new after any kill.
+INDEX = "site/pagefind/"
+
+
+def index_of(tree: dict[str, bytes]) -> dict[str, bytes]:
+    return {rel: data for rel, data in tree.items() if rel.startswith(INDEX)}
 
 
 def assert_old_or_new(
@@ -164,6 +207,9 @@ def _kill_builds(
         killed.add(run_killed(regup("build", "--out", str(out)), workdir, delay))
         now = files(out)
         assert_old_or_new(now, old, new, also=manifest)
+        assert index_of(now) in (index_of(old), index_of(new), {}), (
+            f"trial {n} (killed after {delay:.2f} s): the search index mixes two builds"
+        )
         listed = set(now.get(".regup-files", b"").decode().splitlines())
         assert listed <= set(old) | set(new), f"trial {n}: the manifest names unknown files"
         run(regup("build", "--out", str(out)), workdir)
@@ -177,12 +223,13 @@ def test_killed_builds_of_this_registry_converge(workdir: Path, shard: int) -> N
     _kill_builds(workdir, "build", shard=shard, shards=SHARDS)
 
 
-def test_killed_builds_of_2000_entries_converge(tmp_path: Path) -> None:
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_killed_builds_of_2000_entries_converge(tmp_path: Path, shard: int) -> None:
     sys.path.insert(0, str(REPO_ROOT / "scripts"))
     from bench_build import generate
 
     generate(tmp_path, 2000)
-    _kill_builds(tmp_path, "build-2000", LARGE_TRIALS)
+    _kill_builds(tmp_path, "build-2000", LARGE_TRIALS, shard, SHARDS)
 
 
 def _unformatted(workdir: Path, count: int) -> list[str]:

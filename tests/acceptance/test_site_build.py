@@ -180,3 +180,37 @@ def test_a_removed_server_stops_being_published_everywhere(tmp_path: Path) -> No
     shutil.rmtree(registry / "server-1")
     assert run_cli(args).exit_code == 0
     assert not [p for p in out.rglob("*") if "server-1" in p.as_posix()]
+
+
+def test_the_search_index_is_swapped_in_whole(tmp_path: Path) -> None:
+    """A changed index replaces the whole ``pagefind/`` folder in one rename (a reader or a
+    kill sees the old index or the new one, never a mix); an unchanged one is left alone;
+    a file someone else put there stays."""
+    registry = _registry(tmp_path / "registry")
+    out = tmp_path / "dist"
+    args = ["--registry", str(registry), "build", "--out", str(out)]
+    assert run_cli(args).exit_code == 0
+    index = out / "site" / "pagefind"
+    (index / "README.txt").write_text("ours, not regup's")
+    first = index.stat().st_ino
+    assert run_cli(args).exit_code == 0
+    assert index.stat().st_ino == first  # nothing changed: not rewritten
+    shutil.rmtree(registry / "server-2")
+    rebuilt = run_cli(args)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert index.stat().st_ino != first
+    assert (index / "README.txt").read_text() == "ours, not regup's"
+    assert [p.name for p in (out / "site").iterdir() if p.name.startswith(".pagefind")] == []
+    clean = tmp_path / "clean"
+    assert run_cli(["--registry", str(registry), "build", "--out", str(clean)]).exit_code == 0
+    index_files = {
+        p.relative_to(index).as_posix(): p.read_bytes()
+        for p in index.rglob("*")
+        if p.is_file() and p.name != "README.txt"
+    }
+    clean_index = clean / "site" / "pagefind"
+    assert index_files == {
+        p.relative_to(clean_index).as_posix(): p.read_bytes()
+        for p in clean_index.rglob("*")
+        if p.is_file()
+    }

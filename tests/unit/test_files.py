@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from regup.files import debris, remove_debris, write_atomic, write_outputs
+import regup.files
+from regup.files import debris, remove_debris, replace_folder, write_atomic, write_outputs
 from tests.helpers import dead_pid
 
 
@@ -101,3 +102,40 @@ def test_write_atomic_removes_what_a_killed_write_of_the_same_file_left(tmp_path
     write_atomic(tmp_path / "spec.yaml", b"new")
     assert not ours.exists()
     assert other.exists()  # another file's: left to the run that writes that one
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_replace_folder_makes_a_new_folder(tmp_path: Path) -> None:
+    replace_folder(tmp_path / "index", {"a.json": b"1", "sub/b.pf": b"2"})
+    assert _tree(tmp_path / "index") == {"a.json": b"1", "sub/b.pf": b"2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "two-renames"])
+def test_replace_folder_swaps_the_folder_whole_and_keeps_foreign_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool
+) -> None:
+    if not exchange:  # a file system without renameat2's exchange
+        monkeypatch.setattr(regup.files, "_exchange", lambda first, second: False)
+    folder = tmp_path / "index"
+    replace_folder(folder, {"old.json": b"old", "keep/x": b"x", "same": b"s"})
+    (folder / "mine.txt").write_bytes(b"someone else's")
+    before = folder.stat().st_ino
+    replace_folder(folder, {"new.json": b"new", "same": b"s2"}, keep=lambda rel: rel == "mine.txt")
+    assert _tree(folder) == {"new.json": b"new", "same": b"s2", "mine.txt": b"someone else's"}
+    assert folder.stat().st_ino != before  # a new folder, not the old one rewritten
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["index"]  # nothing left aside
+
+
+def test_a_folder_an_interrupted_swap_left_is_debris(tmp_path: Path) -> None:
+    left = tmp_path / "site" / f".pagefind.{dead_pid()}.tmp"
+    (left / "fragment").mkdir(parents=True)
+    (left / "fragment" / "a.pf").write_bytes(b"half")
+    mine = tmp_path / "site" / f".pagefind.{os.getpid()}.tmp"
+    mine.mkdir()
+    assert debris(tmp_path) == [left]
+    assert remove_debris(tmp_path) == [left]
+    assert not left.exists() and mine.exists()

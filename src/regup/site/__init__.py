@@ -10,7 +10,11 @@ registry to publish.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,6 +27,8 @@ from regup.site.contexts import SiteContext
 
 #: The site's folder inside the output folder.
 SITE_DIR = "site"
+#: The search index's folder inside the output folder.
+INDEX_FOLDER = f"{SITE_DIR}/{search.INDEX_DIR}"
 
 
 @dataclass(frozen=True)
@@ -81,11 +87,27 @@ def _indexer(count: int) -> concurrent.futures.Executor:
     # so a caller with threads gets a fresh interpreter instead (about 0.5 s more).
     method = "fork" if _can_fork() else "spawn"
     context = multiprocessing.get_context(method)
-    return concurrent.futures.ProcessPoolExecutor(max_workers=1, mp_context=context)
+    return concurrent.futures.ProcessPoolExecutor(
+        max_workers=1, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+    )
+
+
+#: ``prctl`` option: the signal this process gets when its parent ends (Linux).
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with(parent: int) -> None:
+    """Make the indexer process end when the build does: a build killed with SIGKILL
+    would otherwise leave it indexing into a scratch folder nobody reads (Pagefind, its
+    child, ends by itself once its input closes)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the build ended before the line above took effect
+        os._exit(1)
 
 
 def _can_fork() -> bool:
     return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
-__all__ = ["SITE_DIR", "SiteOptions", "build_site"]
+__all__ = ["INDEX_FOLDER", "SITE_DIR", "SiteOptions", "build_site"]
