@@ -800,3 +800,13 @@ def test_every_change_kind_is_documented() -> None:
     assert [kind for kind in CHANGE_KINDS if f"`{kind}`" not in page] == []
     nav = (REPO_ROOT / "site" / "mkdocs.yml").read_text(encoding="utf-8")
     assert "- Automation: automation.md" in nav
+
+
+def test_control_characters_from_either_side_are_shown_escaped(tmp_path: Path) -> None:
+    """Neither side of a diff is validated: a folder name or value with an OSC or CSI
+    sequence is printed as an escape in text and Markdown, never sent to the terminal."""
+    hostile = "ev\x1b]0;pwn\x07il"
+    result = diff_of(tmp_path, {"fetch": container()}, {"fetch": container(), hostile: container()})
+    for text in (render_text(result), render_markdown(result)):
+        assert "\x1b" not in text and "\x07" not in text
+        assert "x1b" in text and "pwn" in text and "x07il" in text  # shown as escapes

@@ -116,3 +116,44 @@ def test_refresh_reports() -> None:
     out = io.StringIO()
     fresh.report_json(_refresh_result(), out, color=False, verbose=False)
     assert [e["name"] for e in json.loads(out.getvalue())["entries"]] == ["fetch", "tracker"]
+
+
+#: What a hostile service answer may carry: an OSC title sequence, a clear-screen CSI, a C1
+#: control, and Rich markup that would raise or restyle.
+HOSTILE = "\x1b]0;pwned\x07\x1b[2J\x9b[/bold] [red]x"
+
+
+def test_refresh_text_report_prints_service_answers_as_plain_escaped_text() -> None:
+    result = _refresh_result()
+    failed = result.entries[1]
+    hostile = EntryReport(
+        failed.name,
+        failed.path,
+        failed.line,
+        Status.FAILED,
+        SourceOutcome(Source.FAILED, message=HOSTILE),
+        SourceOutcome(Source.UNAVAILABLE),
+        failed.before,
+        failed.after,
+        renamed_to=HOSTILE,
+        repository="example/tracker",
+    )
+    out = io.StringIO()
+    fresh.report_text(
+        RefreshResult((result.entries[0], hostile), result.github, result.docker_hub),
+        out,
+        color=False,
+        verbose=False,
+    )
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x9b" not in text and "\x07" not in text
+    assert "\\x1b]0;pwned\\x07\\x1b[2J\\x9b[/bold] [red]x" in text  # shown, not interpreted
+
+
+def test_provenance_text_report_escapes_answers() -> None:
+    gone = Result("flaky", Outcome.ERROR, HOSTILE, stale=True, error=HOSTILE)
+    out = io.StringIO()
+    prov.report_text(VerifyRun(Mode.STRICT, (gone,)), out)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x9b" not in text
+    assert "[stale: \\x1b]0;pwned" in text

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from regup.diff.types import ARROW, Change, RegistryDiff, plural
+from regup.terminal import printable
 
 #: Longest value shown in text and Markdown; JSON always has the whole value.
 MAX_SHOWN = 100
@@ -19,6 +20,12 @@ MAX_SHOWN = 100
 def _clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _safe(text: str) -> str:
+    """Entry text as it may be printed: the two sides of a diff are not validated (an old
+    ref, a proposed change), so a control character is shown as an escape, never sent."""
+    return printable(text, lines=False)
 
 
 def _summary_words(result: RegistryDiff) -> list[str]:
@@ -34,7 +41,7 @@ def _summary_words(result: RegistryDiff) -> list[str]:
     return words
 
 
-def change_text(change: Change, quote: Callable[[str], str] = lambda s: s) -> str:
+def change_text(change: Change, quote: Callable[[str], str] = _safe) -> str:
     """One change as a line: ``label: items`` or ``label: old → new``."""
     if change.items:
         return f"{change.label}: {', '.join(quote(_clip(i)) for i in change.items)}"
@@ -53,7 +60,9 @@ def render_text(result: RegistryDiff, *, color: bool = False) -> str:
     def style(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
 
-    lines = [f"regup diff {result.old} {ARROW} {result.new}: {', '.join(_summary_words(result))}"]
+    lines = [
+        f"regup diff {_safe(result.old)} {ARROW} {_safe(result.new)}: {', '.join(_summary_words(result))}"
+    ]
     security = len(result.security_changes)
     if security:
         lines.append(
@@ -62,7 +71,7 @@ def render_text(result: RegistryDiff, *, color: bool = False) -> str:
     marks = {"added": ("+", "green"), "removed": ("-", "red"), "changed": ("~", "yellow")}
     for server in result.servers:
         mark, fg = marks[server.status]
-        lines.append(style(f"{mark} {server.name}", fg=fg, bold=True))
+        lines.append(style(f"{mark} {_safe(server.name)}", fg=fg, bold=True))
         for c in server.changes:
             prefix = style("  ! ", fg="red", bold=True) if c.security else "    "
             lines.append(prefix + change_text(c))
@@ -71,12 +80,12 @@ def render_text(result: RegistryDiff, *, color: bool = False) -> str:
         for g in result.groups:
             mark, _ = marks[g.status]
             lines.append(
-                f"{mark} {g.name} {g.status}"
+                f"{mark} {_safe(g.name)} {g.status}"
                 + "".join(f"; {change_text(c)}" for c in g.changes if c.kind != "group-removed")
             )
     if result.empty:
         lines.append("No changes to servers or groups.")
-    lines += [f"note: {n}" for n in result.notes]
+    lines += [f"note: {_safe(n)}" for n in result.notes]
     return "\n".join(lines) + "\n"
 
 
@@ -85,12 +94,12 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|@~])")
 
 def _escape(text: str) -> str:
     """Plain text that Markdown shows as written: no formatting, links or mentions."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _safe(" ".join(text.split())))
 
 
 def code(text: str) -> str:
     """``text`` as a Markdown code span that no backtick or pipe inside can break."""
-    text = " ".join(text.split()).replace("|", "\\|")
+    text = _safe(" ".join(text.split())).replace("|", "\\|")
     longest = run = 0
     for ch in text:
         run = run + 1 if ch == "`" else 0

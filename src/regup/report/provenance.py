@@ -15,6 +15,7 @@ from regup.checks import FAILING, Outcome
 from regup.provenance.run import Mode, VerifyRun
 from regup.provenance.state import Result
 from regup.report import github_command
+from regup.terminal import printable
 
 
 def summary_line(run: VerifyRun) -> str:
@@ -44,7 +45,15 @@ def _row_detail(result: Result) -> str:
 def report_text(run: VerifyRun, out: TextIO, *, quiet: bool = False) -> None:
     """One row per entry (NAME, OUTCOME, DIGEST, DETAIL), then a summary line."""
     rows = [
-        (r.name, r.outcome.value + ("*" if r.stale else ""), _short(r.digest), _row_detail(r))
+        tuple(
+            printable(cell, lines=False)  # details quote registries' and Sigstore's answers
+            for cell in (
+                r.name,
+                r.outcome.value + ("*" if r.stale else ""),
+                _short(r.digest),
+                _row_detail(r),
+            )
+        )
         for r in run.results
         if not quiet or r.fails_strict or r.outcome is Outcome.ERROR
     ]

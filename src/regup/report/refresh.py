@@ -9,6 +9,7 @@ from typing import TextIO
 
 from regup.enrich import EntryReport, RefreshResult, Source, Status
 from regup.report import github_command
+from regup.terminal import printable
 
 
 def _number(value: int | None) -> str:
@@ -83,31 +84,31 @@ def report_text(result: RefreshResult, out: TextIO, *, color: bool, verbose: boo
         str(result.github.points),
     )
     console.print(table)
-    console.print(_usage_line(result), highlight=False, soft_wrap=True)
+
+    def say(line: str) -> None:
+        # Names, messages and repositories come from entry files and services' answers:
+        # printed as plain text (no Rich markup, no control character).
+        console.print(printable(line, lines=False), highlight=False, markup=False, soft_wrap=True)
+
+    say(_usage_line(result))
     verb = "would change" if result.dry_run else "changed"
     changed = [e for e in result.entries if e.changed and (e.written or result.dry_run)]
     if changed:
-        console.print(f"{len(changed)} file(s) {verb}:", highlight=False)
+        say(f"{len(changed)} file(s) {verb}:")
         for entry in changed:
-            console.print(f"  {entry.name}: {_changes(entry)}", highlight=False, soft_wrap=True)
+            say(f"  {entry.name}: {_changes(entry)}")
     for entry in result.entries:
         for level, message in _notes(entry):
-            console.print(
-                f"  {level}: {entry.name} ({entry.path}): {message}",
-                highlight=False,
-                soft_wrap=True,
-            )
+            say(f"  {level}: {entry.name} ({entry.path}): {message}")
     if result.stopped:
         names = [e.name for e in result.entries if e.status is Status.NOT_REFRESHED]
         again = "after the limit resets" if result.resume_at else "later"
-        console.print(
+        say(
             f"Stopped early: {result.stopped}. Not refreshed ({len(names)}): {', '.join(names)}. "
-            f"Their values were kept; run again {again}.",
-            highlight=False,
-            soft_wrap=True,
+            f"Their values were kept; run again {again}."
         )
     if result.dry_run:
-        console.print("Dry run: nothing was written.", highlight=False)
+        say("Dry run: nothing was written.")
 
 
 def report_github(result: RefreshResult, out: TextIO, *, color: bool, verbose: bool) -> None:

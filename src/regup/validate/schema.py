@@ -196,7 +196,7 @@ _PATTERN_HINTS = {
     ),
     "env-var-name": "names start with a letter or '_' and use letters, digits and '_'",
     "header-name": "header names use letters, digits and '-'",
-    "entry-name": "names are lowercase letters, digits and '-', at least 3 characters",
+    "entry-name": "names are lowercase letters, digits and '-', 3 to 100 characters",
     "invalid-format": "the value does not have the expected format",
 }
 
