@@ -4,15 +4,20 @@ Every network stage gets its :class:`httpx.Client` from :func:`make_client`, wit
 ``base_url`` where it has one, so tests point it at a server on 127.0.0.1.
 :func:`read_answer` reads the body of a streamed answer within a size and a time limit:
 httpx's read timeout is per read, so a server that sends one byte a second would
-otherwise hold a request for as long as it likes.
+otherwise hold a request for as long as it likes. :func:`deadline` bounds the whole
+exchange the same way, headers included: every connect, read and write of a client made
+here waits at most until the deadline of the block it runs in.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+import httpcore
 import httpx
 
 from regup import __version__
@@ -27,12 +32,104 @@ def make_client(
     headers: dict[str, str] | None = None,
     timeout: httpx.Timeout = DEFAULT_TIMEOUT,
 ) -> httpx.Client:
-    return httpx.Client(
+    client = httpx.Client(
         base_url=base_url,
         timeout=timeout,
         follow_redirects=True,
         headers={"User-Agent": USER_AGENT, **(headers or {})},
     )
+    # httpx has no total timeout and no option for the network layer: each transport's
+    # connection pool gets the bounded backend (see deadline()); tests/unit/test_net.py
+    # fails if httpx moves these attributes.
+    for transport in [client._transport, *client._mounts.values()]:
+        pool = getattr(transport, "_pool", None)
+        if isinstance(pool, httpcore.ConnectionPool):
+            pool._network_backend = _BoundedBackend(pool._network_backend)
+    return client
+
+
+class _Deadline(threading.local):
+    at: float | None = None
+
+
+_DEADLINE = _Deadline()
+
+
+@contextlib.contextmanager
+def deadline(at: float) -> Iterator[None]:
+    """Within this block (in this thread), requests of clients from :func:`make_client`
+    end by ``at`` (a :func:`time.monotonic` time): each connect, read and write waits at
+    most until then, so even an answer whose headers arrive a byte at a time cannot hold
+    a request longer. Past it, httpx raises its ``ConnectTimeout`` / ``ReadTimeout`` /
+    ``WriteTimeout``. Nested blocks keep the earlier deadline."""
+    previous = _DEADLINE.at
+    _DEADLINE.at = at if previous is None else min(previous, at)
+    try:
+        yield
+    finally:
+        _DEADLINE.at = previous
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """``timeout`` cut to what is left of the current deadline."""
+    at = _DEADLINE.at
+    if at is None:
+        return timeout
+    left = at - time.monotonic()
+    if left <= 0:
+        raise error("the whole exchange took longer than its deadline")
+    return left if timeout is None else min(timeout, left)
+
+
+class _BoundedStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream) -> None:
+        self._inner = inner
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._inner.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._inner.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._inner.close()
+
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _BoundedStream(self._inner.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._inner.get_extra_info(info)
+
+
+class _BoundedBackend(httpcore.NetworkBackend):
+    """httpcore's network backend with every wait cut to the current :func:`deadline`."""
+
+    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+        self._inner = inner
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = self._inner.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _BoundedStream(stream)
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _BoundedStream(self._inner.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._inner.sleep(seconds)
 
 
 def make_mcp_http_client(

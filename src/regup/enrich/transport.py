@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from regup.errors import NetworkError
-from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
+from regup.net import AnswerTooLarge, AnswerTooSlow, deadline, read_answer
 from regup.resources import load_schema
 
 #: GitHub's advice when a secondary limit gives no ``retry-after``: wait at least a minute.
@@ -331,11 +331,12 @@ def send(
     try:
         request = client.build_request(method, url, **kwargs)
         seconds = _read_timeout(request)
-        response = client.send(request, stream=True)
-        try:
-            body = read_answer(response, limit=MAX_ANSWER_BYTES, deadline=started + seconds)
-        finally:
-            response.close()
+        with deadline(started + seconds):  # headers included, not just the body
+            response = client.send(request, stream=True)
+            try:
+                body = read_answer(response, limit=MAX_ANSWER_BYTES, deadline=started + seconds)
+            finally:
+                response.close()
     except (httpx.TimeoutException, AnswerTooSlow):
         raise NetworkTimeout(
             f"{service} did not answer in time ({method} {url}); try again later or raise --timeout"

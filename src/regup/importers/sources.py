@@ -19,7 +19,7 @@ import httpx
 from regup.errors import ImportSourceError
 from regup.files import UnsafeFileError, read_input_file
 from regup.jsonio import JsonInputError, load_json
-from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
+from regup.net import AnswerTooLarge, AnswerTooSlow, deadline, read_answer
 
 MAX_RESPONSE_BYTES = 20 * 1024 * 1024
 #: No answer may take longer than this, however slowly it trickles in.
@@ -66,17 +66,22 @@ def read_file(path: Path) -> Any:
 
 def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = None) -> Any:
     """GET ``url`` and parse JSON, refusing answers over :data:`MAX_RESPONSE_BYTES`."""
+    started = time.monotonic()
     try:
-        with client.stream(
-            "GET", url, params=params, headers={"Accept": "application/json"}
-        ) as response:
+        with (
+            deadline(started + MAX_RESPONSE_SECONDS),  # headers and body
+            client.stream(
+                "GET", url, params=params, headers={"Accept": "application/json"}
+            ) as response,
+        ):
             if response.status_code != 200:
                 raise ImportSourceError(
                     f"{response.request.url} answered HTTP {response.status_code}; "
                     "check the URL or try later"
                 )
-            deadline = time.monotonic() + MAX_RESPONSE_SECONDS
-            body = read_answer(response, limit=MAX_RESPONSE_BYTES, deadline=deadline)
+            body = read_answer(
+                response, limit=MAX_RESPONSE_BYTES, deadline=started + MAX_RESPONSE_SECONDS
+            )
     except AnswerTooLarge as exc:
         if exc.declared is not None:
             raise ImportSourceError(
@@ -85,11 +90,11 @@ def fetch_json(client: httpx.Client, url: str, params: dict[str, str] | None = N
         raise ImportSourceError(
             f"{url} sent more than the {MAX_RESPONSE_BYTES} byte limit; not importing it"
         ) from None
-    except AnswerTooSlow:
-        raise ImportSourceError(
-            f"{url} took more than {MAX_RESPONSE_SECONDS:g} s to send its answer; try later"
-        ) from None
-    except httpx.TimeoutException:
+    except (AnswerTooSlow, httpx.TimeoutException) as exc:
+        if isinstance(exc, AnswerTooSlow) or time.monotonic() >= started + MAX_RESPONSE_SECONDS:
+            raise ImportSourceError(
+                f"{url} took more than {MAX_RESPONSE_SECONDS:g} s to send its answer; try later"
+            ) from None
         raise ImportSourceError(
             f"{url} did not answer in time; check the URL or try later"
         ) from None

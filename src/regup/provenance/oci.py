@@ -33,6 +33,7 @@ import httpx
 from regup.imageref import DOCKER_HUB, ImageRef
 from regup.jsonio import JsonInputError, load_json
 from regup.net import AnswerTooLarge, AnswerTooSlow, read_answer
+from regup.net import deadline as all_by
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
@@ -107,7 +108,8 @@ def exchange(
             method, _checked(httpx.URL(url), what), headers=headers, params=params
         )
         for _ in range(MAX_REDIRECTS + 1):
-            response = http.send(request, stream=True, follow_redirects=False)
+            with all_by(deadline):  # the headers too, not just the body
+                response = http.send(request, stream=True, follow_redirects=False)
             try:
                 if response.next_request is None:
                     body = b"" if method == "HEAD" else _read(response, limit, what, deadline)
