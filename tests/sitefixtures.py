@@ -7,6 +7,8 @@ it carries HTML and script payloads in every text field the catalog shows.
 
 from __future__ import annotations
 
+import json
+
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -127,8 +129,33 @@ def site_entries() -> dict[str, Any]:
     return entries
 
 
+#: ``weather``'s ``tools.json``: two tools described, two left as names only.
+WEATHER_TOOLS = [
+    {
+        "name": "find_weather_forecast",
+        "description": "Forecast for a place, by day.",
+        "inputSchema": {
+            "type": "object",
+            "properties": {
+                "place": {"type": "string", "description": "A city or coordinates."},
+                "days": {"type": "integer", "default": 3},
+            },
+            "required": ["place"],
+        },
+        "annotations": {"readOnlyHint": True, "openWorldHint": True},
+    },
+    {
+        "name": "get_conditions",
+        "description": "Conditions now.",
+        "inputSchema": {"type": "object", "properties": {"place": {"type": "string"}}},
+    },
+]
+
+
 def write_site_registry(root: Path) -> Path:
-    return write_registry(root, **site_entries())
+    write_registry(root, **site_entries())
+    (root / "weather" / "tools.json").write_text(json.dumps(WEATHER_TOOLS), encoding="utf-8")
+    return root
 
 
 def hostile_entry() -> Entry:

@@ -201,6 +201,26 @@ def test_required_secrets_are_in_the_table_and_the_tool_count_is_right(
         assert shown == len(doc["tools"]) == tab.page.locator("ul.tools li").count()
 
 
+def test_tool_descriptions_arguments_and_hints_are_shown(tab: Tab, base_url: str) -> None:
+    tab.page.set_viewport_size({"width": 390, "height": 800})
+    try:
+        tab.page.goto(f"{base_url}servers/weather/")
+        tool = tab.page.locator("#tool-find_weather_forecast")
+        assert tool.locator(".tool-description").inner_text() == "Forecast for a place, by day."
+        assert tool.locator(".badge").all_inner_texts() == ["Read-only", "Reaches outside"]
+        rows = tool.locator("table.params tbody tr")
+        assert rows.nth(0).inner_text().split("\t")[:3] == ["place", "string", "yes"]
+        assert tool.locator("table.params").is_visible()
+        # two of the four tools have no definition: the page says so, and shows their names
+        assert "2 of 4 tools are names only" in tab.page.locator("#tools").inner_text()
+        assert tab.page.locator("#tool-lookup_pollen_count .tool-description").count() == 0
+        width = tab.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390
+        assert tab.errors == []
+    finally:
+        tab.page.set_viewport_size({"width": 1200, "height": 800})
+
+
 def test_json_links_resolve_and_parse(tab: Tab, base_url: str) -> None:
     tab.page.goto(f"{base_url}servers/weather/")
     for label in ("ToolHive JSON", "server.json (upstream)"):

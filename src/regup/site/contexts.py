@@ -52,6 +52,7 @@ from regup.site.paths import (
     root_of,
     server_path,
 )
+from regup.site.toolviews import tool_views
 from regup.site.wording import (
     badges,
     basic_badges,
@@ -412,6 +413,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         stats.append(Stat("Pulls", number(entry.pulls)))
     stats.append(Stat("Last update", day(entry.last_updated)))
     ways = install(entry)
+    tools, tools_note = tool_views(entry)
     return ServerPage(
         chrome=chrome(site, path),
         name=entry.name,
@@ -437,8 +439,9 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         oauth=_oauth(entry),
         network=network_sentences(entry),
         filesystem=filesystem_sentences(entry),
-        tools=entry.tools,
-        tools_count=len(entry.tools),
+        tools=tools,
+        tools_count=len(tools),
+        tools_note=tools_note,
         stats=tuple(stats),
         provenance=provenance_view(entry, status),
         tags=tuple(Link(t, root + facet_path("tag", t)) for t in entry.tags),

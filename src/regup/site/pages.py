@@ -123,6 +123,28 @@ class Stat:
     value: str
 
 
+@dataclass(frozen=True)
+class ParamRow:
+    """One argument of a tool, from its ``inputSchema``."""
+
+    name: str
+    type: str
+    required: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class ToolView:
+    """A tool as the server page shows it: its description, arguments and behaviour."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[ParamRow, ...]
+    #: Plain-word behaviour from the tool's annotations, each with the hint it comes from.
+    traits: tuple[Badge, ...]
+
+
 # --- pages ---------------------------------------------------------------------------------
 
 
@@ -188,8 +210,11 @@ class ServerPage:
     oauth: tuple[Stat, ...] = doc("OAuth settings of a remote server.")
     network: tuple[str, ...] = doc("Network permissions in plain words.")
     filesystem: tuple[str, ...] = doc("Filesystem permissions in plain words.")
-    tools: tuple[str, ...] = doc("Every tool name.")
+    tools: tuple[ToolView, ...] = doc(
+        "Every tool: with its description, arguments and behaviour when tools.json has them."
+    )
     tools_count: int = doc("The number of tools (equals len(tools)).")
+    tools_note: str | None = doc("Said when some or all tools are names only.")
     stats: tuple[Stat, ...] = doc("Stars, pulls, last update.")
     provenance: ProvenanceView = doc("Provenance badge, summary and details.")
     tags: tuple[Link, ...] = doc("Tag pages.")
