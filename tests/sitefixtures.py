@@ -8,7 +8,6 @@ it carries HTML and script payloads in every text field the catalog shows.
 from __future__ import annotations
 
 import json
-
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
