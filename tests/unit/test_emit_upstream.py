@@ -18,14 +18,9 @@ from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.emit.toolhive import toolhive_server
 from regup.emit.upstream import (
-    PUBLISHER_PROVIDED,
     SERVER_SCHEMA_URL,
-    TOOLHIVE_PUBLISHER,
-    UnrepresentableServer,
     check_config,
-    document_from_server,
     emit_upstream,
-    from_upstream,
     registry_from_upstream,
     to_upstream,
     upstream_registry,
@@ -33,6 +28,13 @@ from regup.emit.upstream import (
 from regup.errors import ConfigError, ImportSourceError
 from regup.model import Entry, Group, Registry
 from regup.names import entry_name_from_upstream, short_description
+from regup.serverjson import (
+    PUBLISHER_PROVIDED,
+    TOOLHIVE_PUBLISHER,
+    UnrepresentableServer,
+    document_from_server,
+    from_upstream,
+)
 from tests.helpers import container, remote
 
 JsonDict = dict[str, Any]
