@@ -97,7 +97,11 @@ def _fields(schema: dict[str, Any], defs: dict[str, Any], prefix: str = "") -> l
 
 def spec_page() -> str:
     lines = [HEADER + "# Entry format\n"]
-    for name, title in (("spec.schema.json", "spec.yaml"), ("group.schema.json", "group.yaml")):
+    for name, title in (
+        ("spec.schema.json", "spec.yaml"),
+        ("group.schema.json", "group.yaml"),
+        ("skill.schema.json", "skill.yaml"),
+    ):
         schema = load_schema(name)
         lines += [
             f"## `registry/<name>/{title}`\n",

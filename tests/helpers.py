@@ -79,6 +79,30 @@ def _changed(base: JsonDict, changes: Mapping[str, Any]) -> JsonDict:
     return out
 
 
+#: A skill as authored in ``skill.yaml`` (namespace: the registry's), with both packages.
+SKILL: JsonDict = {
+    "title": "Code Review",
+    "description": "Guides an agent through a careful review of a pull request.",
+    "version": "1.2.0",
+    "license": "Apache-2.0",
+    "repository": {"url": "https://github.com/example/skills", "type": "git"},
+    "packages": [
+        {"registryType": "oci", "identifier": "ghcr.io/example/skills/code-review:1.2.0"},
+        {
+            "registryType": "git",
+            "url": "https://github.com/example/skills",
+            "ref": "v1.2.0",
+            "subfolder": "skills/code-review",
+        },
+    ],
+}
+
+
+def skill(**changes: Any) -> Files:
+    """The folder of a skill: :data:`SKILL` with top-level keys replaced, as ``skill.yaml``."""
+    return Files({"skill.yaml": to_yaml(_changed(SKILL, changes))})
+
+
 class Files(dict[str, "str | bytes"]):
     """The exact files of one registry folder, by file name (``{"group.yaml": "..."}``)."""
 
@@ -109,6 +133,7 @@ def write_registry(root: Path, **entries: Content) -> Path:
             files = {"spec.yaml": content}
         for file_name, data in files.items():
             target = folder / file_name
+            target.parent.mkdir(parents=True, exist_ok=True)  # "review/skill.yaml" in skills/
             if isinstance(data, bytes):
                 target.write_bytes(data)
             else:

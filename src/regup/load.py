@@ -1,4 +1,8 @@
-"""Load a registry folder: find every ``spec.yaml`` / ``group.yaml`` and parse it with positions.
+"""Load a registry folder: find every ``spec.yaml`` / ``group.yaml`` / skill file and parse it
+with positions.
+
+A skill is ``<name>/skill.yaml`` or ``<name>/skill.json`` (beside a ``spec.yaml`` or alone),
+or ``skills/<name>/skill.json`` / ``skill.yaml`` as ToolHive's catalog lays them out.
 
 One broken file never hides the others: each file gives a :class:`RawDocument` carrying
 either its data or the diagnostics that say why it could not be read. Only a missing
@@ -18,15 +22,20 @@ from regup.diagnostics import Diagnostic, Severity
 from regup.errors import LoadError
 from regup.files import UnsafeFileError, read_input_file
 from regup.gcpause import paused_gc
+from regup.jsonio import JsonInputError, load_json
 from regup.model import Source
 from regup.tooldefs import TOOLS_FILE, ToolsFile, read_tools_file
 from regup.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
 SPEC_FILE = "spec.yaml"
 GROUP_FILE = "group.yaml"
+#: A skill's file, in an entry's folder or in ``skills/<name>/`` (one of them per folder).
+SKILL_FILES = ("skill.yaml", "skill.json")
+#: The catalog-style folder of skills (``skills/<name>/skill.json``) at the registry's top.
+SKILLS_FOLDER = "skills"
 MAX_FILE_BYTES = 1_000_000
 
-DocKind = Literal["entry", "group"]
+DocKind = Literal["entry", "group", "skill"]
 
 # ``# regup: ignore[rule-a, rule-b]`` silences those warnings on its own line, or on the
 # next line when the comment stands alone. Errors cannot be silenced.
@@ -99,6 +108,20 @@ def read_document(
     if kind == "entry" and path.name == SPEC_FILE and has_tools:
         tools = path.parent / TOOLS_FILE
         doc.tools_file = read_tools_file(tools, display_path(tools), inside=inside)
+    if path.suffix == ".json":
+        return parse_json_document(doc, text)
+    return parse_document(doc, text)
+
+
+def parse_json_document(doc: RawDocument, text: str) -> RawDocument:
+    """A JSON file: strict JSON first (its syntax errors at their line and column), then
+    the YAML reader for the positions of every value (JSON is YAML), duplicate keys and
+    the bounds every authored file has."""
+    try:
+        load_json(text)
+    except JsonInputError as exc:
+        doc.error(exc.line or 1, exc.col or 1, "json-syntax", exc.message)
+        return doc
     return parse_document(doc, text)
 
 
@@ -132,13 +155,35 @@ def parse_document(doc: RawDocument, text: str) -> RawDocument:
     return doc
 
 
-def _folder_document(folder: Path) -> RawDocument:
-    spec, group = folder / SPEC_FILE, folder / GROUP_FILE
+def _skill_document(folder: Path, names: set[str], inside: Path) -> RawDocument | None:
+    """The folder's skill file, if it has one (a folder with both gets a layout error)."""
+    present = [f for f in SKILL_FILES if f in names]
+    if not present:
+        return None
+    doc = read_document(folder / present[0], "skill", siblings=names, inside=inside)
+    if len(present) > 1:
+        doc.error(
+            1,
+            1,
+            "folder-layout",
+            f"{folder.name}/ holds both {' and '.join(present)}; keep one",
+        )
+    return doc
+
+
+def _listing(folder: Path) -> set[str]:
     try:
-        names = set(os.listdir(folder))  # one listing instead of a stat per candidate file
+        return set(os.listdir(folder))  # one listing instead of a stat per candidate file
     except OSError:
-        names = set()
+        return set()
+
+
+def _folder_documents(folder: Path) -> list[RawDocument]:
+    spec, group = folder / SPEC_FILE, folder / GROUP_FILE
+    names = _listing(folder)
     inside = folder.parent
+    skill = _skill_document(folder, names, inside)
+    skills = [skill] if skill is not None else []
     if SPEC_FILE in names and GROUP_FILE in names:
         doc = read_document(spec, "entry", siblings=names, inside=inside)
         doc.error(
@@ -147,16 +192,50 @@ def _folder_document(folder: Path) -> RawDocument:
             "folder-layout",
             f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one",
         )
-        return doc
+        return [doc, *skills]
     if GROUP_FILE in names:
-        return read_document(group, "group", siblings=names, inside=inside)
+        return [read_document(group, "group", siblings=names, inside=inside), *skills]
     if SPEC_FILE in names:
-        return read_document(spec, "entry", siblings=names, inside=inside)
+        return [read_document(spec, "entry", siblings=names, inside=inside), *skills]
+    if skills:
+        return skills
     doc = RawDocument(folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap()))
     doc.error(
-        1, 1, "folder-layout", f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group)"
+        1,
+        1,
+        "folder-layout",
+        f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group, "
+        f"{' or '.join(SKILL_FILES)} for a skill)",
     )
-    return doc
+    return [doc]
+
+
+def _is_skills_folder(folder: Path) -> bool:
+    """``skills/`` holding skill folders, not an entry of that name."""
+    if folder.name != SKILLS_FOLDER:
+        return False
+    own = (SPEC_FILE, GROUP_FILE, *SKILL_FILES)
+    return not any((folder / name).exists() for name in own)
+
+
+def _skills_folder_documents(folder: Path) -> list[RawDocument]:
+    """Every ``skills/<name>/`` folder's skill; a folder without one is a layout error."""
+    docs: list[RawDocument] = []
+    for sub in registry_folders(folder):
+        names = _listing(sub)
+        skill = _skill_document(sub, names, folder.parent)
+        if skill is None:
+            skill = RawDocument(
+                sub.name, "skill", Source(sub, display_path(sub) + "/", SourceMap())
+            )
+            skill.error(
+                1,
+                1,
+                "folder-layout",
+                f"{SKILLS_FOLDER}/{sub.name}/ has no {' or '.join(SKILL_FILES)}",
+            )
+        docs.append(skill)
+    return docs
 
 
 def registry_folders(registry: Path) -> list[Path]:
@@ -169,10 +248,17 @@ def registry_folders(registry: Path) -> list[Path]:
 
 
 def load_registry(registry: Path) -> list[RawDocument]:
-    """Every entry and group of ``registry``; raises :class:`LoadError` if it is missing."""
+    """Every entry, group and skill of ``registry``; raises :class:`LoadError` if it is
+    missing."""
     folders = registry_folders(registry)
+    docs: list[RawDocument] = []
     with paused_gc():
-        return [_folder_document(folder) for folder in folders]
+        for folder in folders:
+            if _is_skills_folder(folder):
+                docs += _skills_folder_documents(folder)
+            else:
+                docs += _folder_documents(folder)
+    return docs
 
 
 def _real(path: Path) -> Path:
@@ -189,26 +275,35 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
     """
     docs = load_registry(registry) if registry.is_dir() else []
     known = {_real(d.source.path): d for d in docs}
-    by_name = {d.name: d for d in docs}
+    by_name: dict[str, list[RawDocument]] = {}
+    for d in docs:
+        by_name.setdefault(d.name, []).append(d)
     selected: set[Path] = set()
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            path = path / (GROUP_FILE if (path / GROUP_FILE).is_file() else SPEC_FILE)
+            candidates = (GROUP_FILE, SPEC_FILE, *SKILL_FILES)
+            path = path / next((c for c in candidates if (path / c).is_file()), SPEC_FILE)
         if path.is_file():
             resolved = _real(path)
             if resolved not in known:
-                kind: DocKind = "group" if path.name == GROUP_FILE else "entry"
+                kind: DocKind = (
+                    "group"
+                    if path.name == GROUP_FILE
+                    else "skill"
+                    if path.name in SKILL_FILES
+                    else "entry"
+                )
                 doc = read_document(path, kind)
                 docs.append(doc)
                 known[resolved] = doc
             selected.add(resolved)
         elif target in by_name:
-            selected.add(_real(by_name[target].source.path))
+            selected.update(_real(d.source.path) for d in by_name[target])
         else:
             raise LoadError(
                 f"{target!r} is neither an entry of {registry} nor a file; "
-                "give an entry name, a folder or a spec.yaml path"
+                "give an entry or skill name, a folder or a spec.yaml / skill.yaml path"
             )
     if not docs and not registry.is_dir():
         raise LoadError.missing_registry(registry)

@@ -1,4 +1,4 @@
-"""The typed model every stage shares: entries, groups and the registry.
+"""The typed model every stage shares: entries, groups, skills and the registry.
 
 Models are frozen and built once, at the edge, from a document that passed schema
 validation (:meth:`Entry.from_document`). ``to_document`` gives the authored form back, in
@@ -517,16 +517,280 @@ class Group:
         return out
 
 
+# --- skills -------------------------------------------------------------------------------
+#
+# One agent skill, as toolhive-core's skill schema has it. Keys are ToolHive's
+# (``allowedTools``, ``registryType``...), so a catalog ``skill.json`` is valid input and every
+# output is that same payload. ``Skill.payload`` is the wire form (``data.skills[]`` of the
+# upstream envelope, the skills API) with the namespace filled.
+
+#: A skill's ``status`` values (ToolHive's, lowercase); ``active`` when absent.
+STATUSES = ("active", "deprecated", "archived")
+OCI, GIT = "oci", "git"
+
+#: Keys of a skill in their canonical order (the order ToolHive's Go type writes them).
+SKILL_KEYS: tuple[str, ...] = (
+    "namespace",
+    "name",
+    "title",
+    "description",
+    "version",
+    "status",
+    "license",
+    "compatibility",
+    "allowedTools",
+    "repository",
+    "icons",
+    "packages",
+    "provenance",
+    "metadata",
+    "_meta",
+)
+_PACKAGE_KEYS = (
+    "registryType",
+    "identifier",
+    "digest",
+    "mediaType",
+    "url",
+    "ref",
+    "commit",
+    "subfolder",
+)
+
+
+@dataclass(frozen=True)
+class SkillPackage:
+    """Where a skill is fetched: an OCI artifact (``identifier``) or a Git folder (``url``)."""
+
+    registry_type: str
+    identifier: str | None = None
+    digest: str | None = None
+    media_type: str | None = None
+    url: str | None = None
+    ref: str | None = None
+    commit: str | None = None
+    subfolder: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> SkillPackage:
+        return cls(
+            registry_type=doc["registryType"],
+            identifier=doc.get("identifier"),
+            digest=doc.get("digest"),
+            media_type=doc.get("mediaType"),
+            url=doc.get("url"),
+            ref=doc.get("ref"),
+            commit=doc.get("commit"),
+            subfolder=doc.get("subfolder"),
+        )
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        values = (
+            self.registry_type,
+            self.identifier,
+            self.digest,
+            self.media_type,
+            self.url,
+            self.ref,
+            self.commit,
+            self.subfolder,
+        )
+        for key, value in zip(_PACKAGE_KEYS, values, strict=True):
+            _put(out, key, value)
+        return out
+
+    @property
+    def is_oci(self) -> bool:
+        return self.registry_type == OCI
+
+    @property
+    def reference(self) -> str:
+        """What a person reads as the package: the OCI reference, or ``url@ref:subfolder``."""
+        if self.is_oci:
+            return self.identifier or ""
+        text = self.url or ""
+        if self.ref or self.commit:
+            text += f"@{self.ref or self.commit}"
+        if self.subfolder:
+            text += f" ({self.subfolder})"
+        return text
+
+
+@dataclass(frozen=True)
+class SkillIcon:
+    src: str
+    size: str | None = None
+    type: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> SkillIcon:
+        return cls(doc["src"], doc.get("size"), doc.get("type"), doc.get("label"))
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"src": self.src}
+        _put(out, "size", self.size)
+        _put(out, "type", self.type)
+        _put(out, "label", self.label)
+        return out
+
+
+@dataclass(frozen=True)
+class SkillRepository:
+    url: str
+    type: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> SkillRepository:
+        return cls(doc["url"], doc.get("type"))
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"url": self.url}
+        _put(out, "type", self.type)
+        return out
+
+
+@dataclass(frozen=True)
+class Skill:
+    """One skill. ``namespace`` None means the registry's own (``regup.toml``)."""
+
+    name: str
+    description: str
+    version: str
+    namespace: str | None = None
+    title: str | None = None
+    status: str | None = None
+    license: str | None = None
+    compatibility: str | None = None
+    allowed_tools: tuple[str, ...] = ()
+    repository: SkillRepository | None = None
+    icons: tuple[SkillIcon, ...] = ()
+    packages: tuple[SkillPackage, ...] = ()
+    #: Expected signer of the OCI artifact (identity fields of ``model.PROVENANCE_FIELDS``).
+    provenance: tuple[tuple[str, str], ...] = ()
+    metadata: JsonDict | None = field(default=None, hash=False)
+    meta: JsonDict | None = field(default=None, hash=False)
+    declared_name: bool = False
+    source: Source | None = field(default=None, compare=False, repr=False, hash=False)
+
+    @classmethod
+    def from_document(
+        cls, name: str, doc: Mapping[str, Any], source: Source | None = None
+    ) -> Skill:
+        """The skill of a document that passed the schema; ``name`` is the folder's."""
+        repository = doc.get("repository")
+        provenance = doc.get("provenance") or {}
+        return cls(
+            name=name,
+            description=doc["description"],
+            version=doc["version"],
+            namespace=doc.get("namespace"),
+            title=doc.get("title"),
+            status=doc.get("status"),
+            license=doc.get("license"),
+            compatibility=doc.get("compatibility"),
+            allowed_tools=tuple(doc.get("allowedTools") or ()),
+            repository=(
+                SkillRepository.from_document(repository)
+                if isinstance(repository, Mapping)
+                else None
+            ),
+            icons=tuple(SkillIcon.from_document(i) for i in doc.get("icons") or ()),
+            packages=tuple(SkillPackage.from_document(p) for p in doc.get("packages") or ()),
+            provenance=tuple((k, provenance[k]) for k in PROVENANCE_FIELDS if k in provenance),
+            metadata=doc.get("metadata"),
+            meta=doc.get("_meta"),
+            declared_name="name" in doc,
+            source=source,
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.name
+
+    @property
+    def effective_status(self) -> str:
+        return self.status or STATUSES[0]
+
+    @property
+    def inactive(self) -> bool:
+        """Deprecated or archived: listed, but marked and sorted last."""
+        return self.effective_status != STATUSES[0]
+
+    @property
+    def oci_packages(self) -> tuple[SkillPackage, ...]:
+        return tuple(p for p in self.packages if p.is_oci)
+
+    @property
+    def git_packages(self) -> tuple[SkillPackage, ...]:
+        return tuple(p for p in self.packages if p.registry_type == GIT)
+
+    def qualified_name(self, namespace: str) -> str:
+        """``<namespace>/<name>``, the skill's key in the API (its own namespace first)."""
+        return f"{self.namespace or namespace}/{self.name}"
+
+    def to_document(self, *, include_name: bool | None = None) -> JsonDict:
+        """The authored form; ``name`` only when it was written (or ``include_name``)."""
+        out: JsonDict = {}
+        _put(out, "namespace", self.namespace)
+        if include_name if include_name is not None else self.declared_name:
+            out["name"] = self.name
+        _put(out, "title", self.title)
+        out["description"] = self.description
+        out["version"] = self.version
+        _put(out, "status", self.status)
+        _put(out, "license", self.license)
+        _put(out, "compatibility", self.compatibility)
+        _put(out, "allowedTools", self.allowed_tools)
+        if self.repository is not None:
+            out["repository"] = self.repository.to_document()
+        if self.icons:
+            out["icons"] = [i.to_document() for i in self.icons]
+        if self.packages:
+            out["packages"] = [p.to_document() for p in self.packages]
+        if self.provenance:
+            out["provenance"] = dict(self.provenance)
+        _put(out, "metadata", self.metadata)
+        _put(out, "_meta", self.meta)
+        return out
+
+    def payload(self, namespace: str) -> JsonDict:
+        """ToolHive's wire form (``registry/types.Skill``): namespace and name always set,
+        ``status`` given (``active`` when not written), keys in ToolHive's order."""
+        doc = self.to_document(include_name=True)
+        doc["namespace"] = self.namespace or namespace
+        doc["status"] = self.effective_status
+        return {key: doc[key] for key in SKILL_KEYS if key in doc}
+
+
 @dataclass(frozen=True)
 class Registry:
-    """All entries and groups of a registry, sorted by name."""
+    """All entries, groups and skills of a registry, sorted by name."""
 
     entries: tuple[Entry, ...]
     groups: tuple[Group, ...] = ()
+    #: Agent skills (:mod:`regup.skill`), sorted by namespace (their own first) and name.
+    skills: tuple[Skill, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "entries", tuple(sorted(self.entries, key=lambda e: e.name)))
         object.__setattr__(self, "groups", tuple(sorted(self.groups, key=lambda g: g.name)))
+        object.__setattr__(
+            self, "skills", tuple(sorted(self.skills, key=lambda s: (s.namespace or "", s.name)))
+        )
+
+    def skill(self, name: str) -> Skill | None:
+        """The skill called ``name`` (or ``namespace/name``), if the registry has one."""
+        namespace, _, short = name.rpartition("/")
+        return next(
+            (
+                s
+                for s in self.skills
+                if s.name == short and (not namespace or s.namespace in (None, namespace))
+            ),
+            None,
+        )
 
     def entry(self, name: str) -> Entry | None:
         return self.by_name.get(name)

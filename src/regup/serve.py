@@ -4,7 +4,9 @@ This module owns request handling for ``regup serve``. Static files come from a 
 or from an in-memory build (:class:`DirectoryFiles`, :class:`MemoryFiles`). Under ``/v0.1/``
 it gives what static hosts cannot: ``application/json`` and CORS on every answer, server
 names with an encoded ``/`` (``%2F``), the ``cursor``, ``limit``, ``search``, ``version`` and
-``updated_since`` query parameters, and 404s as JSON problem details (RFC 9457) for API
+``updated_since`` query parameters, the skills extension under ``/v0.1/x/dev.toolhive/skills``
+(``search``, ``status``, ``limit`` and ``cursor`` as the ToolHive Registry Server reads them),
+and 404s as JSON problem details (RFC 9457) for API
 clients (the catalog's 404 page for browsers). ``/v0/`` is answered like ``/v0.1/``, as the
 official registry does. Every answer carries an ``ETag`` (``If-None-Match`` gives 304) and is
 gzip-compressed when the client accepts it.
@@ -49,7 +51,10 @@ from regup.emit.api import (
     INDEX_FILE,
     LATEST,
     LIST_PATH,
+    SKILLS_LIST_PATH,
     list_response,
+    skill_list_response,
+    skill_versions_path,
     versions_path,
 )
 from regup.errors import ConfigError, LoadError
@@ -60,6 +65,9 @@ JsonDict = dict[str, Any]
 
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 100
+#: The Registry Server's page size of the skills extension (its default and maximum).
+SKILLS_DEFAULT_LIMIT = 50
+SKILLS_PREFIX = ("x", "dev.toolhive", "skills")
 _SERVER_NAME = re.compile(r"^[a-zA-Z0-9.-]+/[a-zA-Z0-9._-]+$")
 JSON_TYPE = "application/json"
 PROBLEM_TYPE = "application/problem+json"
@@ -199,6 +207,41 @@ def _updated(response: JsonDict) -> datetime | None:
         return None
 
 
+def _skill_key(payload: JsonDict) -> str:
+    return f"{payload['namespace']}/{payload['name']}"
+
+
+@dataclass(frozen=True)
+class SkillIndex:
+    """Every skill's answers: the latest payloads sorted by ``namespace/name``, and each
+    skill's versions. Empty for a tree built without skills."""
+
+    latest: tuple[JsonDict, ...] = ()
+    keys: tuple[str, ...] = ()
+    versions: dict[str, tuple[JsonDict, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, files: SiteFiles) -> SkillIndex:
+        """Raises :class:`LoadError` when the skills tree is there but unreadable."""
+        if files.read(SKILLS_LIST_PATH) is None:
+            return cls()
+        listing = _load_json(files, SKILLS_LIST_PATH)
+        try:
+            latest = tuple(sorted(listing["skills"], key=_skill_key))
+            versions = {
+                _skill_key(p): tuple(
+                    _load_json(files, skill_versions_path(p["namespace"], p["name"]))["skills"]
+                )
+                for p in latest
+            }
+        except (KeyError, TypeError) as exc:
+            raise LoadError(
+                f"the skills tree does not have the expected shape ({exc}); "
+                "rebuild with `regup build`"
+            ) from None
+        return cls(latest=latest, keys=tuple(map(_skill_key, latest)), versions=versions)
+
+
 @dataclass(frozen=True)
 class ApiIndex:
     """Every server's API answers, read once from the built tree."""
@@ -207,6 +250,7 @@ class ApiIndex:
     versions: dict[str, tuple[JsonDict, ...]] = field(default_factory=dict)
     #: The names of ``latest``, in the same (sorted) order.
     names: tuple[str, ...] = ()
+    skills: SkillIndex = field(default_factory=SkillIndex)
 
     @classmethod
     def load(cls, files: SiteFiles) -> ApiIndex:
@@ -223,7 +267,12 @@ class ApiIndex:
                 f"the {API_VERSION} tree does not have the expected shape ({exc}); "
                 "rebuild with `regup build`"
             ) from None
-        return cls(latest=latest, versions=versions, names=tuple(map(_name, latest)))
+        return cls(
+            latest=latest,
+            versions=versions,
+            names=tuple(map(_name, latest)),
+            skills=SkillIndex.load(files),
+        )
 
 
 class PreviewApp:
@@ -271,6 +320,8 @@ class PreviewApp:
             return self.list_servers(query)
         if len(segments) >= 2 and segments[0] == "servers":
             return self.server_request(segments[1:])
+        if tuple(segments[:3]) == SKILLS_PREFIX:
+            return self.skills_request([unquote(s) for s in segments[3:]], query)
         return problem(
             HTTPStatus.NOT_FOUND,
             f"no such endpoint: /{API_VERSION}{unquote(raw_path)}; the API has "
@@ -358,6 +409,78 @@ class PreviewApp:
         page = list(items[:limit])
         next_cursor = _name(page[-1]) if len(items) > limit else None
         return _json(list_response(page, next_cursor))
+
+    # --- the skills extension ----------------------------------------------------------
+
+    def skills_request(self, tail: list[str], query: str) -> Response:
+        """``/x/dev.toolhive/skills`` and below, as the Registry Server routes them."""
+        if not tail:
+            return self.list_skills(query)
+        if len(tail) == 1 and "/" in tail[0]:  # one segment with an encoded /
+            tail = tail[0].split("/", 1)
+        if len(tail) < 2:
+            return problem(
+                HTTPStatus.NOT_FOUND,
+                f"no such endpoint; ask /{API_VERSION}/x/dev.toolhive/skills/{{namespace}}/{{name}}",
+            )
+        key = f"{tail[0]}/{tail[1]}"
+        found = self.api.skills.versions.get(key)
+        if found is None:
+            return problem(HTTPStatus.NOT_FOUND, f"skill {key} not found")
+        rest = tail[2:]
+        if not rest:
+            return _json(found[-1])
+        if rest == ["versions"]:
+            return _json(skill_list_response(list(found)))
+        if len(rest) == 2 and rest[0] == "versions":
+            version = rest[1]
+            chosen = (
+                found[-1]
+                if version == LATEST
+                else next((p for p in found if p.get("version") == version), None)
+            )
+            if chosen is None:
+                return problem(HTTPStatus.NOT_FOUND, f"skill {key} has no version {version}")
+            return _json(chosen)
+        return problem(HTTPStatus.NOT_FOUND, f"no such endpoint under skill {key}")
+
+    def list_skills(self, query: str) -> Response:
+        params: dict[str, str] = {}
+        for key, value in parse_qsl(query, keep_blank_values=True):
+            params.setdefault(key, value)
+        limit = SKILLS_DEFAULT_LIMIT
+        if params.get("limit", "") != "":
+            text = params["limit"]
+            if not _LIMIT.fullmatch(text) or not 1 <= int(text) <= MAX_LIMIT:
+                return problem(
+                    HTTPStatus.BAD_REQUEST, f"limit must be a whole number from 1 to {MAX_LIMIT}"
+                )
+            limit = int(text)
+        index = self.api.skills
+        items: Sequence[JsonDict] = index.latest
+        cursor = params.get("cursor", "").strip()
+        if cursor:
+            if len(cursor) > 300 or cursor.count("/") != 1:
+                return problem(
+                    HTTPStatus.BAD_REQUEST,
+                    "cursor is not one this server gave out; use metadata.nextCursor of the "
+                    "last page",
+                )
+            items = items[bisect.bisect_right(index.keys, cursor) :]
+        search = params.get("search", "").strip().casefold()
+        if search:
+            items = [
+                p
+                for p in items
+                if search in str(p.get("name", "")).casefold()
+                or search in str(p.get("description", "")).casefold()
+            ]
+        statuses = {s.strip() for s in params.get("status", "").split(",") if s.strip()}
+        if statuses:
+            items = [p for p in items if p.get("status", "active") in statuses]
+        page = list(items[:limit])
+        next_cursor = _skill_key(page[-1]) if len(items) > limit else None
+        return _json(skill_list_response(page, next_cursor))
 
     # --- static files ------------------------------------------------------------------
 

@@ -71,6 +71,7 @@ def test_layout_is_the_decoded_path_with_index_files_for_folders() -> None:
         "v0.1/servers/io.github.stacklok/versioned/versions/index.html",
         "v0.1/servers/io.github.stacklok/versioned/versions/latest",
         "v0.1/servers/io.github.stacklok/versioned/versions/2025.1%2Fbeta",
+        "v0.1/x/dev.toolhive/skills/index.html",
         "openapi.yaml",
         "_headers",
     }
@@ -119,7 +120,7 @@ def test_every_server_in_the_tree_is_valid_against_the_official_schema(reference
     validator = jsonschema.Draft7Validator(schema)
     artifacts = emit_api(registry(), CTX)
     for path, data in artifacts.items():
-        if not path.startswith("v0.1/"):
+        if not path.startswith("v0.1/servers/"):
             continue
         body = json.loads(data)
         for response in body.get("servers", [body]):
@@ -137,6 +138,10 @@ def test_openapi_yaml_is_what_the_registry_servers_api_source_checks() -> None:
         "/v0.1/servers",
         "/v0.1/servers/{serverName}/versions",
         "/v0.1/servers/{serverName}/versions/{version}",
+        "/v0.1/x/dev.toolhive/skills",
+        "/v0.1/x/dev.toolhive/skills/{namespace}/{name}",
+        "/v0.1/x/dev.toolhive/skills/{namespace}/{name}/versions",
+        "/v0.1/x/dev.toolhive/skills/{namespace}/{name}/versions/{version}",
     }
 
 
@@ -212,6 +217,7 @@ def test_a_version_that_cannot_be_a_file_is_reachable_as_latest_only() -> None:
         "v0.1/servers/index.html",
         "v0.1/servers/io.github.stacklok/dots/versions/index.html",
         "v0.1/servers/io.github.stacklok/dots/versions/latest",
+        "v0.1/x/dev.toolhive/skills/index.html",
     ]
 
 
@@ -223,3 +229,71 @@ def test_the_tree_is_deterministic() -> None:
 def test_a_namespace_that_would_climb_out_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="namespace"):
         emit_api(registry(), EmitContext(config=Config(namespace=".."), timestamp=CTX.timestamp))
+
+
+# --- the skills extension --------------------------------------------------------------------
+
+
+def skills_registry() -> Registry:
+    from regup.model import Skill
+    from tests.helpers import SKILL
+
+    return Registry(
+        entries=(),
+        skills=(
+            Skill.from_document("review", SKILL),
+            Skill.from_document("triage", {**SKILL, "namespace": "io.github.acme"}),
+            Skill.from_document("dotted", {**SKILL, "version": ".."}),
+        ),
+    )
+
+
+def test_skills_have_the_registry_server_s_paths_and_shapes(reference_dir: Path) -> None:
+    """List and versions are ``{skills, metadata: {count}}`` (formats.SkillListResponse);
+    a skill and a version are the bare skill payload (formats.SkillPayload), valid against
+    toolhive-core's skill schema."""
+    schema = json.loads((reference_dir / "schemas" / "toolhive-skill.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    artifacts = emit_api(skills_registry(), CTX)
+    base = "v0.1/x/dev.toolhive/skills"
+    ns = CTX.config.namespace
+    assert sorted(p for p in artifacts if p.startswith(base)) == [
+        f"{base}/index.html",
+        f"{base}/io.github.acme/triage/index.html",
+        f"{base}/io.github.acme/triage/versions/1.2.0",
+        f"{base}/io.github.acme/triage/versions/index.html",
+        f"{base}/io.github.acme/triage/versions/latest",
+        f"{base}/{ns}/dotted/index.html",
+        f"{base}/{ns}/dotted/versions/index.html",
+        f"{base}/{ns}/dotted/versions/latest",
+        f"{base}/{ns}/review/index.html",
+        f"{base}/{ns}/review/versions/1.2.0",
+        f"{base}/{ns}/review/versions/index.html",
+        f"{base}/{ns}/review/versions/latest",
+    ]
+    listing = load(artifacts, f"{base}/index.html")
+    assert set(listing) == {"skills", "metadata"}
+    assert listing["metadata"] == {"count": 3}
+    assert [(s["namespace"], s["name"]) for s in listing["skills"]] == [
+        ("io.github.acme", "triage"),
+        (ns, "dotted"),
+        (ns, "review"),
+    ]
+    one = load(artifacts, f"{base}/{ns}/review/index.html")
+    assert one == load(artifacts, f"{base}/{ns}/review/versions/1.2.0")
+    assert one == listing["skills"][2]
+    assert one["packages"][0] == {
+        "registryType": "oci",
+        "identifier": "ghcr.io/example/skills/code-review:1.2.0",
+    }
+    assert load(artifacts, f"{base}/{ns}/review/versions/index.html") == {
+        "skills": [one],
+        "metadata": {"count": 1},
+    }
+    for skill in listing["skills"]:
+        assert list(validator.iter_errors(skill)) == []
+
+
+def test_a_registry_without_skills_lists_none() -> None:
+    listing = load(emit_api(registry(), CTX), "v0.1/x/dev.toolhive/skills/index.html")
+    assert listing == {"skills": [], "metadata": {"count": 0}}

@@ -231,6 +231,7 @@ class Schemas:
         self.publisher = json.loads(
             (folder / "publisher-provided.schema.json").read_text(encoding="utf-8")
         )
+        self.skill = json.loads((folder / "toolhive-skill.schema.json").read_text(encoding="utf-8"))
         # Resolved locally: the envelope's $ref to the server schema never goes to the network.
         self.registry: SchemaRegistry[Any] = SchemaRegistry().with_resources(
             [
@@ -245,6 +246,10 @@ class Schemas:
                 (
                     self.publisher["$id"],
                     Resource.from_contents(self.publisher, default_specification=DRAFT202012),
+                ),
+                (
+                    self.skill["$id"],
+                    Resource.from_contents(self.skill, default_specification=DRAFT202012),
                 ),
             ]
         )
@@ -800,3 +805,41 @@ def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) ->
         server["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER]
     )
     assert from_upstream(server) == registry.entries[0]
+
+
+# --- skills ----------------------------------------------------------------------------------
+
+
+def skill_registry() -> Registry:
+    from regup.model import Skill
+    from tests.helpers import SKILL
+
+    return Registry(
+        entries=rich_registry().entries,
+        skills=(
+            Skill.from_document("review", SKILL),
+            Skill.from_document(
+                "deprecated-one",
+                {**SKILL, "namespace": "io.github.other", "status": "deprecated"},
+            ),
+        ),
+    )
+
+
+def test_the_envelope_with_skills_is_valid_with_the_skill_schema_resolved_locally(
+    schemas: Schemas,
+) -> None:
+    envelope = through_json(upstream_registry(skill_registry(), CTX))
+    assert schemas.errors(schemas.envelope, envelope) == []
+    skills = envelope["data"]["skills"]
+    assert [(s["namespace"], s["name"], s["status"]) for s in skills] == [
+        ("io.github.other", "deprecated-one", "deprecated"),
+        (CONFIG.namespace, "review", "active"),
+    ]
+    # The $ref really reaches the skill schema: a broken skill fails the envelope.
+    skills[0]["status"] = "gone"
+    assert schemas.errors(schemas.envelope, envelope) != []
+
+
+def test_an_envelope_without_skills_has_no_skills_key() -> None:
+    assert "skills" not in upstream_registry(rich_registry(), CTX)["data"]

@@ -38,11 +38,25 @@ def _name_patterns(node: Any, key: str = "") -> Iterator[str]:
             yield from _name_patterns(item, key)
 
 
-@pytest.mark.parametrize("schema", sorted(p.name for p in schemas_dir().glob("*.json")))
+#: Skills follow ToolHive's skill-name pattern (2 to 64 characters), not the entry names'.
+SKILL_SCHEMA = "skill.schema.json"
+
+
+@pytest.mark.parametrize(
+    "schema", sorted(p.name for p in schemas_dir().glob("*.json") if p.name != SKILL_SCHEMA)
+)
 def test_every_schema_states_the_one_entry_name_pattern(schema: str) -> None:
     found = [p for p in _name_patterns(load_schema(schema)) if p.startswith("^[a-z0-9][a-z0-9-]")]
     assert found, f"{schema} states no entry-name pattern"
     assert set(found) == {ENTRY_NAME_PATTERN}
+
+
+def test_the_skill_schema_states_the_one_skill_name_pattern() -> None:
+    from regup.validate.skills import SKILL_NAME, SKILL_NAME_PATTERN
+
+    assert list(_name_patterns(load_schema(SKILL_SCHEMA))) == [SKILL_NAME_PATTERN]
+    assert all(SKILL_NAME.match(n) for n in ("ab", "find-bugs", "a" * 64))
+    assert not any(SKILL_NAME.match(n) for n in ("a", "a" * 65, "-ab", "Ab", "a_b"))
 
 
 def test_the_pattern_is_the_documented_one() -> None:

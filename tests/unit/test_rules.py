@@ -754,6 +754,106 @@ CASES: list[Case] = [
     ),
 ]
 
+#: A valid skill.yaml: lines 1-6, its package's identifier on line 6, column 17.
+SKILL = (
+    "description: Teaches an agent to review pull requests\n"
+    "version: 1.0.0\n"
+    "license: Apache-2.0\n"
+    "packages:\n"
+    "  - registryType: oci\n"
+    "    identifier: ghcr.io/example/skills/review:1.0.0\n"
+)
+SKILL_JSON = (
+    '{\n  "description": "Teaches an agent to review code",\n  "version": "1.0.0",\n'
+    '  "packages": [{"registryType": "git", "url": "https://github.com/example/skills"}]\n}\n'
+)
+
+
+def skill(text: str, name: str = "review", file: str = "skill.yaml") -> dict[str, Content]:
+    return {name: Files({file: text})}
+
+
+SKILL_FILE = "registry/review/skill.yaml"
+
+CASES += [
+    Case(
+        "json-syntax",
+        E,
+        skill(SKILL_JSON.replace("}]", "},]"), file="skill.json"),
+        ("registry/review/skill.json", 4, 84),
+        skill(SKILL_JSON, file="skill.json"),
+    ),
+    Case(
+        "skill-name",
+        E,
+        skill(SKILL, name="r"),
+        ("registry/r/skill.yaml", 1, 1),
+        skill(SKILL, name="rv"),
+    ),
+    Case(
+        "skill-name",
+        E,
+        skill("name: Review\n" + SKILL),
+        (SKILL_FILE, 1, 7),
+        skill("name: review\n" + SKILL),
+        variant="name-field",
+    ),
+    Case(
+        "skill-namespace",
+        E,
+        skill("namespace: io.github.acme.\n" + SKILL),
+        (SKILL_FILE, 1, 12),
+        skill("namespace: io.github.acme\n" + SKILL),
+    ),
+    Case(
+        "skill-package",
+        E,
+        skill(SKILL + "    ref: main\n"),
+        (SKILL_FILE, 7, 5),
+        skill(SKILL),
+    ),
+    Case(
+        "skill-package",
+        E,
+        skill(
+            SKILL.replace("registryType: oci", "registryType: git").replace(
+                "identifier: ghcr.io/example/skills/review:1.0.0", "ref: main"
+            )
+        ),
+        (SKILL_FILE, 5, 5),
+        skill(
+            SKILL.replace("registryType: oci", "registryType: git").replace(
+                "identifier: ghcr.io/example/skills/review:1.0.0",
+                "url: https://github.com/example/skills",
+            )
+        ),
+        variant="git-without-url",
+    ),
+    Case(
+        "skill-no-package",
+        W,
+        skill(SKILL.split("packages:")[0]),
+        (SKILL_FILE, 1, 1),
+        skill(SKILL),
+    ),
+    Case(
+        "folder-layout",
+        E,
+        {"review": Files({"skill.yaml": SKILL, "skill.json": SKILL_JSON})},
+        (SKILL_FILE, 1, 1),
+        skill(SKILL),
+        variant="two-skill-files",
+    ),
+    Case(
+        "duplicate-name",
+        E,
+        {"review": Files({"skill.yaml": SKILL}), "skills": Files({"review/skill.yaml": SKILL})},
+        ("registry/skills/review/skill.yaml", 1, 1),
+        {"review": Files({"skill.yaml": SKILL}), "skills": Files({"other/skill.yaml": SKILL})},
+        variant="skills",
+    ),
+]
+
 #: Rule ids that no spec.yaml can trigger with the shipped schemas; tested on their own below.
 COVERED_ELSEWHERE = {"schema": "test_schema_fallback_rule"}
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
-from regup.serve import DirectoryFiles, _accepts_gzip, etag_of
+from regup.config import Config
+from regup.serve import DirectoryFiles, MemoryFiles, PreviewApp, _accepts_gzip, etag_of
 
 
 def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
@@ -51,3 +54,89 @@ def test_accept_encoding_is_parsed_with_q_values() -> None:
     assert not _accepts_gzip("gzip;q=0")
     assert not _accepts_gzip("identity")
     assert not _accepts_gzip("")
+
+
+# --- the skills extension, answered as the ToolHive Registry Server answers it ----------------
+
+
+def skills_app(count: int = 7) -> PreviewApp:
+    from regup.emit.api import emit_api
+    from regup.emit.canonical import EmitContext
+    from regup.model import Registry, Skill
+    from tests.helpers import SKILL
+
+    skills = tuple(
+        Skill.from_document(
+            f"skill-{i}",
+            {
+                **SKILL,
+                "description": f"Skill number {i} for testing the pages.",
+                "status": "deprecated" if i % 3 == 0 else "active",
+            },
+        )
+        for i in range(count)
+    )
+    artifacts = emit_api(
+        Registry(entries=(), skills=skills),
+        EmitContext(config=Config(), timestamp="2025-07-01T00:00:00Z"),
+    )
+    return PreviewApp(MemoryFiles(artifacts))
+
+
+def get(app: PreviewApp, target: str) -> tuple[int, Any]:
+    response = app.handle("GET", target)
+    return response.status, json.loads(response.body)
+
+
+def test_skills_are_paged_with_limit_and_cursor_and_visited_once() -> None:
+    app = skills_app()
+    seen: list[str] = []
+    cursor = ""
+    pages = 0
+    while True:
+        status, body = get(app, f"/v0.1/x/dev.toolhive/skills?limit=3&cursor={cursor}")
+        assert status == 200
+        assert body["metadata"]["count"] == len(body["skills"]) <= 3
+        seen += [s["name"] for s in body["skills"]]
+        pages += 1
+        cursor = body["metadata"].get("nextCursor", "")
+        if not cursor:
+            break
+    assert pages == 3
+    assert seen == [f"skill-{i}" for i in range(7)]
+
+
+def test_the_default_page_is_50_and_the_limit_at_most_100() -> None:
+    app = skills_app(60)
+    status, body = get(app, "/v0.1/x/dev.toolhive/skills")
+    assert status == 200 and body["metadata"]["count"] == 50
+    assert body["metadata"]["nextCursor"] == f"{Config().namespace}/skill-53"  # sorted as text
+    assert get(app, "/v0.1/x/dev.toolhive/skills?limit=101")[0] == 400
+    assert get(app, "/v0.1/x/dev.toolhive/skills?limit=0")[0] == 400
+    assert get(app, "/v0.1/x/dev.toolhive/skills?cursor=nonsense")[0] == 400
+
+
+def test_skills_search_and_status_filters() -> None:
+    app = skills_app()
+    _, body = get(app, "/v0.1/x/dev.toolhive/skills?search=NUMBER%204")
+    assert [s["name"] for s in body["skills"]] == ["skill-4"]
+    _, body = get(app, "/v0.1/x/dev.toolhive/skills?status=deprecated")
+    assert [s["name"] for s in body["skills"]] == ["skill-0", "skill-3", "skill-6"]
+    _, body = get(app, "/v0.1/x/dev.toolhive/skills?status=active,deprecated")
+    assert body["metadata"]["count"] == 7
+
+
+def test_one_skill_its_versions_and_one_version() -> None:
+    app = skills_app()
+    ns = Config().namespace
+    status, latest = get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1")
+    assert status == 200 and latest["name"] == "skill-1" and latest["version"] == "1.2.0"
+    assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions/1.2.0") == (200, latest)
+    assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions/latest") == (200, latest)
+    assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions") == (
+        200,
+        {"skills": [latest], "metadata": {"count": 1}},
+    )
+    assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions/9.9.9")[0] == 404
+    assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/nope")[0] == 404
+    assert get(app, "/v0.1/x/dev.toolhive/skills/only-namespace")[0] == 404

@@ -92,6 +92,7 @@ def _from_folder(folder: Path, label: str, *, notes: Sequence[str] = ()) -> Snap
     docs = load_registry(folder)
     result = validate_documents(docs)
     valid = {e.name for e in result.registry.entries} | {g.name for g in result.registry.groups}
+    valid |= {s.name for s in result.registry.skills}
     outside = sorted(
         {d.name for d in docs if any(x.rule == SYMLINK_OUTSIDE for x in d.diagnostics)}
     )

@@ -6,7 +6,8 @@ and wants ``info.version: 1.0.0`` and the MCP registry's GitHub URL in ``info.de
 ToolHive itself never reads it) and ``_headers`` (Netlify / Cloudflare Pages: JSON content
 type, so that ToolHive's ``thv config set-registry <url>`` probe of
 ``/v0.1/servers?limit=1&version=latest`` sees ``application/json``, and CORS for browser
-clients). The tree carries servers only; groups are not part of the API.
+clients). The tree carries servers and, under ``v0.1/x/dev.toolhive/skills/``, skills in
+the shapes of the ToolHive Registry Server's skills extension; groups are not part of the API.
 
 Server names contain a ``/``, so the files sit at the *decoded* path, the one static hosts
 look up: ``/v0.1/servers/io.github.stacklok/fetch/versions/latest`` is the file
@@ -27,7 +28,7 @@ from urllib.parse import quote
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.emit.upstream import check_config, official_status, to_upstream
 from regup.jsonio import dump_json
-from regup.model import Entry, JsonDict, Registry
+from regup.model import Entry, JsonDict, Registry, Skill
 from regup.timeutil import format_timestamp, parse_timestamp
 
 API_VERSION = "v0.1"
@@ -38,6 +39,9 @@ LIST_PATH = f"{API_VERSION}/servers/{INDEX_FILE}"
 OPENAPI_PATH = "openapi.yaml"
 HEADERS_PATH = "_headers"
 LATEST = "latest"
+#: The ToolHive Registry Server's skills extension (``internal/api/x/skills``).
+SKILLS_DIR = f"{API_VERSION}/x/dev.toolhive/skills"
+SKILLS_LIST_PATH = f"{SKILLS_DIR}/{INDEX_FILE}"
 
 
 def path_segment(text: str) -> str:
@@ -96,6 +100,55 @@ def list_response(responses: list[JsonDict], next_cursor: str | None = None) -> 
     return {"servers": responses, "metadata": metadata}
 
 
+def skill_dir(namespace: str, name: str) -> str:
+    """Folder of one skill: ``v0.1/x/dev.toolhive/skills/<namespace>/<name>``; its
+    ``index.html`` is the skill's latest version (``GET …/{namespace}/{name}``)."""
+    return f"{SKILLS_DIR}/{path_segment(namespace)}/{path_segment(name)}"
+
+
+def skill_versions_path(namespace: str, name: str) -> str:
+    return f"{skill_dir(namespace, name)}/versions/{INDEX_FILE}"
+
+
+def skill_version_path(namespace: str, name: str, version: str) -> str:
+    return f"{skill_dir(namespace, name)}/versions/{path_segment(version)}"
+
+
+def skill_list_response(skills: list[JsonDict], next_cursor: str | None = None) -> JsonDict:
+    """The Registry Server's ``SkillListResponse``: ``{skills, metadata: {count, nextCursor}}``
+    (``nextCursor`` only when there is a next page, as Go's ``omitempty`` writes it)."""
+    metadata: dict[str, Any] = {"count": len(skills)}
+    if next_cursor:
+        metadata["nextCursor"] = next_cursor
+    return {"skills": skills, "metadata": metadata}
+
+
+def skill_artifacts(skills: tuple[Skill, ...], namespace: str) -> Artifacts:
+    """The skills extension: the list, and per skill its latest version, its versions and
+    each version (a skill has one version: the one its file states). The single-skill
+    answers are the bare skill payload, as the Registry Server writes them."""
+    artifacts: Artifacts = {}
+    listed: list[JsonDict] = []
+    for skill in skills:
+        payload = skill.payload(namespace)
+        own, version = payload["namespace"], payload["version"]
+        listed.append(payload)
+        body = dump_json(payload, compact=True)
+        artifacts[f"{skill_dir(own, skill.name)}/{INDEX_FILE}"] = body
+        artifacts[skill_versions_path(own, skill.name)] = dump_json(
+            skill_list_response([payload]), compact=True
+        )
+        artifacts[skill_version_path(own, skill.name, LATEST)] = body
+        if version != LATEST:
+            try:
+                artifacts[skill_version_path(own, skill.name, version)] = body
+            except ValueError:
+                pass  # a version of "." or "..": reachable as latest only
+    listed.sort(key=lambda p: (str(p["namespace"]), str(p["name"])))
+    artifacts[SKILLS_LIST_PATH] = dump_json(skill_list_response(listed), compact=True)
+    return artifacts
+
+
 OPENAPI = """\
 openapi: 3.1.0
 info:
@@ -133,6 +186,44 @@ paths:
       responses:
         "200": {{description: A ServerResponse}}
         "404": {{description: No such server or version}}
+  /v0.1/x/dev.toolhive/skills:
+    get:
+      summary: The latest version of every skill (ToolHive's skills extension).
+      parameters:
+        - {{name: cursor, in: query, schema: {{type: string}}}}
+        - {{name: limit, in: query, schema: {{type: integer, minimum: 1, maximum: 100}}}}
+        - {{name: search, in: query, schema: {{type: string}}}}
+        - {{name: status, in: query, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A SkillListResponse}}
+  /v0.1/x/dev.toolhive/skills/{{namespace}}/{{name}}:
+    get:
+      summary: The latest version of one skill.
+      parameters:
+        - {{name: namespace, in: path, required: true, schema: {{type: string}}}}
+        - {{name: name, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A Skill}}
+        "404": {{description: No such skill}}
+  /v0.1/x/dev.toolhive/skills/{{namespace}}/{{name}}/versions:
+    get:
+      summary: Every version of one skill.
+      parameters:
+        - {{name: namespace, in: path, required: true, schema: {{type: string}}}}
+        - {{name: name, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A SkillListResponse}}
+        "404": {{description: No such skill}}
+  /v0.1/x/dev.toolhive/skills/{{namespace}}/{{name}}/versions/{{version}}:
+    get:
+      summary: One version of one skill; `latest` is the newest.
+      parameters:
+        - {{name: namespace, in: path, required: true, schema: {{type: string}}}}
+        - {{name: name, in: path, required: true, schema: {{type: string}}}}
+        - {{name: version, in: path, required: true, schema: {{type: string}}}}
+      responses:
+        "200": {{description: A Skill}}
+        "404": {{description: No such skill or version}}
 """
 
 #: Methods a client may use on the read-only API (``regup serve`` answers the same).
@@ -200,6 +291,7 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
                 pass  # a version of "." or "..": reachable as latest only
     latest.sort(key=lambda r: str(r["server"]["name"]))
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
+    artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace))
     artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
     artifacts[HEADERS_PATH] = headers_file().encode()
     return artifacts

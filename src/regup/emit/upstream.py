@@ -242,20 +242,25 @@ def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = No
 def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
     """ToolHive's upstream registry envelope (``upstream-registry.schema.json``).
 
-    It carries no ``data.groups``: groups are gone from ToolHive and from toolhive-core's
+    Skills go in ``data.skills`` (toolhive-core's skill payload, namespace filled). It
+    carries no ``data.groups``: groups are gone from ToolHive and from toolhive-core's
     ``UpstreamData`` (servers, skills, plugins), so every consumer would drop them unread.
     Groups stay in ``registry.json`` and the catalog.
     """
     check_config(ctx.config)
+    data: JsonDict = {
+        "servers": [
+            to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in registry.entries
+        ],
+    }
+    if registry.skills:  # toolhive-core's UpstreamData writes skills with omitempty
+        payloads = [s.payload(ctx.config.namespace) for s in registry.skills]
+        data["skills"] = sorted(payloads, key=lambda p: (p["namespace"], p["name"]))
     return {
         "$schema": UPSTREAM_REGISTRY_SCHEMA_URL,
         "version": ctx.config.registry_version,
         "meta": {"last_updated": ctx.timestamp},
-        "data": {
-            "servers": [
-                to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in registry.entries
-            ],
-        },
+        "data": data,
     }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from regup.diagnostics import Diagnostic, Severity, count_errors, sort_diagnostics
 from regup.gcpause import paused_gc
 from regup.load import RawDocument
-from regup.model import Entry, Group, Registry
+from regup.model import Entry, Group, Registry, Skill
 from regup.names import ENTRY_NAME
 from regup.tooldefs import ToolsFile, check_against_tools, check_tools_file
 from regup.validate.rules import (
@@ -27,6 +27,7 @@ from regup.validate.rules import (
     multi_line_in_tools_file,
 )
 from regup.validate.schema import SchemaPath, check_schema
+from regup.validate.skills import check_skill
 from regup.yamlio import MAX_INT_DIGITS, YamlPath, format_path
 
 __all__ = ["RULES", "ValidationResult", "validate_documents"]
@@ -158,6 +159,36 @@ def _best_effort(doc: RawDocument, bad_paths: set[SchemaPath]) -> dict[str, Any]
     return data
 
 
+def _best_effort_skill(doc: RawDocument, bad_paths: set[SchemaPath]) -> Skill | None:
+    """The skill without the values that failed the schema, for the semantic rules (as
+    :func:`_best_effort` does for entries; broken packages keep their place, so positions
+    stay, and a package whose type is broken becomes a stand-in no rule reports on)."""
+    if doc.kind != "skill" or not isinstance(doc.data, dict):
+        return None
+    data = dict(doc.data)
+    packages = data.get("packages")
+    items = [dict(p) if isinstance(p, dict) else {} for p in packages or ()]
+    for path in sorted(bad_paths, key=len):
+        if path[:1] == ("packages",) and isinstance(packages, list) and len(path) >= 2:
+            index = path[1]
+            if isinstance(index, int) and len(path) >= 3:
+                items[index].pop(str(path[2]), None)
+            elif isinstance(index, int):
+                items[index] = {}
+            else:
+                data.pop("packages", None)
+        else:
+            _prune(data, path)
+    if "packages" in data and isinstance(packages, list):
+        for index, item in enumerate(items):
+            if item.get("registryType") not in {"oci", "git"}:
+                items[index] = {"registryType": "git", "url": f"https://stand-in.invalid/{index}"}
+        data["packages"] = items
+    data.setdefault("description", "(missing description)")
+    data.setdefault("version", "0")
+    return Skill.from_document(doc.name, data, doc.source)
+
+
 def _best_effort_group(doc: RawDocument) -> Group | None:
     """A group with schema errors, kept only to check which of its members exist."""
     servers = doc.data.get("servers") if isinstance(doc.data, dict) else None
@@ -168,8 +199,19 @@ def _best_effort_group(doc: RawDocument) -> Group | None:
     return Group.from_document(doc.name, {"description": "", "servers": names}, doc.source)
 
 
+def _multi_line_in_skill(path: YamlPath) -> bool:
+    """Free-form parts of a skill (its SKILL.md frontmatter and ``_meta``) may span lines."""
+    return bool(path) and path[0] in {"metadata", "_meta"}
+
+
 def _control_characters(doc: RawDocument) -> list[Diagnostic]:
-    multi_line = multi_line_in_entry if doc.kind == "entry" else (lambda path: False)
+    multi_line = (
+        multi_line_in_entry
+        if doc.kind == "entry"
+        else _multi_line_in_skill
+        if doc.kind == "skill"
+        else (lambda path: False)
+    )
     return check_control_characters(doc.data, doc.source.display, doc.positions, multi_line)
 
 
@@ -213,6 +255,15 @@ def _with_tools_file(
     return replace(entry, tool_definitions=tuple(tools_file.data)), problems
 
 
+def _name_key(doc: RawDocument) -> tuple[str, ...]:
+    """Names are unique among entries and groups, and among the skills of one namespace
+    (a skill may share its folder, and so its name, with a server)."""
+    if doc.kind != "skill":
+        return ("server", doc.name)
+    namespace = doc.data.get("namespace") if isinstance(doc.data, dict) else None
+    return ("skill", namespace if isinstance(namespace, str) else "", doc.name)
+
+
 def validate_documents(
     docs: Iterable[RawDocument],
     *,
@@ -233,6 +284,7 @@ def _validate(
 ) -> ValidationResult:
     entries: list[Entry] = []
     groups: list[Group] = []
+    skills: list[Skill] = []
     broken_groups: list[Group] = []
     per_doc: dict[int, list[Diagnostic]] = {}
     for doc in docs:
@@ -249,6 +301,9 @@ def _validate(
             partial = _best_effort(doc, bad_paths)
             if partial is not None:
                 found += check_entry(Entry.from_document(doc.name, partial, doc.source))
+            partial_skill = _best_effort_skill(doc, bad_paths)
+            if partial_skill is not None:
+                found += check_skill(partial_skill)
             broken_group = _best_effort_group(doc)
             if broken_group is not None:
                 broken_groups.append(broken_group)
@@ -261,6 +316,11 @@ def _validate(
                     found += tool_found
                 if count_errors(found) == 0:
                     entries.append(entry)
+            elif doc.kind == "skill":
+                skill = Skill.from_document(doc.name, doc.data, doc.source)
+                found += check_skill(skill)
+                if count_errors(found) == 0:
+                    skills.append(skill)
             else:
                 group = Group.from_document(doc.name, doc.data, doc.source)
                 groups.append(group)
@@ -274,10 +334,11 @@ def _validate(
                 if d.severity is Severity.ERROR or d.rule not in doc.suppressed.get(d.line, ())
             ]
 
-    by_name: dict[str, list[RawDocument]] = defaultdict(list)
+    by_name: dict[tuple[str, ...], list[RawDocument]] = defaultdict(list)
     for doc in docs:
-        by_name[doc.name].append(doc)
-    for name, same in by_name.items():
+        by_name[_name_key(doc)].append(doc)
+    for key, same in by_name.items():
+        unique = "within a namespace" if key[0] == "skill" else "across entries and groups"
         for doc in same[1:]:
             per_doc[id(doc)].append(
                 Diagnostic(
@@ -286,8 +347,8 @@ def _validate(
                     1,
                     Severity.ERROR,
                     "duplicate-name",
-                    f"{name!r} is also defined in {same[0].source.display}; names must be unique "
-                    "across entries and groups",
+                    f"{doc.name!r} is also defined in {same[0].source.display}; names must be "
+                    f"unique {unique}",
                 )
             )
     known = {d.name for d in docs if d.kind == "entry"}
@@ -315,5 +376,6 @@ def _validate(
     registry = Registry(
         entries=tuple(e for e in entries if e.source is None or e.source.display not in bad),
         groups=tuple(valid_groups),
+        skills=tuple(s for s in skills if s.source is None or s.source.display not in bad),
     )
     return ValidationResult(registry, sort_diagnostics(diagnostics), files=len(docs))

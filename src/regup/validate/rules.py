@@ -63,7 +63,12 @@ RULES: dict[str, Rule] = {
         ),
         Rule("file-encoding", E, "The file is UTF-8."),
         Rule("empty-file", E, "The file is not empty."),
-        Rule("folder-layout", E, "Each folder holds exactly one spec.yaml or group.yaml."),
+        Rule(
+            "folder-layout",
+            E,
+            "Each folder holds one spec.yaml or group.yaml, and at most one skill.yaml or "
+            "skill.json.",
+        ),
         Rule("unknown-key", E, "Only documented keys (anything goes under custom_metadata)."),
         Rule("wrong-type", E, "Each value has the documented type (no true where text is due)."),
         Rule("empty-value", E, "No empty text, list or null value; omit the key instead."),
@@ -81,7 +86,11 @@ RULES: dict[str, Rule] = {
             "characters, not starting or ending with '-'.",
         ),
         Rule("name-mismatch", E, "A name: field equals the folder name."),
-        Rule("duplicate-name", E, "No two entries or groups share a name."),
+        Rule(
+            "duplicate-name",
+            E,
+            "No two entries or groups share a name, nor two skills of one namespace.",
+        ),
         Rule("image-or-url", E, "An entry has exactly one of image (container) and url (remote)."),
         Rule("remote-transport", E, "Remote servers use sse or streamable-http, never stdio."),
         Rule("kind-field", E, "Container-only and remote-only fields are not mixed."),
@@ -122,7 +131,11 @@ RULES: dict[str, Rule] = {
             W,
             "The tools of tools.json are the tools listed in spec.yaml.",
         ),
-        Rule("description-length", E, "description is 10 to 500 characters."),
+        Rule(
+            "description-length",
+            E,
+            "description is 10 to 500 characters (a skill's: 10 to 1024).",
+        ),
         Rule(
             "description-long",
             W,
@@ -132,6 +145,21 @@ RULES: dict[str, Rule] = {
             "oauth-endpoints", E, "oauth_config has an issuer, or both authorize_url and token_url."
         ),
         Rule("group-member", E, "Groups list existing entries."),
+        Rule("json-syntax", E, "A JSON file (skill.json) is valid JSON."),
+        Rule(
+            "skill-name",
+            E,
+            "Skill folder names are lowercase letters, digits and '-', 2 to 64 characters "
+            "(ToolHive's skill name pattern).",
+        ),
+        Rule("skill-namespace", E, "A skill's namespace is a reverse-DNS name."),
+        Rule(
+            "skill-package",
+            E,
+            "An oci package has an identifier, a git package a url, and neither has the "
+            "other's fields.",
+        ),
+        Rule("skill-no-package", W, "A skill has at least one package to install it from."),
     )
 }
 
@@ -162,7 +190,7 @@ def entry_check(func: EntryCheck) -> EntryCheck:
     return func
 
 
-def _is_http_url(text: str) -> bool:
+def is_http_url(text: str) -> bool:
     try:
         parts = urlsplit(text)
         host = parts.hostname
@@ -366,7 +394,7 @@ def _urls(entry: Entry, c: Checker) -> None:
         candidates.append((("provenance", "repository_uri"), entry.provenance.repository_uri))
         candidates.append((("provenance", "cert_issuer"), entry.provenance.cert_issuer))
     for path, value in candidates:
-        if value is not None and not _is_http_url(value):
+        if value is not None and not is_http_url(value):
             c.report("url-scheme", path, f"{format_path(path)} {value!r} must be an http(s) URL")
 
 

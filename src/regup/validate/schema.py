@@ -23,7 +23,11 @@ from regup.yamlio import format_path
 
 SchemaPath = tuple[str | int, ...]
 
-SCHEMA_BY_KIND = {"entry": "spec.schema.json", "group": "group.schema.json"}
+SCHEMA_BY_KIND = {
+    "entry": "spec.schema.json",
+    "group": "group.schema.json",
+    "skill": "skill.schema.json",
+}
 
 _TYPE_NAMES = {
     "string": "text",
@@ -181,7 +185,7 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
             seen.add(marker)
         return
     if validator == "pattern":
-        rule = _pattern_rule(path)
+        rule = _pattern_rule(path) if doc.kind != "skill" else _skill_pattern_rule(path)
         yield make(
             rule, f"{_where(path)} is {instance!r}; {_PATTERN_HINTS.get(rule, '')}".rstrip("; ")
         )
@@ -189,7 +193,12 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
     yield make("schema", f"{_where(path)}: {error.message}")
 
 
+def _skill_pattern_rule(path: tuple[str | int, ...]) -> str:
+    return "skill-name" if path == ("name",) else "invalid-format"
+
+
 _PATTERN_HINTS = {
+    "skill-name": "skill names are lowercase letters, digits and '-', 2 to 64 characters",
     "tool-name": "tool names use letters, digits, '_' and '-' only",
     "tag-format": (
         "tags are lowercase letters, digits, '-' and '_', not starting or ending with - or _"
