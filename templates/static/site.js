@@ -70,6 +70,7 @@
   var FILTER_TITLES = { kind: "Kind", tier: "Tier", status: "Status", transport: "Transport",
     secrets: "Secrets", provenance: "Provenance", tag: "Tags" };
   var PAGE = 30;
+  var LOOKAHEAD = 10;
 
   function setupSearch() {
     var app = document.getElementById("search-app");
@@ -84,6 +85,7 @@
     var chosen = {};
     var shown = PAGE;
     var pagefind = null;
+    var statuses = {};
     var runId = 0;
     input.value = params.get("q") || "";
     sortSelect.value = params.get("sort") || "";
@@ -146,8 +148,36 @@
       });
     }
 
-    function card(data) {
-      var item = el("li", "card");
+    /* Query words as the index has them: lower case, "_" and "-" are spaces. */
+    function words(text) {
+      return text.toLowerCase().split(/[\s_\-]+/).filter(function (w) { return w; });
+    }
+
+    /* The tools of a result that the query names: the whole name, or every query word as
+       a whole word of the tool name (pull_request finds create_pull_request). */
+    function matchedTools(data, query) {
+      var asked = words(query);
+      var whole = asked.join("_");
+      if (!asked.length) return [];
+      return (data.meta.toolnames || "").split(" ").filter(function (tool) {
+        if (!tool) return false;
+        var parts = words(tool);
+        return parts.join("_") === whole || asked.every(function (w) { return parts.indexOf(w) >= 0; });
+      });
+    }
+
+    /* 0: the query is the server's name or one of its tool names; 1: a tool name holds
+       every query word; 2: anything else. */
+    function tier(data, query, tools) {
+      var whole = words(query).join("_");
+      if (words(data.meta.name).join("_") === whole) return 0;
+      if (tools.some(function (t) { return words(t).join("_") === whole; })) return 0;
+      return tools.length ? 1 : 2;
+    }
+
+    function card(data, tools) {
+      var deprecated = (data.filters.status || []).indexOf("Deprecated") >= 0;
+      var item = el("li", deprecated ? "card deprecated" : "card");
       var h = el("h3");
       var a = el("a", "", data.meta.title);
       a.href = new URL(data.url.replace(/^\/+/, ""), root).href;
@@ -158,11 +188,142 @@
       item.appendChild(el("p", "", data.meta.description));
       var badges = el("p", "badges");
       ["tier", "status", "transport", "kind"].forEach(function (k) {
-        (data.filters[k] || []).forEach(function (v) { badges.appendChild(el("span", "badge info", v)); });
+        (data.filters[k] || []).forEach(function (v) {
+          badges.appendChild(el("span", v === "Deprecated" ? "badge bad" : "badge info", v));
+        });
       });
       item.appendChild(badges);
+      if (tools.length) {
+        var matched = el("p", "matched", "Matching tools: ");
+        tools.slice(0, 8).forEach(function (tool, i) {
+          if (i) matched.appendChild(document.createTextNode(", "));
+          var link = el("a", "", "");
+          link.appendChild(el("code", "", tool));
+          link.href = a.href + "#tool-" + tool;
+          matched.appendChild(link);
+        });
+        if (tools.length > 8) matched.appendChild(document.createTextNode(" and " + (tools.length - 8) + " more"));
+        item.appendChild(matched);
+      }
       item.appendChild(el("p", "figures", data.meta.tools + " tools · ★ " + data.meta.stars + " · updated " + data.meta.updated));
       return item;
+    }
+
+    /* Pagefind's results with deprecated servers after the others (unless a status is
+       chosen): the same search again, limited to the statuses that are not deprecated. */
+    function find(query, opts) {
+      var all = pagefind.search(query, opts);
+      var others = Object.keys(statuses).filter(function (s) { return s !== "Deprecated"; });
+      if ((chosen.status || []).length || sortSelect.value || !statuses.Deprecated || !others.length) {
+        return all.then(function (s) { return s && { search: s, results: s.results }; });
+      }
+      var live = JSON.parse(JSON.stringify(opts));
+      live.filters.status = { any: others };
+      return Promise.all([all, pagefind.search(query, live)]).then(function (pair) {
+        if (!pair[0] || !pair[1]) return null;
+        var first = {};
+        pair[1].results.forEach(function (r) { first[r.id] = true; });
+        return { search: pair[0], results: pair[1].results.concat(
+          pair[0].results.filter(function (r) { return !first[r.id]; })) };
+      });
+    }
+
+    /* Within the results loaded for display, servers named by the query come first, then
+       those with a tool holding every query word; otherwise Pagefind's order stays, and
+       deprecated servers stay after the others. */
+    function ranked(items, query) {
+      if (!query || sortSelect.value) return items.map(function (d) { return { data: d, tools: query ? matchedTools(d, query) : [] }; });
+      return items.map(function (d, i) {
+        var tools = matchedTools(d, query);
+        var dep = (d.filters.status || []).indexOf("Deprecated") >= 0 ? 1 : 0;
+        return { data: d, tools: tools, key: [dep, tier(d, query, tools), i] };
+      }).sort(function (x, y) {
+        for (var k = 0; k < 3; k++) if (x.key[k] !== y.key[k]) return x.key[k] - y.key[k];
+        return 0;
+      });
+    }
+
+    var vocabulary = null;
+    function loadWords() {
+      if (!vocabulary) {
+        vocabulary = fetch(new URL(app.dataset.words, location.href).href).then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        });
+      }
+      return vocabulary;
+    }
+
+    /* Edit distance of a and b, or more than max as soon as it is sure (insertions,
+       deletions, substitutions and swaps of two neighbours). */
+    function distance(a, b, max) {
+      if (Math.abs(a.length - b.length) > max) return max + 1;
+      var prev2 = null, prev = [], i, j;
+      for (j = 0; j <= b.length; j++) prev.push(j);
+      for (i = 1; i <= a.length; i++) {
+        var row = [i], least = i;
+        for (j = 1; j <= b.length; j++) {
+          var cost = a[i - 1] === b[j - 1] ? 0 : 1;
+          var v = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+          if (prev2 && i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+          row.push(v);
+          least = Math.min(least, v);
+        }
+        if (least > max) return max + 1;
+        prev2 = prev;
+        prev = row;
+      }
+      return prev[b.length];
+    }
+
+    /* The query with each unknown word replaced by a known word one edit away, or null. */
+    function corrected(query, vocab) {
+      var known = {};
+      vocab.words.forEach(function (w) { known[w] = true; });
+      var changed = false;
+      var out = words(query).map(function (w) {
+        if (known[w] || w.length < 3) return w;
+        for (var k = 0; k < vocab.words.length; k++) {
+          if (distance(w, vocab.words[k], 1) <= 1) { changed = true; return vocab.words[k]; }
+        }
+        return w;
+      });
+      return changed ? out.join(" ") : null;
+    }
+
+    /* Names and tags close to the query: within two edits of it, or starting with it. */
+    function suggestions(query, vocab) {
+      var q = words(query).join("-");
+      var close = function (list) {
+        return list.filter(function (v) {
+          return v.indexOf(q) === 0 || distance(q, v.toLowerCase(), 2) <= 2;
+        }).slice(0, 6);
+      };
+      return { names: close(vocab.names), tags: close(vocab.tags) };
+    }
+
+    function showEmpty(query) {
+      loadWords().then(function (vocab) {
+        var found = suggestions(query, vocab);
+        if (!found.names.length && !found.tags.length) return;
+        var li = el("li", "suggest");
+        li.appendChild(document.createTextNode("Did you mean "));
+        var links = found.names.map(function (n) {
+          var a = el("a", "", n);
+          a.href = new URL("servers/" + n + "/", root).href;
+          return a;
+        }).concat(found.tags.map(function (t) {
+          var a = el("a", "", "tag: " + t);
+          a.href = new URL("tag/" + encodeURIComponent(t) + "/", root).href;
+          return a;
+        }));
+        links.forEach(function (a, i) {
+          if (i) li.appendChild(document.createTextNode(", "));
+          li.appendChild(a);
+        });
+        li.appendChild(document.createTextNode("?"));
+        list.appendChild(li);
+      }).catch(function () { /* suggestions are a help, never an error */ });
     }
 
     function run() {
@@ -170,27 +331,50 @@
       state();
       var query = input.value.trim() || null;
       status.textContent = "Searching…";
-      pagefind.search(query, options()).then(function (search) {
-        if (id !== runId || !search) return;
-        renderFilters(search.filters || {});
-        var results = search.results;
-        return Promise.all(results.slice(0, shown).map(function (r) { return r.data(); })).then(function (items) {
-          if (id !== runId) return;
-          list.textContent = "";
-          items.forEach(function (data) { list.appendChild(card(data)); });
-          status.textContent = results.length + (results.length === 1 ? " server" : " servers") +
-            (query ? " match “" + query + "”" : "");
-          if (results.length > shown) {
-            var more = el("button", "more", "Show more");
-            more.type = "button";
-            more.addEventListener("click", function () { shown += PAGE; run(); });
-            var li = el("li");
-            li.appendChild(more);
-            list.appendChild(li);
-          }
-        });
+      searchFor(id, query, query && words(query).join(" "), null);
+    }
+
+    /* Show the results of `asked` (the index's form of `query`); when nothing matches, try
+       the query with typos corrected once, then suggest close names and tags. */
+    function searchFor(id, query, asked, typo) {
+      find(asked, options()).then(function (found) {
+        if (id !== runId || !found) return;
+        var results = found.results;
+        if (!results.length && query && typo === null) {
+          return loadWords().then(function (vocab) {
+            var fixed = corrected(query, vocab);
+            if (id !== runId) return;
+            if (fixed) return searchFor(id, fixed, fixed, query);
+            show(id, found, query, null);
+          }, function () { show(id, found, query, null); });
+        }
+        return show(id, found, query, typo);
       }).catch(function (err) {
         status.textContent = "Search failed: " + err.message;
+      });
+    }
+
+    function show(id, found, query, typo) {
+      renderFilters(found.search.filters || {});
+      var results = found.results;
+      /* load a few more than shown, so that a server named by the query can move up */
+      var loaded = results.slice(0, shown + (query ? LOOKAHEAD : 0));
+      return Promise.all(loaded.map(function (r) { return r.data(); })).then(function (items) {
+        if (id !== runId) return;
+        list.textContent = "";
+        ranked(items, query).slice(0, shown).forEach(function (x) { list.appendChild(card(x.data, x.tools)); });
+        var count = results.length + (results.length === 1 ? " server" : " servers");
+        if (typo) status.textContent = "No server matches “" + typo + "”; " + count + " match “" + query + "”";
+        else status.textContent = count + (query ? " match “" + query + "”" : "");
+        if (!results.length && query) showEmpty(query);
+        if (results.length > shown) {
+          var more = el("button", "more", "Show more");
+          more.type = "button";
+          more.addEventListener("click", function () { shown += PAGE; run(); });
+          var li = el("li");
+          li.appendChild(more);
+          list.appendChild(li);
+        }
       });
     }
 
@@ -210,7 +394,8 @@
       return pagefind.options({ baseUrl: "/" });
     }).then(function () {
       return pagefind.filters(); /* loads the filter index, so results carry counts */
-    }).then(function () {
+    }).then(function (all) {
+      statuses = (all && all.status) || {};
       run();
     }).catch(function (err) {
       status.textContent = "The search index could not load: " + err.message;

@@ -125,6 +125,53 @@ def _search(tab: Tab, base_url: str, query: str) -> list[str]:
     ]
 
 
+def test_deprecated_servers_rank_after_active_ones_and_look_deprecated(
+    tab: Tab, base_url: str
+) -> None:
+    names = _search(tab, base_url, "container")
+    assert "server-05" in names and len(names) > 10
+    assert names[-1] == "server-05"  # the one deprecated server, although it matches as well
+    last = tab.page.locator("#search-results li.card").last
+    assert "deprecated" in (last.get_attribute("class") or "")
+    assert last.locator(".badge.bad").inner_text() == "Deprecated"
+    # choosing a sort keeps the chosen order: no partition
+    tab.page.goto(f"{base_url}search/?q=container&sort=name:asc")
+    tab.page.wait_for_selector("#search-results li.card")
+    sorted_names = tab.page.locator("#search-results li.card code.name").all_inner_texts()
+    assert sorted_names == sorted(sorted_names)
+    assert tab.errors == []
+
+
+def test_results_show_the_tools_that_matched(tab: Tab, base_url: str) -> None:
+    assert _search(tab, base_url, "pollen count")[0] == "weather"
+    first = tab.page.locator("#search-results li.card").first
+    assert first.locator(".matched").inner_text() == "Matching tools: lookup_pollen_count"
+    href = first.locator(".matched a").get_attribute("href") or ""
+    assert href.endswith("servers/weather/#tool-lookup_pollen_count")
+    # an exact tool name ranks its server first, and the words of a joined name match too
+    assert _search(tab, base_url, "action_03_2")[0] == "server-03"
+    assert _search(tab, base_url, "weather_forecast")[0] == "weather"
+    assert tab.errors == []
+
+
+def test_a_typo_within_one_edit_still_finds_the_server(tab: Tab, base_url: str) -> None:
+    assert _search(tab, base_url, "wether") == ["weather"]
+    status = tab.page.locator("#search-status").inner_text()
+    assert status == "No server matches “wether”; 1 server match “weather”"
+    assert tab.errors == []
+
+
+def test_an_empty_result_suggests_close_names_and_tags(tab: Tab, base_url: str) -> None:
+    tab.page.goto(f"{base_url}search/?q=mnitorng")
+    suggestion = tab.page.locator("#search-results li.suggest")
+    suggestion.wait_for()
+    assert "0 servers match" in tab.page.locator("#search-status").inner_text()
+    assert suggestion.inner_text() == "Did you mean tag: monitoring?"
+    suggestion.locator("a").click()
+    tab.page.wait_for_url("**/tag/monitoring/")
+    assert tab.errors == []
+
+
 def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
     names = _search(tab, base_url, "find_weather_forecast")
     assert names[0] == "weather"

@@ -29,18 +29,17 @@ def test_record_holds_every_searchable_text() -> None:
         ),
     )
     record = search.record(entry)
-    for text in (
-        "github",
-        "GitHub",
-        entry.description,
-        "pull requests",
-        "git",
-        "create_pull_request",
-    ):
+    assert record.names == "github GitHub"
+    assert record.tools == "create_pull_request"
+    for text in (entry.description, "pull requests", "git"):
         assert text in record.content
-    # each name once: Pagefind splits create_pull_request into its words itself (the browser
+    # each text once: Pagefind splits create_pull_request into its words itself (the browser
     # test test_search_by_a_word_of_a_tool_name proves it)
-    assert record.content.count("create_pull_request") == 1
+    assert "create_pull_request" not in record.content
+    html = search.record_html(record)
+    assert f'<p data-pagefind-weight="{search.NAME_WEIGHT}">github GitHub</p>' in html
+    assert f'<p data-pagefind-weight="{search.TOOL_WEIGHT}">create_pull_request</p>' in html
+    assert record.meta["toolnames"] == "create_pull_request"
     assert record.url == "servers/github/"
     assert record.meta["title"] == "GitHub" and record.meta["tools"] == "1"
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.model import Registry
-from regup.site import render, search
+from regup.site import paths, render, search
 from regup.site.contexts import SiteContext
 
 #: The site's folder inside the output folder.
@@ -71,7 +71,7 @@ def build_site(
             # Deleting Pagefind's 20,000 scratch files takes a few tenths of a second that
             # the build need not wait for (the interpreter waits for the thread at exit).
             threading.Thread(target=scratch.cleanup, name="regup-pagefind-cleanup").start()
-    return {**files, **pages, **index_files}
+    return {**files, **pages, paths.WORDS_FILE: search.vocabulary(registry), **index_files}
 
 
 #: From this many servers on, the index is built in a separate Python process; below it,

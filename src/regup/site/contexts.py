@@ -46,6 +46,7 @@ from regup.site.paths import (
     FACETS,
     PAGE_SIZE,
     SORTS,
+    WORDS_FILE,
     browse_path,
     facet_path,
     group_path,
@@ -123,6 +124,7 @@ def card(entry: Entry, root: str, site: SiteContext | None = None) -> ServerCard
         tools_count=len(entry.tools),
         stars=number(entry.stars, "–"),
         updated=day(entry.last_updated),
+        deprecated=entry.deprecated,
     )
     if site is not None:
         site.cards[key] = made
@@ -510,6 +512,7 @@ def search_page(site: SiteContext) -> SearchPage:
         title="Search",
         browse=browse_links(root),
         pagefind=root + "pagefind/pagefind.js",
+        words=root + WORDS_FILE,
     )
 
 

@@ -73,6 +73,7 @@ class ServerCard:
     tools_count: int
     stars: str
     updated: str
+    deprecated: bool = False
     #: The card rendered by ``_card.html``; filled (once per card) by :mod:`regup.site.render`.
     html: Markup = Markup("")
 
@@ -275,6 +276,7 @@ class SearchPage:
     title: str = doc("Heading.")
     browse: tuple[Link, ...] = doc("Browse pages, for readers without JavaScript.")
     pagefind: str = doc("The href of Pagefind's pagefind.js.")
+    words: str = doc("The href of the words typos are corrected against (search/words.json).")
 
 
 @dataclass(frozen=True)

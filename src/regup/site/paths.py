@@ -31,3 +31,8 @@ def slug(value: str) -> str:
 def root_of(path: str) -> str:
     """The relative prefix from the page at ``path`` (a folder, ``a/b/``) back to the root."""
     return "../" * path.count("/")
+
+
+#: The words the search page corrects typos against and suggests from (fetched only when a
+#: query finds nothing), beside the search page.
+WORDS_FILE = "search/words.json"

@@ -33,6 +33,7 @@ from regup.checks import ProvenanceCheck
 from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
 from regup.files import remove_stale_scratch, scratch_prefix, write_outputs
+from regup.jsonio import dump_json
 from regup.model import Entry, Registry
 from regup.site import paths, wording
 from regup.site.pagefind_canon import canonical_index
@@ -57,15 +58,25 @@ _COMPRESSED = (".pagefind", ".pf_fragment", ".pf_index", ".pf_filter", ".pf_meta
 LANGUAGE = "en"
 
 
+#: Pagefind weights (1 is ordinary text): a match in a name or title counts most, then a
+#: tool name, so "file contents" ranks a server with ``get_file_contents`` above one that
+#: mentions files in its description.
+NAME_WEIGHT = 10
+TOOL_WEIGHT = 5
+
+
 @dataclass(frozen=True)
 class Record:
-    """What the index knows of one server."""
+    """What the index knows of one server: ``names`` (name and title) and ``tools`` are
+    indexed with more weight than ``content``."""
 
     url: str
     content: str
     meta: dict[str, str]
     filters: dict[str, list[str]]
     sort: dict[str, str] = field(default_factory=dict)
+    names: str = ""
+    tools: str = ""
 
 
 #: A Markdown link or image, ``[text](target)``: only the text is worth searching.
@@ -84,24 +95,22 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
     # whole and as its parts, so "pull request" finds create_pull_request already.
     content = " ".join(
         part
-        for part in (
-            entry.name,
-            entry.display_name,
-            entry.description,
-            _plain(entry.overview or ""),
-            " ".join(entry.tags),
-            " ".join(entry.tools),
-        )
+        for part in (entry.description, _plain(entry.overview or ""), " ".join(entry.tags))
         if part
     )
+    names = entry.name if entry.display_name == entry.name else f"{entry.name} {entry.display_name}"
     return Record(
         url=paths.server_path(entry.name),
         content=content,
+        names=names,
+        tools=" ".join(entry.tools),
         meta={
             "title": entry.display_name,
             "name": entry.name,
             "description": entry.description,
             "tools": str(len(entry.tools)),
+            # the page shows which tools matched the query
+            "toolnames": " ".join(entry.tools),
             "stars": wording.number(entry.stars, "–"),
             "updated": wording.day(entry.last_updated),
         },
@@ -122,13 +131,28 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
     )
 
 
+_WORD = re.compile(r"[^\W_]+")
+
+
+def vocabulary(registry: Registry) -> bytes:
+    """:data:`~regup.site.paths.WORDS_FILE`: the names, the tags, and every word of names, titles, tags
+    and tool names (lower case, split at ``_``, ``-`` and spaces), each list sorted."""
+    names = sorted(e.name for e in registry.entries)
+    tags = sorted({t for e in registry.entries for t in e.tags})
+    words: set[str] = set()
+    for entry in registry.entries:
+        for text in (entry.name, entry.display_name, *entry.tags, *entry.tools):
+            words.update(w for w in _WORD.findall(text.lower()) if len(w) > 1)
+    return dump_json({"names": names, "tags": tags, "words": sorted(words)}, compact=True)
+
+
 def records(registry: Registry, provenance: Mapping[str, ProvenanceCheck]) -> list[Record]:
     return [record(e, provenance.get(e.name)) for e in registry.entries]
 
 
 def digest(items: Sequence[Record]) -> str:
     # Plain lists rather than dataclasses.asdict, which deep-copies every value (4x slower).
-    rows = [[r.url, r.content, r.meta, r.filters, r.sort] for r in items]
+    rows = [[r.url, r.names, r.tools, r.content, r.meta, r.filters, r.sort] for r in items]
     data = json.dumps(rows, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(data.encode()).hexdigest()
 
@@ -155,7 +179,9 @@ def record_html(item: Record) -> str:
     )
     return (
         f'<!doctype html><html lang="{LANGUAGE}"><head><meta charset="utf-8"></head>'
-        f"<body data-pagefind-body><p>{escape(item.content)}</p>"
+        f'<body data-pagefind-body><p data-pagefind-weight="{NAME_WEIGHT}">{escape(item.names)}</p>'
+        f'<p data-pagefind-weight="{TOOL_WEIGHT}">{escape(item.tools)}</p>'
+        f"<p>{escape(item.content)}</p>"
         f"<div data-pagefind-ignore>{meta}{filters}{sorts}</div></body></html>"
     )
 
