@@ -81,3 +81,26 @@ def test_no_sentence_is_copied_from_the_reference(reference_dir: Path) -> None:
             if var.description.strip().lower() == theirs.get(var.name):
                 copied.append(f"{name}: {var.name}")
     assert copied == []
+
+
+def _words(text: str) -> list[str]:
+    return "".join(c.lower() if c.isalnum() else " " for c in text).split()
+
+
+def test_at_least_30_skills_with_catalog_facts_and_our_own_words(reference_dir: Path) -> None:
+    """Skills: names, versions, licences, repositories and packages are the catalog's
+    facts; no description shares a run of six words with the catalog's."""
+    skills = validate_documents(load_registry(REGISTRY)).registry.skills
+    assert len(skills) >= 30
+    for skill in skills:
+        ref = json.loads(
+            (reference_dir / "toolhive-catalog" / "skills" / skill.name / "skill.json").read_text()
+        )
+        assert skill.namespace is None, skill.name  # the registry's own namespace
+        assert skill.version == ref["version"] and skill.license == ref.get("license"), skill.name
+        assert skill.repository is not None and skill.repository.url == ref["repository"]["url"]
+        assert [p.to_document() for p in skill.packages] == ref["packages"], skill.name
+        ours, theirs = _words(skill.description), _words(ref["description"])
+        runs = {tuple(theirs[i : i + 6]) for i in range(len(theirs) - 5)}
+        shared = [ours[i : i + 6] for i in range(len(ours) - 5) if tuple(ours[i : i + 6]) in runs]
+        assert shared == [], (skill.name, shared)

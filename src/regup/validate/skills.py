@@ -118,17 +118,25 @@ def _packages(skill: Skill, c: SkillChecker) -> None:
             if package.url is None:
                 c.report("skill-package", base, "a git package needs url, the repository to clone")
                 continue
-            if not is_http_url(package.url):
+            if not _is_git_url(package.url):
                 path = (*base, "url")
                 c.report(
                     "url-scheme",
                     path,
-                    f"{format_path(path)} {package.url!r} must be an http(s) URL",
+                    f"{format_path(path)} {package.url!r} must be an https:// (or git://) URL",
                 )
         marker = (package.registry_type, package.reference)
         if marker in seen:
             c.report("duplicate-item", base, f"package {package.reference} is listed twice")
         seen.add(marker)
+
+
+def _is_git_url(text: str) -> bool:
+    """What ToolHive clones from a registry's git package: https, http or git URLs
+    (``pkg/skills/skillsvc/registry.go``: buildGitReferenceFromRegistryURL)."""
+    if text.startswith("git://"):
+        return is_http_url("https://" + text.removeprefix("git://"))
+    return is_http_url(text)
 
 
 def _oci_identifier(identifier: str, path: YamlPath, c: SkillChecker) -> None:
