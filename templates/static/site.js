@@ -16,11 +16,8 @@
   function setupTheme() {
     var button = document.querySelector(".theme-toggle");
     if (!button) return;
-    var sync = function () {
-      var dark = isDark();
-      button.setAttribute("aria-pressed", String(dark));
-      button.textContent = dark ? "Light theme" : "Dark theme";
-    };
+    /* A toggle button keeps one label; aria-pressed says whether it is on. */
+    var sync = function () { button.setAttribute("aria-pressed", String(isDark())); };
     button.hidden = false;
     sync();
     button.addEventListener("click", function () {
@@ -52,12 +49,22 @@
       button.addEventListener("click", function () {
         copyText(target.textContent).then(function () {
           button.textContent = "Copied";
+          announce("Copied to the clipboard");
         }, function () {
           button.textContent = "Select and copy";
+          announce("Could not copy: select the text and copy it");
         });
         setTimeout(function () { button.textContent = "Copy"; }, 2000);
       });
     });
+  }
+
+  /* Says `text` to screen readers through the page's live region. */
+  function announce(text) {
+    var region = document.getElementById("announce");
+    if (!region) return;
+    region.textContent = "";
+    setTimeout(function () { region.textContent = text; }, 50);
   }
 
   function el(tag, className, text) {
@@ -86,6 +93,7 @@
     var shown = PAGE;
     var pagefind = null;
     var statuses = {};
+    var focusFrom = null;
     var runId = 0;
     input.value = params.get("q") || "";
     sortSelect.value = params.get("sort") || "";
@@ -116,6 +124,10 @@
     }
 
     function renderFilters(counts) {
+      /* the filters are drawn anew: keep the keyboard focus on the box it was on */
+      var focused = document.activeElement;
+      var keep = focused && focused.name && focused.name.indexOf("f.") === 0 && aside.contains(focused)
+        ? [focused.name, focused.value] : null;
       aside.textContent = "";
       Object.keys(FILTER_TITLES).forEach(function (key) {
         var values = counts[key] || {};
@@ -146,6 +158,11 @@
         });
         aside.appendChild(box);
       });
+      if (keep) {
+        aside.querySelectorAll("input").forEach(function (box) {
+          if (box.name === keep[0] && box.value === keep[1]) box.focus();
+        });
+      }
     }
 
     /* Query words as the index has them: lower case, "_" and "-" are spaces. */
@@ -363,6 +380,12 @@
         if (id !== runId) return;
         list.textContent = "";
         ranked(items, query).slice(0, shown).forEach(function (x) { list.appendChild(card(x.data, x.tools)); });
+        if (focusFrom !== null) {
+          /* after "Show more", the focus goes to the first new result */
+          var next = list.querySelectorAll("li.card h3 a")[focusFrom];
+          if (next) next.focus();
+          focusFrom = null;
+        }
         var count = results.length + (results.length === 1 ? " server" : " servers");
         if (typo) status.textContent = "No server matches “" + typo + "”; " + count + " match “" + query + "”";
         else status.textContent = count + (query ? " match “" + query + "”" : "");
@@ -370,12 +393,29 @@
         if (results.length > shown) {
           var more = el("button", "more", "Show more");
           more.type = "button";
-          more.addEventListener("click", function () { shown += PAGE; run(); });
+          more.addEventListener("click", function () { focusFrom = shown; shown += PAGE; run(); });
           var li = el("li");
           li.appendChild(more);
           list.appendChild(li);
         }
       });
+    }
+
+    /* On narrow screens the filters fold away behind a button, so results come first. */
+    var toggle = document.getElementById("filters-toggle");
+    var narrow = window.matchMedia ? matchMedia("(max-width: 40rem)") : null;
+    function fold() {
+      var folded = !!(narrow && narrow.matches) && toggle.getAttribute("aria-expanded") !== "true";
+      toggle.hidden = !(narrow && narrow.matches);
+      aside.hidden = folded;
+    }
+    if (toggle) {
+      toggle.addEventListener("click", function () {
+        toggle.setAttribute("aria-expanded", String(toggle.getAttribute("aria-expanded") !== "true"));
+        fold();
+      });
+      if (narrow && narrow.addEventListener) narrow.addEventListener("change", fold);
+      fold();
     }
 
     var timer = null;

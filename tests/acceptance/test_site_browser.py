@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.sitefixtures import (
+    BASE_URL,
     LONG_NAME,
     LONG_TAG,
     build_fixture_site,
@@ -48,18 +50,43 @@ pytestmark = [
 
 
 class _Quiet(SimpleHTTPRequestHandler):
+    #: The site's own not-found page, answered for missing paths as GitHub Pages does.
+    not_found: bytes | None = None
+
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        if code != 404 or self.not_found is None:
+            super().send_error(code, message, explain)
+            return
+        self.send_response(404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(self.not_found)))
+        self.end_headers()
+        self.wfile.write(self.not_found)
+
 
 @contextlib.contextmanager
-def _serving(site: Path) -> Iterator[str]:
-    """Serve ``site`` over HTTP on a free port of 127.0.0.1; yields its URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+def _serving(site: Path, sub_path: str = "") -> Iterator[str]:
+    """Serve ``site`` over HTTP on a free port of 127.0.0.1, under ``/<sub_path>/`` when
+    given (a project page), with its ``404.html`` for missing paths; yields its URL."""
+    folder = site
+    if sub_path:
+        folder = site.parent / f"{site.name}-root"
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(FileExistsError):
+            (folder / sub_path).symlink_to(site, target_is_directory=True)
+    not_found = site / "404.html"
+    handler = type("_Handler", (_Quiet,), {"not_found": not_found.read_bytes()})
+    server = ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(folder))
+    )
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        prefix = f"{sub_path}/" if sub_path else ""
+        yield f"http://127.0.0.1:{server.server_address[1]}/{prefix}"
     finally:
         server.shutdown()
         server.server_close()
@@ -67,7 +94,9 @@ def _serving(site: Path) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with _serving(build_fixture_site(tmp_path_factory.mktemp("browser"))) as url:
+    """The fixture catalog at ``/catalog/``, the path of its ``base_url`` (BASE_URL)."""
+    site = build_fixture_site(tmp_path_factory.mktemp("browser"))
+    with _serving(site, urlsplit(BASE_URL).path.strip("/")) as url:
         yield url
 
 
@@ -172,6 +201,53 @@ def test_an_empty_result_suggests_close_names_and_tags(tab: Tab, base_url: str) 
     assert tab.errors == []
 
 
+def test_on_a_phone_the_filters_fold_behind_a_button(tab: Tab, base_url: str) -> None:
+    tab.page.set_viewport_size({"width": 390, "height": 800})
+    tab.page.goto(f"{base_url}search/?q=container")
+    tab.page.wait_for_selector("#search-results li.card")
+    toggle = tab.page.locator("#filters-toggle")
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not tab.page.locator("#search-filters").is_visible()
+    assert tab.page.locator("#search-results li.card").first.is_visible()
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert tab.page.locator("#search-filters fieldset").first.is_visible()
+    tab.page.set_viewport_size({"width": 1200, "height": 800})  # wide again: no button
+    tab.page.wait_for_function("() => document.getElementById('filters-toggle').hidden")
+    assert tab.page.locator("#search-filters").is_visible()
+    assert tab.errors == []
+
+
+def test_toggling_a_filter_and_show_more_keep_the_keyboard_focus(tab: Tab, base_url: str) -> None:
+    tab.page.goto(f"{base_url}search/")
+    tab.page.wait_for_selector("#search-results li.card")
+    box = tab.page.locator("#search-filters input[name='f.kind'][value='remote']")
+    box.focus()
+    tab.page.keyboard.press("Space")
+    tab.page.wait_for_function("() => location.search.includes('f.kind=remote')")
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('#search-results li.card').length < 20"
+    )
+    focused = tab.page.evaluate("[document.activeElement.name, document.activeElement.value]")
+    assert focused == ["f.kind", "remote"]
+    tab.page.keyboard.press("Space")  # and off again, from the keyboard
+    tab.page.wait_for_function("() => !location.search.includes('f.kind')")
+    more = tab.page.locator("#search-results button.more")
+    more.wait_for()
+    more.focus()
+    tab.page.keyboard.press("Enter")
+    tab.page.wait_for_function(
+        "() => document.querySelectorAll('#search-results li.card').length > 30"
+    )
+    tab.page.wait_for_function("() => document.activeElement.closest('li.card') !== null")
+    index = tab.page.evaluate(
+        "[...document.querySelectorAll('#search-results li.card')]"
+        ".indexOf(document.activeElement.closest('li.card'))"
+    )
+    assert index == 30  # the first of the newly shown results
+    assert tab.errors == []
+
+
 def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
     names = _search(tab, base_url, "find_weather_forecast")
     assert names[0] == "weather"
@@ -222,6 +298,10 @@ def test_thv_snippet_and_copy_button(browser: Any, base_url: str) -> None:
             arg=tab.page.locator("button[data-copy='code-thv']").element_handle(),
         )
         assert tab.page.evaluate("navigator.clipboard.readText()") == code.inner_text()
+        tab.page.wait_for_function(
+            "() => document.getElementById('announce').textContent === 'Copied to the clipboard'"
+        )
+        assert tab.page.locator("#announce").get_attribute("role") == "status"
         assert tab.errors == []
     finally:
         context.close()
@@ -322,8 +402,15 @@ def test_dark_theme_follows_the_system_and_the_toggle(browser: Any, base_url: st
         page = light.new_page()
         page.goto(base_url)
         assert page.evaluate(background) == "rgb(255, 255, 255)"
-        page.locator("button.theme-toggle").click()
+        toggle = page.locator("button.theme-toggle")
+        assert (toggle.inner_text(), toggle.get_attribute("aria-pressed")) == (
+            "Dark theme",
+            "false",
+        )
+        toggle.click()
         assert page.evaluate(background) == "rgb(13, 17, 23)"
+        # a toggle keeps its label; only its pressed state changes
+        assert (toggle.inner_text(), toggle.get_attribute("aria-pressed")) == ("Dark theme", "true")
         page.goto(f"{base_url}servers/weather/")  # the choice is remembered
         assert page.evaluate(background) == "rgb(13, 17, 23)"
     finally:
@@ -331,22 +418,31 @@ def test_dark_theme_follows_the_system_and_the_toggle(browser: Any, base_url: st
         light.close()
 
 
+@pytest.mark.parametrize("width", [1200, 375])
 @pytest.mark.parametrize(
     ("path", "scheme"),
     [
         ("", "light"),
         ("servers/weather/", "light"),
         ("servers/weather/", "dark"),
+        ("servers/server-05/", "light"),  # deprecated
         ("search/?q=cloud", "dark"),
+        ("search/?q=container", "light"),  # a deprecated result, matched tools
         ("browse/name/", "light"),
+        ("tag/database/", "dark"),
+        ("facets/", "light"),
+        ("groups/", "light"),
+        ("groups/starter-kit/", "dark"),
+        ("use/", "light"),
+        ("no/such/page/", "dark"),  # the not-found page, from a sub-path
     ],
 )
 def test_no_serious_accessibility_violations(
-    browser: Any, base_url: str, path: str, scheme: str
+    browser: Any, base_url: str, path: str, scheme: str, width: int
 ) -> None:
     from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 
-    context = browser.new_context(color_scheme=scheme)
+    context = browser.new_context(color_scheme=scheme, viewport={"width": width, "height": 900})
     try:
         page = context.new_page()
         page.goto(base_url + path)
@@ -361,6 +457,21 @@ def test_no_serious_accessibility_violations(
         assert serious == []
     finally:
         context.close()
+
+
+def test_the_not_found_page_works_from_a_sub_path(tab: Tab, base_url: str) -> None:
+    """A project page (``https://owner.github.io/repo/``) answers every missing path, at any
+    depth, with the site's 404.html: its links and styles must not depend on where it is."""
+    response = tab.page.goto(f"{base_url}servers/no-such-server/deeper/")
+    assert response is not None and response.status == 404
+    assert tab.page.evaluate("document.styleSheets[0].cssRules.length") > 10
+    home = tab.page.locator("a.brand")
+    assert home.evaluate("a => a.href") == base_url
+    home.click()
+    tab.page.wait_for_url(base_url)
+    assert tab.page.locator("h1").count() == 1
+    # the one error is the browser's note of the 404 answer itself
+    assert [e for e in tab.errors if "404" not in e] == []
 
 
 def test_no_script_from_the_data_runs(tab: Tab, base_url: str) -> None:
