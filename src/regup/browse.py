@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from regup.install import install_texts
 from regup.model import Entry, JsonDict, Registry
 
 
@@ -53,12 +54,15 @@ def entry_info(entry: Entry, check: JsonDict | None = None) -> JsonDict:
     """Every field of an entry, in canonical order, with its name and kind first.
 
     ``check`` is the entry's last provenance result (``ProvenanceCheck.to_meta()`` of
-    ``registry/provenance.json``), shown as ``provenance_check``.
+    ``registry/provenance.json``), shown as ``provenance_check``; ``install`` holds every
+    client's install snippet (:func:`regup.install.install_texts`).
     """
     doc = entry.to_document(include_name=False)
     info: JsonDict = {"name": entry.name, "kind": entry.kind.value, **doc}
     if check:
         info["provenance_check"] = check
+    # The catalog's snippets, from the same install model: the two cannot disagree.
+    info["install"] = install_texts(entry)
     return info
 
 

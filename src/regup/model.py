@@ -104,6 +104,38 @@ class Header:
 
 
 @dataclass(frozen=True)
+class Mount:
+    """A host folder a container needs (regup's own field): the user picks the folder, the
+    snippets carry ``<name>`` for it and mount it at ``target``, read-only unless
+    ``access`` is ``write``."""
+
+    name: str
+    description: str
+    target: str
+    access: str = "read"
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Mount:
+        return cls(
+            name=doc["name"],
+            description=doc["description"],
+            target=doc["target"],
+            access=doc.get("access", "read"),
+        )
+
+    @property
+    def read_only(self) -> bool:
+        return self.access != "write"
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {"name": self.name, "description": self.description}
+        out["target"] = self.target
+        if self.access != "read":
+            out["access"] = self.access
+        return out
+
+
+@dataclass(frozen=True)
 class Outbound:
     """Outbound network policy. All fields empty means: no network access."""
 
@@ -323,6 +355,7 @@ ENTRY_KEYS: tuple[str, ...] = (
     "args",
     "docker_tags",
     "permissions",
+    "mounts",
     "oauth_config",
     "provenance",
     "icons",
@@ -338,6 +371,7 @@ NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
     ("env_vars", "*"): _VARIABLE_KEYS,
     ("headers", "*"): _VARIABLE_KEYS,
     ("icons", "*"): ("src", "mime_type", "sizes", "theme"),
+    ("mounts", "*"): ("name", "description", "target", "access"),
     ("permissions",): ("read", "write", "privileged", "network"),
     ("permissions", "network", "outbound"): ("allow_host", "allow_port", "insecure_allow_all"),
     ("oauth_config",): (
@@ -358,7 +392,7 @@ NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
 
 #: Keys regup adds to the ToolHive format; they never appear in ``registry.json``.
 REGUP_ONLY_KEYS: frozenset[str] = frozenset(
-    {"version", "website_url", "license", "icons", "examples"}
+    {"version", "website_url", "license", "icons", "examples", "mounts"}
 )
 
 
@@ -389,6 +423,7 @@ class Entry:
     args: tuple[str, ...] = ()
     docker_tags: tuple[str, ...] = ()
     permissions: Permissions | None = None
+    mounts: tuple[Mount, ...] = ()
     oauth_config: OAuthConfig | None = None
     provenance: Provenance | None = None
     icons: tuple[Icon, ...] = ()
@@ -433,6 +468,7 @@ class Entry:
             args=_tuple(doc, "args"),
             docker_tags=_tuple(doc, "docker_tags"),
             permissions=sub("permissions", Permissions.from_document),
+            mounts=tuple(Mount.from_document(m) for m in doc.get("mounts") or ()),
             oauth_config=sub("oauth_config", OAuthConfig.from_document),
             provenance=sub("provenance", Provenance.from_document),
             icons=tuple(Icon.from_document(i) for i in doc.get("icons") or ()),
@@ -473,7 +509,7 @@ class Entry:
             values["name"] = self.name
         for key in ENTRY_KEYS[1:]:
             value = getattr(self, key)
-            if key in {"env_vars", "headers", "icons"}:
+            if key in {"env_vars", "headers", "icons", "mounts"}:
                 value = tuple(v.to_document() for v in value)
             elif key == "tool_definitions":
                 value = tuple(value)

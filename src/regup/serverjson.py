@@ -292,7 +292,7 @@ def _authored(doc: Mapping[str, Any], name: str, config: Config) -> JsonDict:
         metadata["pulls"] = ours["pulls"]
     if metadata:
         out["metadata"] = metadata
-    for field in ("license", "examples"):
+    for field in ("license", "examples", "mounts"):
         if ours.get(field):
             out[field] = ours[field]
     version = _text(doc.get("version"))

@@ -26,6 +26,7 @@ from regup.emit.upstream import (
     upstream_registry,
 )
 from regup.errors import ConfigError, ImportSourceError
+from regup.install import install_model
 from regup.model import Entry, Group, Registry
 from regup.names import entry_name_from_upstream, short_description
 from regup.serverjson import (
@@ -497,7 +498,7 @@ def test_a_container_is_exactly_one_oci_package() -> None:
         {
             "registryType": "oci",
             "identifier": "ghcr.io/example/everything:v1.4.0",
-            "transport": {"type": "streamable-http", "url": "http://localhost:8080"},
+            "transport": {"type": "streamable-http", "url": "http://localhost:8080/mcp"},
             "environmentVariables": [
                 {
                     "name": "API_TOKEN",
@@ -513,8 +514,13 @@ def test_a_container_is_exactly_one_oci_package() -> None:
     assert to_upstream(_entry("fetch"), CONFIG)["packages"][0]["transport"] == {"type": "stdio"}
     assert to_upstream(_entry("sse-box"), CONFIG)["packages"][0]["transport"] == {
         "type": "sse",
-        "url": "http://localhost",
+        "url": "http://localhost/sse",
     }
+    # The URL a client connects to, the same string the catalog's snippets use.
+    for name in ("everything", "sse-box"):
+        url = to_upstream(_entry(name), CONFIG)["packages"][0]["transport"]["url"]
+        model = install_model(_entry(name))
+        assert model.endpoint is not None and model.endpoint.url == url
 
 
 def test_a_remote_is_exactly_one_remotes_item() -> None:

@@ -16,11 +16,9 @@ from regup.site.install import (
     UNKNOWN_BASE_URL,
     install,
     install_links,
-    mcp_servers_config,
     percent_encode,
     registry_snippets,
     snippets,
-    vscode_config,
 )
 from tests.helpers import container, remote
 
@@ -52,21 +50,14 @@ def _container() -> Entry:
 
 def test_every_client_has_a_snippet_and_thv_comes_first() -> None:
     ids = [s.id for s in snippets(_container())]
-    assert ids == ["thv", "mcp-servers", "vscode", "claude-code", "docker"]
+    assert ids == ["thv", "claude-desktop", "cursor", "vscode", "claude-code", "codex", "docker"]
     assert "docker" not in [s.id for s in snippets(_entry(remote()))]
 
 
-def test_thv_run_uses_the_secret_store_for_secrets() -> None:
-    thv = snippets(_container())[0].text
-    assert shlex.split(thv) == [
-        "thv",
-        "run",
-        "--secret",
-        "api-token,target=API_TOKEN",
-        "-e",
-        "REGION=eu",
-        "demo",
-    ]
+def test_an_http_container_starts_with_docker_right_after_toolhive() -> None:
+    entry = _entry(container(transport="streamable-http", target_port=9000, env_vars=None))
+    assert [s.id for s in snippets(entry)][:2] == ["thv", "docker"]
+    assert install_links(entry) == ()  # a link alone cannot start the container
 
 
 def test_secrets_are_never_filled_in() -> None:
@@ -75,29 +66,6 @@ def test_secrets_are_never_filled_in() -> None:
         assert SECRET_DEFAULT not in snippet.text
     for link in install_links(entry):
         assert SECRET_DEFAULT not in unquote(link.href)
-    config = mcp_servers_config(entry)
-    assert config["env"] == {"API_TOKEN": "<API_TOKEN>", "REGION": "eu"}
-    assert config["args"] == [
-        "run",
-        "-i",
-        "--rm",
-        "-e",
-        "API_TOKEN",
-        "-e",
-        "REGION",
-        "ghcr.io/example/fetch:1.2.3",
-        "--read-only",
-    ]
-
-
-def test_vscode_prompts_for_each_secret() -> None:
-    item, inputs = vscode_config(_container())
-    assert inputs == [
-        {"type": "promptString", "id": "api-token", "description": "Token.", "password": True}
-    ]
-    assert item["env"]["API_TOKEN"] == "${input:api-token}"
-    text = next(s.text for s in snippets(_container()) if s.id == "vscode")
-    assert json.loads(text)["inputs"] == inputs
 
 
 def test_one_click_links_carry_the_configuration() -> None:
@@ -105,45 +73,22 @@ def test_one_click_links_carry_the_configuration() -> None:
     assert vscode.href.startswith("vscode:mcp/install?")
     payload = json.loads(unquote(vscode.href.split("?", 1)[1]))
     assert payload["name"] == "demo" and payload["command"] == "docker"
+    assert payload["env"]["API_TOKEN"] == "${input:api-token}"
+    assert payload["inputs"][0]["password"] is True
     query = parse_qs(urlsplit(cursor.href).query)
     assert query["name"] == ["demo"]
-    assert json.loads(base64.b64decode(query["config"][0]))["command"] == "docker"
+    config = json.loads(base64.b64decode(query["config"][0]))
+    assert config["command"] == "docker"
+    assert config["env"] == {"API_TOKEN": "${env:API_TOKEN}", "REGION": "eu"}
 
 
-def test_remote_servers_send_headers_as_placeholders() -> None:
-    entry = _entry(remote())
-    assert mcp_servers_config(entry) == {
-        "url": "https://mcp.example.com/mcp",
-        "headers": {"X-Api-Key": "<X-Api-Key>"},
-    }
-    item, inputs = vscode_config(entry)
-    assert item["type"] == "http" and item["headers"] == {"X-Api-Key": "${input:x-api-key}"}
-    claude = next(s.text for s in snippets(entry) if s.id == "claude-code")
-    assert shlex.split(claude) == [
-        "claude",
-        "mcp",
-        "add",
-        "--transport",
-        "http",
-        "demo",
-        "https://mcp.example.com/mcp",
-        "--header",
-        "X-Api-Key: <X-Api-Key>",
-    ]
-
-
-def test_http_containers_publish_their_port() -> None:
-    entry = _entry(container(transport="streamable-http", target_port=9000, env_vars=None))
-    docker = next(s.text for s in snippets(entry) if s.id == "docker")
-    assert shlex.split(docker) == [
-        "docker",
-        "run",
-        "--rm",
-        "-p",
-        "9000:9000",
-        "ghcr.io/example/fetch:1.2.3",
-    ]
-    assert mcp_servers_config(entry) == {"url": "http://localhost:9000/mcp"}
+def test_no_cursor_link_installs_a_placeholder() -> None:
+    """Bug: the Cursor link installed literal <API_KEY> values."""
+    entry = _entry(
+        container(env_vars=[{"name": "HOST", "description": "Host to use.", "required": True}])
+    )
+    labels = [link.label for link in install_links(entry)]
+    assert labels == ["Install in VS Code"]
 
 
 @pytest.mark.parametrize(

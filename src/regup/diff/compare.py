@@ -28,6 +28,7 @@ _REGUP_ONLY_BLANK: dict[str, Any] = {
     "license": None,
     "icons": (),
     "examples": (),
+    "mounts": (),
 }
 
 
@@ -346,6 +347,7 @@ _PLAIN_FIELDS: tuple[tuple[str, bool], ...] = (
     ("proxy_port", False),
     ("docker_tags", True),
     ("examples", False),
+    ("mounts", False),
     ("icons", False),
     ("tool_definitions", False),
     ("custom_metadata", False),

@@ -35,6 +35,7 @@ from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
+from regup.install import local_url
 from regup.jsonio import dump_json
 from regup.model import Entry, Group, JsonDict, Kind, Registry
 from regup.names import entry_name_from_upstream, short_description, upstream_name
@@ -114,8 +115,9 @@ def _without_false(item: JsonDict) -> JsonDict:
 def _package(entry: Entry, image: str) -> JsonDict:
     transport: JsonDict = {"type": entry.transport}
     if entry.transport in {"sse", "streamable-http"}:
-        port = f":{entry.target_port}" if entry.target_port else ""
-        transport["url"] = f"http://localhost{port}"
+        # The URL a client connects to once the port is published, as the catalog says;
+        # ToolHive's converter reads only the port from it (extractTargetPort).
+        transport["url"] = local_url(entry)
     package: JsonDict = {"registryType": "oci", "identifier": image, "transport": transport}
     env = [
         _without_false(
@@ -181,6 +183,8 @@ def regup_extensions(entry: Entry, check: ProvenanceCheck | None = None) -> Json
         block["license"] = entry.license
     if entry.examples:
         block["examples"] = list(entry.examples)
+    if entry.mounts:
+        block["mounts"] = [m.to_document() for m in entry.mounts]
     if entry.pulls is not None:
         block["pulls"] = entry.pulls
     if check is not None:

@@ -81,6 +81,12 @@ def filesystem_sentences(entry: Entry) -> tuple[str, ...]:
         lines.append(f"May read {join_words(list(perms.read))}.")
     if perms is not None and perms.write:
         lines.append(f"May write {join_words(list(perms.write))}.")
+    for mount in entry.mounts:
+        access = "read and write" if not mount.read_only else "read only"
+        lines.append(
+            f"Mounts a folder you choose (<{mount.name}>) at {mount.target}, {access}: "
+            f"{mount.description}"
+        )
     if not lines:
         lines.append("No access to host files.")
     return tuple(lines)

@@ -230,7 +230,7 @@ def _kind(entry: Entry, c: Checker) -> None:
                 ("transport",),
                 "a remote server cannot use stdio; use streamable-http or sse",
             )
-        for key in ("permissions", "provenance", "args", "docker_tags", "target_port"):
+        for key in ("permissions", "provenance", "args", "docker_tags", "target_port", "mounts"):
             if getattr(entry, key) not in (None, ()):
                 c.report(
                     "kind-field",
