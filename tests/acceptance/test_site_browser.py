@@ -290,6 +290,7 @@ def test_thv_snippet_and_copy_button(browser: Any, base_url: str) -> None:
         tab.page.goto(f"{base_url}servers/weather/")
         code = tab.page.locator("#code-thv")
         assert code.inner_text() == (
+            "thv secret set weather-token\n"
             "thv run --secret weather-token,target=WEATHER_TOKEN -e WEATHER_REGION=eu weather"
         )
         tab.page.locator("button[data-copy='code-thv']").click()
