@@ -5,9 +5,8 @@ Usage: scripts/bench_serve.py [N] [--duration S] [--no-site]
 
 Builds N synthetic entries (``bench_build.py``'s generator; without N, this repository's
 registry) into a temporary ``dist/``, then serves ``dist/site`` twice on 127.0.0.1: with
-``regup serve`` and with Debian's nginx (the static-host configuration of the outputs
-documentation). For the listing, one server document and one catalog page it runs ``wrk``
-with 1 and with 32 keep-alive connections and prints requests per second and p50 / p99
+``regup serve`` and with Debian's nginx (with the hosting kit's ``dist/hosting/nginx.conf``).
+For the listing, one server document and one catalog page it runs ``wrk`` with 1 and 32 keep-alive connections and prints requests per second and p50 / p99
 latency of each side, and the ratio (nginx / regup; the goal is at most 3). Then it walks the
 listing page by page with ``limit=1`` over one keep-alive connection against ``regup serve``,
 as ``thv config set-registry`` does to check an API registry (ToolHive gives up after 10 s).
@@ -53,13 +52,7 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         root {root};
-        location /v0.1/ {{
-            default_type application/json;
-            types {{ }}
-            index index.html;
-            add_header Access-Control-Allow-Origin * always;
-            try_files $uri $uri/index.html =404;
-        }}
+        include {include};
     }}
 }}
 """
@@ -158,7 +151,11 @@ def main() -> int:
         }
         regup_port, nginx_port = free_port(), free_port()
         conf = tmp / "nginx.conf"
-        conf.write_text(NGINX_CONF.format(tmp=tmp, port=nginx_port, root=site))
+        conf.write_text(
+            NGINX_CONF.format(
+                tmp=tmp, port=nginx_port, root=site, include=tmp / "dist" / "hosting" / "nginx.conf"
+            )
+        )
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         serve = subprocess.Popen(
             [sys.executable, "-m", "regup", "-q", "serve", "--dir", str(site)]

@@ -15,6 +15,7 @@ from pathlib import Path
 from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
 from regup.emit.canonical import build_timestamp, sha256sums
+from regup.emit.hosting import S3_MANIFEST_PATH, published, s3_manifest
 from regup.errors import OutputError
 from regup.files import (
     debris,
@@ -84,6 +85,8 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     for name in request.outputs:
         artifacts.update(EMITTERS[name](validation.registry, ctx))
     artifacts[SUMS_PATH] = sha256sums(artifacts)
+    #: What a host publishes: the site when there is one, else the outputs themselves.
+    public: list[str] = list(published(artifacts))
     if request.site:
         # Imported here: the site pulls in Jinja2, Markdown and Pagefind, which only it needs.
         from regup.site import INDEX_FOLDER, SITE_DIR, SiteOptions, build_site
@@ -91,8 +94,11 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
         options = SiteOptions(
             base_url=request.base_url or "", previous_index=request.out_dir / INDEX_FOLDER
         )
-        site = build_site(validation.registry, ctx, artifacts, options)
+        site = build_site(validation.registry, ctx, published(artifacts), options)
         artifacts.update({f"{SITE_DIR}/{rel}": data for rel, data in site.items()})
+        public = list(site)
+    if "hosting" in request.outputs:
+        artifacts[S3_MANIFEST_PATH] = s3_manifest(public)
     return artifacts
 
 

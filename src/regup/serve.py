@@ -25,7 +25,6 @@ import functools
 import gzip
 import hashlib
 import json
-import mimetypes
 import os
 import re
 import socket
@@ -53,10 +52,12 @@ from regup.emit.api import (
     LIST_PATH,
     SKILLS_LIST_PATH,
     list_response,
+    problem_body,
     skill_list_response,
     skill_versions_path,
     versions_path,
 )
+from regup.emit.hosting import content_type
 from regup.errors import ConfigError, LoadError
 from regup.jsonio import dump_json
 from regup.timeutil import parse_timestamp
@@ -93,19 +94,6 @@ _COMPRESSIBLE = (
     "application/xml",
     "application/yaml",
 )
-
-_CONTENT_TYPES: dict[str, str] = {
-    ".json": JSON_TYPE,
-    ".html": "text/html; charset=utf-8",
-    ".yaml": "application/yaml; charset=utf-8",
-    ".yml": "application/yaml; charset=utf-8",
-    ".css": "text/css; charset=utf-8",
-    ".js": "text/javascript; charset=utf-8",
-    ".txt": "text/plain; charset=utf-8",
-    ".svg": "image/svg+xml",
-    ".xml": "application/xml",
-}
-_TEXT_FILES = {"SHA256SUMS", "_headers", "_redirects"}
 
 
 class SiteFiles(Protocol):
@@ -175,8 +163,7 @@ class Response:
 
 def problem(status: HTTPStatus, detail: str) -> Response:
     """A JSON problem-details answer (``{title, status, detail}``)."""
-    body = {"title": status.phrase, "status": int(status), "detail": detail}
-    return Response(int(status), dump_json(body), PROBLEM_TYPE)
+    return Response(int(status), dump_json(problem_body(status, detail)), PROBLEM_TYPE)
 
 
 def _json(value: Any) -> Response:
@@ -511,20 +498,6 @@ def _official(response: JsonDict) -> dict[str, Any]:
         meta.get("io.modelcontextprotocol.registry/official") if isinstance(meta, dict) else None
     )
     return official if isinstance(official, dict) else {}
-
-
-def content_type(rel: str) -> str:
-    """The ``Content-Type`` of a built file, from its place and extension."""
-    name = rel.rsplit("/", 1)[-1]
-    if rel.startswith(f"{API_VERSION}/"):
-        return JSON_TYPE
-    if name in _TEXT_FILES:
-        return "text/plain; charset=utf-8"
-    suffix = Path(name).suffix.lower()
-    if suffix in _CONTENT_TYPES:
-        return _CONTENT_TYPES[suffix]
-    guessed, _ = mimetypes.guess_type(name)
-    return guessed or "application/octet-stream"
 
 
 @functools.lru_cache(maxsize=CACHED_ANSWERS)

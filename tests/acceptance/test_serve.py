@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from regup.serve import WORKERS
+from tests.apicheck import check_api
 from tests.helpers import container, group, remote, run_subprocess, write_registry
 
 NAMESPACE = "io.github.stacklok"
@@ -131,6 +132,11 @@ def test_list_gives_every_latest_server_with_json_and_cors(preview: Preview) -> 
     assert [s["server"]["name"] for s in body["servers"]] == NAMES
     assert body["metadata"] == {"count": len(NAMES)}
     assert preview.get("/v0.1/servers/").json() == body
+
+
+def test_the_api_passes_the_conformance_checks_of_every_host(preview: Preview) -> None:
+    """The checks nginx and Caddy with the hosting kit pass too (tests/acceptance/test_hosting)."""
+    check_api(preview.url, NAMES, NAMESPACE)
 
 
 def test_pagination_with_limit_and_cursor_visits_every_server_once(preview: Preview) -> None:

@@ -1,4 +1,4 @@
-"""The static MCP Registry API v0.1 tree, its openapi.yaml and the static hosts' _headers."""
+"""The static MCP Registry API v0.1 tree, its not-found document and its openapi.yaml."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import yaml
 from regup.config import Config
 from regup.emit import EMITTERS
 from regup.emit.api import (
-    HEADERS_PATH,
     LIST_PATH,
+    NOT_FOUND_PATH,
     OFFICIAL_META,
     OPENAPI_PATH,
     emit_api,
@@ -52,7 +52,7 @@ def load(artifacts: dict[str, bytes], path: str) -> Any:
 
 
 def test_the_api_emitter_runs_in_every_build() -> None:
-    assert list(EMITTERS)[-2:] == ["upstream", "api"]
+    assert list(EMITTERS)[-3:] == ["upstream", "api", "hosting"]
 
 
 def test_layout_is_the_decoded_path_with_index_files_for_folders() -> None:
@@ -72,8 +72,8 @@ def test_layout_is_the_decoded_path_with_index_files_for_folders() -> None:
         "v0.1/servers/io.github.stacklok/versioned/versions/latest",
         "v0.1/servers/io.github.stacklok/versioned/versions/2025.1%2Fbeta",
         "v0.1/x/dev.toolhive/skills/index.html",
+        "v0.1/404.html",
         "openapi.yaml",
-        "_headers",
     }
 
 
@@ -151,43 +151,6 @@ def test_a_registry_name_with_yaml_syntax_stays_a_string() -> None:
     assert spec["info"]["title"] == 'Acme: "internal" #1'
 
 
-def parse_headers_file(text: str) -> dict[str, dict[str, str]]:
-    """Netlify / Cloudflare Pages ``_headers``: a path, then its indented ``Name: value``."""
-    blocks: dict[str, dict[str, str]] = {}
-    current: dict[str, str] = {}
-    for line in text.splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        if not line[0].isspace():
-            current = blocks.setdefault(line.strip(), {})
-            continue
-        name, sep, value = line.strip().partition(":")
-        assert sep and name and value.strip(), line
-        current[name.strip().lower()] = value.strip()
-    return blocks
-
-
-def test_headers_file_gives_json_and_cors_on_static_hosts() -> None:
-    blocks = parse_headers_file(emit_api(registry(), CTX)[HEADERS_PATH].decode())
-    assert blocks["/v0.1/*"]["content-type"] == "application/json; charset=utf-8"
-    assert blocks["/v0.1/*"]["access-control-allow-origin"] == "*"
-
-
-def test_a_browser_preflight_is_allowed_on_every_json_output() -> None:
-    """Bug: _headers sent Access-Control-Allow-Origin only; browser clients (VS Code, Copilot
-    registries) that preflight need Allow-Methods and Allow-Headers too."""
-    blocks = parse_headers_file(emit_api(registry(), CTX)[HEADERS_PATH].decode())
-    assert set(blocks) >= {"/v0.1/*", "/openapi.yaml", "/registry.json", "/upstream/*", "/schema/*"}
-    for path, headers in blocks.items():
-        assert headers["access-control-allow-origin"] == "*", path
-        methods = {m.strip() for m in headers["access-control-allow-methods"].split(",")}
-        assert methods == {"GET", "HEAD", "OPTIONS"}, path
-        allowed = {h.strip().lower() for h in headers["access-control-allow-headers"].split(",")}
-        # "*" covers every header but Authorization, which has to be named (Fetch standard).
-        assert {"*", "authorization"} <= allowed, path
-        assert int(headers["access-control-max-age"]) > 0, path
-
-
 def test_the_api_tree_carries_no_groups() -> None:
     """Groups are in registry.json and the catalog; the API, like ToolHive's, has none."""
     base = registry()
@@ -212,8 +175,8 @@ def test_a_version_that_cannot_be_a_file_is_reachable_as_latest_only() -> None:
     entry = Entry.from_document("dots", remote(version=".."))
     artifacts = emit_api(Registry(entries=(entry,)), CTX)
     assert sorted(artifacts) == [
-        "_headers",
         "openapi.yaml",
+        "v0.1/404.html",
         "v0.1/servers/index.html",
         "v0.1/servers/io.github.stacklok/dots/versions/index.html",
         "v0.1/servers/io.github.stacklok/dots/versions/latest",
@@ -297,3 +260,9 @@ def test_skills_have_the_registry_server_s_paths_and_shapes(reference_dir: Path)
 def test_a_registry_without_skills_lists_none() -> None:
     listing = load(emit_api(registry(), CTX), "v0.1/x/dev.toolhive/skills/index.html")
     assert listing == {"skills": [], "metadata": {"count": 0}}
+
+
+def test_the_not_found_document_is_a_json_problem() -> None:
+    """Static hosts answer it (with status 404) for anything missing under v0.1/."""
+    body = load(emit_api(registry(), CTX), NOT_FOUND_PATH)
+    assert body["status"] == 404 and body["title"] == "Not Found" and body["detail"]

@@ -35,7 +35,8 @@ from regup.report.diagnostics import REPORTERS, Summary
     multiple=True,
     type=click.Choice([*EMITTERS, "site"]),
     help="Write only these outputs (repeatable): toolhive is registry.json, upstream the "
-    "upstream/ files, api the v0.1/ tree, site the catalog. Default: all.",
+    "upstream/ files, api the v0.1/ tree, hosting the static hosts' configuration "
+    "(_headers, _redirects, .htaccess, hosting/), site the catalog. Default: all.",
 )
 @click.option(
     "--base-url",

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from regup.emit.api import emit_api
 from regup.emit.canonical import Artifacts, EmitContext
+from regup.emit.hosting import emit_hosting
 from regup.emit.toolhive import emit_toolhive
 from regup.emit.upstream import emit_upstream
 from regup.model import Registry
@@ -22,6 +23,7 @@ EMITTERS: dict[str, Emitter] = {
     "toolhive": emit_toolhive,
     "upstream": emit_upstream,
     "api": emit_api,
+    "hosting": emit_hosting,
 }
 
 __all__ = ["EMITTERS", "Artifacts", "EmitContext", "Emitter"]

@@ -1,20 +1,20 @@
-"""A static MCP Registry API v0.1 tree, plus what static hosts need to serve it.
+"""A static MCP Registry API v0.1 tree, and the ``openapi.yaml`` beside it.
 
-This module owns ``dist/v0.1/`` and the two files beside it that make the tree an API:
-``openapi.yaml`` (the ToolHive Registry Server's ``api`` source fetches it before it syncs
-and wants ``info.version: 1.0.0`` and the MCP registry's GitHub URL in ``info.description``;
-ToolHive itself never reads it) and ``_headers`` (Netlify / Cloudflare Pages: JSON content
-type, so that ToolHive's ``thv config set-registry <url>`` probe of
-``/v0.1/servers?limit=1&version=latest`` sees ``application/json``, and CORS for browser
-clients). The tree carries servers and, under ``v0.1/x/dev.toolhive/skills/``, skills in
-the shapes of the ToolHive Registry Server's skills extension; groups are not part of the API.
+This module owns ``dist/v0.1/`` and ``openapi.yaml`` (the ToolHive Registry Server's
+``api`` source fetches it before it syncs and wants ``info.version: 1.0.0`` and the MCP
+registry's GitHub URL in ``info.description``; ToolHive itself never reads it). What a
+static host needs to serve the tree as an API (content types, rewrites, CORS) is the
+hosting kit's (:mod:`regup.emit.hosting`). The tree carries servers and, under
+``v0.1/x/dev.toolhive/skills/``, skills in the shapes of the ToolHive Registry Server's
+skills extension; groups are not part of the API.
 
 Server names contain a ``/``, so the files sit at the *decoded* path, the one static hosts
 look up: ``/v0.1/servers/io.github.stacklok/fetch/versions/latest`` is the file
 ``v0.1/servers/io.github.stacklok/fetch/versions/latest``. Paths that are both an endpoint
 and a folder (``/v0.1/servers``, ``…/versions``) are written as the folder's
-``index.html`` (with JSON in it), the file every static host answers for a folder.
-``regup serve`` adds what static hosts cannot do (``%2F`` names, query parameters).
+``index.html`` (with JSON in it), the file every static host answers for a folder;
+``v0.1/404.html`` is the JSON answer for anything missing. ``regup serve`` adds what
+static hosts cannot do (query parameters).
 
 Each server has one version, its latest. Dates come from the entry's
 ``metadata.last_updated``, else the build timestamp, so the tree is deterministic.
@@ -22,6 +22,7 @@ Each server has one version, its latest. Dates come from the entry's
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 
@@ -37,7 +38,9 @@ OFFICIAL_META = "io.modelcontextprotocol.registry/official"
 INDEX_FILE = "index.html"
 LIST_PATH = f"{API_VERSION}/servers/{INDEX_FILE}"
 OPENAPI_PATH = "openapi.yaml"
-HEADERS_PATH = "_headers"
+#: The API's not-found answer for static hosts: a JSON problem document (Cloudflare Pages
+#: serves the nearest ``404.html``; the hosting kit points the other hosts at it).
+NOT_FOUND_PATH = f"{API_VERSION}/404.html"
 LATEST = "latest"
 #: The ToolHive Registry Server's skills extension (``internal/api/x/skills``).
 SKILLS_DIR = f"{API_VERSION}/x/dev.toolhive/skills"
@@ -239,28 +242,6 @@ CORS_PREFLIGHT: tuple[tuple[str, str], ...] = (
     ("Access-Control-Max-Age", "86400"),
 )
 CORS_HEADERS = (CORS_ORIGIN, *CORS_PREFLIGHT)
-#: Paths of ``_headers`` and the content type each gets (None: the host's own).
-_HEADER_PATHS: tuple[tuple[str, str | None], ...] = (
-    (f"/{API_VERSION}/*", "application/json; charset=utf-8"),
-    (f"/{OPENAPI_PATH}", "application/yaml; charset=utf-8"),
-    ("/registry.json", None),
-    ("/upstream/*", None),
-    ("/schema/*", None),
-)
-
-
-def headers_file() -> str:
-    """``_headers``: the JSON content type of the API tree and CORS on every JSON output."""
-    lines = [
-        "# Written by regup: serve the static MCP Registry API as JSON, readable from any origin.",
-        "# Netlify and Cloudflare Pages read this file; see the outputs documentation for nginx.",
-    ]
-    for path, content_type in _HEADER_PATHS:
-        lines.append(path)
-        if content_type:
-            lines.append(f"  Content-Type: {content_type}")
-        lines += [f"  {name}: {value}" for name, value in CORS_HEADERS]
-    return "\n".join(lines) + "\n"
 
 
 def _yaml_text(text: str) -> str:
@@ -268,8 +249,13 @@ def _yaml_text(text: str) -> str:
     return dump_json(text).decode().strip()
 
 
+def problem_body(status: HTTPStatus, detail: str) -> JsonDict:
+    """A JSON problem-details document (RFC 9457): ``{title, status, detail}``."""
+    return {"title": status.phrase, "status": int(status), "detail": detail}
+
+
 def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
-    """The ``v0.1/`` tree, ``openapi.yaml`` and ``_headers``.
+    """The ``v0.1/`` tree (with its not-found document) and ``openapi.yaml``.
 
     Raises :class:`~regup.errors.ConfigError` for a namespace that cannot name servers.
     """
@@ -293,5 +279,7 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
     artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace))
     artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
-    artifacts[HEADERS_PATH] = headers_file().encode()
+    artifacts[NOT_FOUND_PATH] = dump_json(
+        problem_body(HTTPStatus.NOT_FOUND, "no such server, version or endpoint in this registry")
+    )
     return artifacts
