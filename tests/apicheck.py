@@ -3,7 +3,8 @@
 ``regup serve`` and the static tree behind real nginx and Caddy with the hosting kit's
 configuration are checked by the same function, :func:`check_api`: the list answers 200
 ``application/json`` without a redirect, every server's ``versions``, ``versions/latest``
-and ``versions/<version>`` answer with its name encoded (``%2F``) and not, a CORS preflight
+and ``versions/<version>`` answer with its name encoded (``%2F``) and not, so do the
+skills extension's list, skill, versions and version endpoints, a CORS preflight
 passes, and whatever is missing is a JSON 404. Query parameters are not checked here: no
 static host answers them (``tests/toolhive_client.py`` shows what clients then see).
 """
@@ -74,6 +75,25 @@ def check_server(client: httpx.Client, response: dict[str, Any]) -> None:
             assert json_of(client.get(f"{base}/{quote(version, safe='')}")) == latest
 
 
+def check_skills(client: httpx.Client, skills: Sequence[str]) -> None:
+    """The skills extension (``namespace/name`` each): list, skill, versions, one version."""
+    base = "/v0.1/x/dev.toolhive/skills"
+    listing = json_of(client.get(base))
+    assert json_of(client.get(base + "/")) == listing
+    assert sorted(f"{s['namespace']}/{s['name']}" for s in listing["skills"]) == sorted(skills)
+    assert listing["metadata"]["count"] == len(skills)
+    for payload in listing["skills"]:
+        path = f"{base}/{payload['namespace']}/{payload['name']}"
+        assert json_of(client.get(path)) == payload
+        versions = json_of(client.get(f"{path}/versions"))
+        assert payload in versions["skills"]
+        assert json_of(client.get(f"{path}/versions/latest")) == payload
+        assert (
+            json_of(client.get(f"{path}/versions/{quote(payload['version'], safe='')}")) == payload
+        )
+    json_of(client.get(f"{base}/io.github.nobody/no-such-skill"), 404)
+
+
 def check_preflight(client: httpx.Client) -> None:
     """OPTIONS with a browser's preflight headers: allowed, Authorization included."""
     for path in ("/v0.1/servers", "/upstream/registry.json"):
@@ -101,13 +121,16 @@ def check_missing(client: httpx.Client, namespace: str) -> None:
         assert body["status"] == 404 and body["title"] and body["detail"], path
 
 
-def check_api(base_url: str, names: Sequence[str], namespace: str) -> None:
+def check_api(
+    base_url: str, names: Sequence[str], namespace: str, skills: Sequence[str] = ()
+) -> None:
     """Every check above against the server at ``base_url``, which serves a build of the
-    servers ``names``. Redirects are never followed: a client that does not follow them
-    must get the answer."""
+    servers ``names`` and the skills ``skills``. Redirects are never followed: a client
+    that does not follow them must get the answer."""
     with httpx.Client(base_url=base_url, timeout=10, follow_redirects=False) as client:
         for response in check_list(client, names):
             check_server(client, response)
+        check_skills(client, skills)
         check_preflight(client)
         check_missing(client, namespace)
         for path in ("/registry.json", "/upstream/registry.json"):

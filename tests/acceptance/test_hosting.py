@@ -14,7 +14,7 @@ import pytest
 from regup.emit.hosting import CADDY_PATH, NGINX_PATH
 from tests import webservers
 from tests.apicheck import check_api, json_of
-from tests.helpers import container, group, remote, run_subprocess, write_registry
+from tests.helpers import container, group, remote, run_subprocess, skill, write_registry
 
 NAMESPACE = "io.github.stacklok"
 ENTRIES: dict[str, Any] = {
@@ -25,8 +25,13 @@ ENTRIES: dict[str, Any] = {
     "versions": remote(url="https://versions.example.com/mcp"),  # named like the path part
     "slashed": remote(url="https://slashed.example.com/mcp", version="2025.1/beta"),
     "starter": group("A few servers to begin with.", "fetch", "tracker"),
+    "code-review": skill(),
+    "triage": skill(namespace="io.github.acme", version="0.3.0"),
 }
-NAMES = sorted(f"{NAMESPACE}/{name}" for name in ENTRIES if name != "starter")
+SKILLS = [f"{NAMESPACE}/code-review", "io.github.acme/triage"]
+NAMES = sorted(
+    f"{NAMESPACE}/{name}" for name in ENTRIES if name not in {"starter", "code-review", "triage"}
+)
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +62,14 @@ def host(
 
 
 def test_the_api_passes_the_conformance_checks(host: tuple[str, str]) -> None:
-    check_api(host[1], NAMES, NAMESPACE)
+    check_api(host[1], NAMES, NAMESPACE, SKILLS)
 
 
 def test_the_kit_also_serves_dist_itself(dist: Path, tmp_path: Path) -> None:
     """The hosting files work whether ``dist/site`` or ``dist`` is the published root."""
     tmp_path.chmod(0o755)
     with webservers.nginx(dist, dist / NGINX_PATH, tmp_path) as url:
-        check_api(url, NAMES, NAMESPACE)
+        check_api(url, NAMES, NAMESPACE, SKILLS)
 
 
 def test_the_list_answers_without_a_redirect_even_with_a_query(host: tuple[str, str]) -> None:

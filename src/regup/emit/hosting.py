@@ -35,6 +35,7 @@ from regup.emit.api import (
     INDEX_FILE,
     NOT_FOUND_PATH,
     OPENAPI_PATH,
+    SKILLS_DIR,
 )
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.jsonio import dump_json
@@ -100,6 +101,9 @@ def _folder_endpoints() -> tuple[str, ...]:
     return (
         f"/{API_VERSION}/servers",
         f"/{API_VERSION}/servers/:namespace/:name/versions",
+        f"/{SKILLS_DIR}",
+        f"/{SKILLS_DIR}/:namespace/:name",
+        f"/{SKILLS_DIR}/:namespace/:name/versions",
     )
 
 
