@@ -222,7 +222,9 @@
         if (tools.length > 8) matched.appendChild(document.createTextNode(" and " + (tools.length - 8) + " more"));
         item.appendChild(matched);
       }
-      item.appendChild(el("p", "figures", data.meta.tools + " tools · ★ " + data.meta.stars + " · updated " + data.meta.updated));
+      var isSkill = (data.filters.kind || []).indexOf("skill") >= 0;
+      item.appendChild(el("p", "figures", isSkill ? "skill · version " + data.meta.version
+        : data.meta.tools + " tools · ★ " + data.meta.stars + " · updated " + data.meta.updated));
       return item;
     }
 

@@ -27,6 +27,8 @@ TEMPLATE_OF: dict[type, str] = {
     pg.UsePage: "use.html",
     pg.SearchPage: "search.html",
     pg.NotFoundPage: "404.html",
+    pg.SkillsPage: "skills.html",
+    pg.SkillPage: "skill.html",
 }
 
 

@@ -107,7 +107,8 @@ def build_command(
         registry = v.registry
         click.echo(
             f"Built {len(registry.entries)} servers ({len(registry.containers)} container, "
-            f"{len(registry.remotes)} remote) and {len(registry.groups)} groups into {out_dir}: "
+            f"{len(registry.remotes)} remote), {len(registry.groups)} groups and "
+            f"{len(registry.skills)} skills into {out_dir}: "
             f"{len(result.written)} files written, "
             f"{len(result.artifacts) - len(result.written)} unchanged"
             + (f", {len(result.removed)} no longer built removed" if result.removed else "")

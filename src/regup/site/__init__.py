@@ -50,7 +50,7 @@ def build_site(
     """
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
     site = SiteContext(registry, ctx.config, ctx.provenance, base_url, frozenset(files))
-    records = search.records(registry, ctx.provenance)
+    records = search.records(registry, ctx.provenance, ctx.config.namespace)
     search.remove_stale_scratch_folders()
     index_files = search.reused_index(records, options.previous_index)
     if index_files is not None:

@@ -86,6 +86,7 @@ class SiteContext:
 
 NAV: tuple[tuple[str, str], ...] = (
     ("Servers", "browse/name/"),
+    ("Skills", "skills/"),
     ("Filters", "facets/"),
     ("Groups", "groups/"),
     ("Search", "search/"),
@@ -103,7 +104,11 @@ def chrome(site: SiteContext, path: str, *, root: str | None = None) -> Chrome:
         script=f"{prefix}static/site.js",
         icon=f"{prefix}static/icon.svg",
         search_href=f"{prefix}search/",
-        nav=tuple(Link(label, prefix + href) for label, href in NAV),
+        nav=tuple(
+            Link(label, prefix + href)
+            for label, href in NAV
+            if href != "skills/" or site.registry.skills  # the list exists with skills only
+        ),
         canonical=site.absolute(path),
         feed_href=f"{prefix}feed.xml",
         repository_url=site.config.repository_url or None,

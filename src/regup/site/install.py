@@ -195,3 +195,31 @@ def registry_snippets(base_url: str, *, api: bool) -> list[Snippet]:
         ),
     ]
     return commands
+
+
+def skill_snippets(name: str, base_url: str) -> list[Snippet]:
+    """``thv skill install <name>`` and the registry setting it needs.
+
+    ToolHive looks a plain name (or ``<namespace>/<name>``) up in the configured registry
+    and installs its oci package, else its git package (stacklok/toolhive
+    ``pkg/skills/skillsvc/registry.go``); ``thv skill install`` takes the name as its one
+    argument (``cmd/thv/app/skill_install.go``).
+    """
+    base = base_url or UNKNOWN_BASE_URL
+    return [
+        Snippet(
+            "thv-skill",
+            "Install with ToolHive",
+            f"thv skill install {name}",
+            "sh",
+            "Fetches the skill's OCI artifact (or, failing that, its Git folder) and installs "
+            "it for your AI clients; --clients and --scope project narrow where it goes.",
+        ),
+        Snippet(
+            "thv-skill-registry",
+            "Once: point ToolHive at this registry",
+            f"thv config set-registry {base}/upstream/registry.json",
+            "sh",
+            "ToolHive finds skills by name in the registry it is configured with.",
+        ),
+    ]

@@ -287,6 +287,59 @@ class NotFoundPage:
     title: str = doc("Heading.")
 
 
+@dataclass(frozen=True)
+class SkillCard:
+    """A skill as a list item: name, title, description, badges and where it comes from."""
+
+    name: str
+    href: str
+    title: str
+    description: str
+    badges: tuple[Badge, ...]
+    source: str
+    inactive: bool = False
+
+
+@dataclass(frozen=True)
+class PackageRow:
+    """One package of a skill: its kind, the reference to fetch and its details."""
+
+    kind: str
+    reference: str
+    details: tuple[Stat, ...]
+
+
+@dataclass(frozen=True)
+class SkillsPage:
+    """Every skill, or the skills of one status or licence, with the filter links."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading, e.g. 'Skills' or 'Skills licensed MIT'.")
+    intro: str = doc("One sentence under the heading.")
+    filters: tuple[FacetGroup, ...] = doc("Status and licence values, each with its page.")
+    skills: tuple[SkillCard, ...] = doc("The skills of this page, by name.")
+    total: int = doc("How many skills the page lists.")
+
+
+@dataclass(frozen=True)
+class SkillPage:
+    """One skill at ``skills/<name>/`` (``skills/<namespace>/<name>/`` for another
+    namespace's)."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    name: str = doc("The skill's name, the one `thv skill install` takes.")
+    qualified_name: str = doc("``<namespace>/<name>``, the skill's key in the API.")
+    title: str = doc("Display title (the name when the skill has none).")
+    description: str = doc("What the skill teaches an agent.")
+    badges: tuple[Badge, ...] = doc("Status, licence, package kinds.")
+    notice: str | None = doc("Said when the skill is deprecated or archived.")
+    facts: tuple[Stat, ...] = doc("Version, namespace, licence, compatibility.")
+    snippets: tuple[Snippet, ...] = doc("`thv skill install` and the registry it needs.")
+    packages: tuple[PackageRow, ...] = doc("Each package: OCI artifact or Git folder.")
+    allowed_tools: tuple[str, ...] = doc("Tools the skill may use without asking.")
+    links: tuple[Link, ...] = doc("Repository, the skill's JSON, its API document.")
+
+
 PAGE_TYPES: tuple[type, ...] = (
     IndexPage,
     ListPage,
@@ -297,6 +350,8 @@ PAGE_TYPES: tuple[type, ...] = (
     UsePage,
     SearchPage,
     NotFoundPage,
+    SkillsPage,
+    SkillPage,
 )
 
 

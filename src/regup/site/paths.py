@@ -24,6 +24,22 @@ def group_path(name: str) -> str:
     return f"groups/{name}/"
 
 
+#: The list of every skill.
+SKILLS_PATH = "skills/"
+#: Filters of the skills list: status and licence (``skill-status/active/``).
+SKILL_FACETS: tuple[str, ...] = ("status", "license")
+
+
+def skill_path(name: str, namespace: str | None = None) -> str:
+    """``skills/<name>/`` for a skill of the registry's namespace, ``skills/<namespace>/<name>/``
+    for another's (a namespace has a dot, a skill name none: the two never meet)."""
+    return f"skills/{name}/" if namespace is None else f"skills/{namespace}/{name}/"
+
+
+def skill_filter_path(facet: str, value: str) -> str:
+    return f"skill-{facet}/{slug(value)}/"
+
+
 def slug(value: str) -> str:
     return value.lower()
 

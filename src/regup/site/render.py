@@ -32,6 +32,7 @@ from regup.model import Entry
 from regup.resources import templates_dir
 from regup.site import contexts as c
 from regup.site import pages, paths
+from regup.site import skills as skill_pages
 
 #: Folder of the stylesheet and scripts inside ``templates/``, copied to the site as is.
 STATIC_DIR = "static"
@@ -237,6 +238,16 @@ def _render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes
             c.server_page(site, entry, groups.get(entry.name, [])),
         )
         out.update(server_json(site, entry))
+    if site.registry.skills:
+        for path, listing in skill_pages.skills_pages(site):
+            page(path, "skills.html", listing)
+        for skill in site.registry.skills:
+            page(
+                skill_pages.page_path(site, skill),
+                "skill.html",
+                skill_pages.skill_page(site, skill),
+            )
+            out.update(skill_pages.skill_json(site, skill))
     page("groups/", "groups.html", c.groups_page(site))
     for group in site.registry.groups:
         page(paths.group_path(group.name), "group.html", c.group_page(site, group))

@@ -34,7 +34,7 @@ from regup.emit.canonical import Artifacts
 from regup.errors import OutputError
 from regup.files import remove_stale_scratch, scratch_prefix, write_outputs
 from regup.jsonio import dump_json
-from regup.model import Entry, Registry
+from regup.model import Entry, Registry, Skill
 from regup.site import paths, wording
 from regup.site.pagefind_canon import canonical_index
 
@@ -131,23 +131,55 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
     )
 
 
+def skill_record(skill: Skill, namespace: str) -> Record:
+    """The search record of a skill: ``kind`` is ``skill``, its status is capitalised as the
+    servers' are, so the kind and status filters cover both."""
+    own = skill.namespace in (None, namespace)
+    names = skill.name if skill.display_name == skill.name else f"{skill.name} {skill.display_name}"
+    return Record(
+        url=paths.skill_path(skill.name, None if own else skill.namespace),
+        content=" ".join(p for p in (skill.description, skill.compatibility or "") if p),
+        names=names,
+        tools=" ".join(skill.allowed_tools),
+        meta={
+            "title": skill.display_name,
+            "name": skill.name,
+            "description": skill.description,
+            "version": skill.version,
+            "toolnames": "",
+        },
+        filters={
+            "kind": ["skill"],
+            "status": [skill.effective_status.capitalize()],
+        },
+        sort={"stars": "0", "updated": "0000", "name": skill.name},
+    )
+
+
 _WORD = re.compile(r"[^\W_]+")
 
 
 def vocabulary(registry: Registry) -> bytes:
     """:data:`~regup.site.paths.WORDS_FILE`: the names, the tags, and every word of names, titles, tags
     and tool names (lower case, split at ``_``, ``-`` and spaces), each list sorted."""
-    names = sorted(e.name for e in registry.entries)
+    names = sorted({e.name for e in registry.entries} | {s.name for s in registry.skills})
     tags = sorted({t for e in registry.entries for t in e.tags})
     words: set[str] = set()
     for entry in registry.entries:
         for text in (entry.name, entry.display_name, *entry.tags, *entry.tools):
             words.update(w for w in _WORD.findall(text.lower()) if len(w) > 1)
+    for skill in registry.skills:
+        for text in (skill.name, skill.display_name):
+            words.update(w for w in _WORD.findall(text.lower()) if len(w) > 1)
     return dump_json({"names": names, "tags": tags, "words": sorted(words)}, compact=True)
 
 
-def records(registry: Registry, provenance: Mapping[str, ProvenanceCheck]) -> list[Record]:
-    return [record(e, provenance.get(e.name)) for e in registry.entries]
+def records(
+    registry: Registry, provenance: Mapping[str, ProvenanceCheck], namespace: str = ""
+) -> list[Record]:
+    """Every server's record, then every skill's (``namespace``: the registry's own)."""
+    found = [record(e, provenance.get(e.name)) for e in registry.entries]
+    return found + [skill_record(s, namespace) for s in registry.skills]
 
 
 def digest(items: Sequence[Record]) -> str:
