@@ -41,13 +41,13 @@ def test_list_rows_are_sorted_and_say_what_each_server_is() -> None:
 
 def test_search_ranks_exact_name_then_tools_tags_and_text() -> None:
     hits = search(_registry(), "fetch")
-    assert [h.entry.name for h in hits] == ["fetch", "page-fetcher", "tracker", "notes"]
+    assert [h.row.name for h in hits] == ["fetch", "page-fetcher", "tracker", "notes"]
     assert hits[0].matched[0] == "name"
     assert "tool" in hits[2].matched and hits[3].matched == ("description",)
 
 
 def test_every_word_must_match() -> None:
-    assert [h.entry.name for h in search(_registry(), "fetch web")] == ["fetch", "page-fetcher"]
+    assert [h.row.name for h in search(_registry(), "fetch web")] == ["fetch", "page-fetcher"]
     assert search(_registry(), "fetch nothing-like-this") == []
     assert search(_registry(), "  ") == []
 
@@ -59,3 +59,41 @@ def test_info_has_every_field_and_the_stored_check() -> None:
     assert info["name"] == "fetch" and info["tools"] == ["fetch_page"]
     assert info["provenance_check"] == {"status": "verified"}
     assert "provenance_check" not in entry_info(entry)
+
+
+def _with_skills() -> Registry:
+    from regup.model import Skill
+    from tests.helpers import SKILL
+
+    review = Skill.from_document("review", SKILL)
+    fetch_skill = Skill.from_document(
+        "fetch", {**SKILL, "description": "Teaches an agent to fetch pages politely."}
+    )
+    base = _registry()
+    return Registry(entries=base.entries, groups=base.groups, skills=(review, fetch_skill))
+
+
+def test_search_finds_skills_and_a_server_comes_before_a_skill_of_its_name() -> None:
+    from regup.browse import search
+
+    hits = search(_with_skills(), "fetch")
+    assert [(h.row.name, h.row.kind) for h in hits[:2]] == [
+        ("fetch", "container"),
+        ("fetch", "skill"),
+    ]
+    review = search(_with_skills(), "pull request")
+    assert [(h.row.name, h.row.kind, h.matched) for h in review] == [
+        ("review", "skill", ("description",))
+    ]
+    assert review[0].to_json()["kind"] == "skill"
+
+
+def test_skill_rows_and_info_fill_the_registry_s_namespace() -> None:
+    from regup.browse import skill_info, skill_rows
+
+    rows = skill_rows(_with_skills(), "io.github.acme")
+    assert [r.to_json()["packages"] for r in rows] == [["oci", "git"], ["oci", "git"]]
+    assert rows[1].to_json()["namespace"] == "io.github.acme"
+    info = skill_info(_with_skills().skills[1], "io.github.acme")
+    assert list(info)[:3] == ["name", "kind", "namespace"]
+    assert info["kind"] == "skill" and info["status"] == "active"

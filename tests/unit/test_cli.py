@@ -322,7 +322,7 @@ def test_info_text_shows_every_field(catalog: Path) -> None:
 def test_info_unknown_suggests(catalog: Path) -> None:
     result = run_cli(["info", "fetc"])
     assert result.exit_code == 1
-    assert "\nError: no server named 'fetc' in registry." in result.stderr
+    assert "\nError: no server or skill named 'fetc' in registry." in result.stderr
     assert "Did you mean: fetch" in result.stderr
     assert "Traceback" not in result.output
 
@@ -353,7 +353,7 @@ def test_search_matches_tags_tools_and_description(catalog: Path) -> None:
 
 def test_search_text_says_when_nothing_matches(catalog: Path) -> None:
     result = run_cli(["search", "zzz"])
-    assert (result.exit_code, result.stdout) == (0, "No server matches 'zzz'.\n")
+    assert (result.exit_code, result.stdout) == (0, "No server or skill matches 'zzz'.\n")
 
 
 def test_info_shows_the_stored_provenance_check(make_registry: RegistryFactory) -> None:
@@ -404,3 +404,44 @@ def test_control_characters_never_reach_the_terminal(
         assert not any(ch in text for ch in "\x1b\x07\x9b\u202e"), repr(text)
     if args[0] in ("list", "info") and "json" in args and result.stdout.strip():
         json.loads(result.stdout)  # still JSON, with the characters escaped
+
+
+@pytest.fixture
+def with_skills(make_registry: RegistryFactory, in_tmp: Path) -> Path:
+    from tests.helpers import Files, skill, to_yaml
+
+    return make_registry(
+        fetch=Files({"spec.yaml": to_yaml(container()), "skill.yaml": skill()["skill.yaml"]}),
+        review=skill(status="deprecated", license=None),
+    )
+
+
+def test_list_skills_and_the_servers_footer_counts_them(with_skills: Path) -> None:
+    servers = run_cli(["list"])
+    assert servers.exit_code == 0
+    assert "1 servers (and 2 skills: regup list --skills)" in servers.stdout
+    listed = run_cli(["list", "--skills", "--format", "json"])
+    rows = json.loads(listed.stdout)
+    assert [(r["name"], r["status"], r["license"]) for r in rows] == [
+        ("fetch", "active", "Apache-2.0"),
+        ("review", "deprecated", None),
+    ]
+    table = run_cli(["list", "--skills"])
+    assert "ghcr" not in table.stdout and "oci, git" in table.stdout
+    assert "2 skills" in table.stdout
+
+
+def test_info_of_a_skill_and_of_a_skill_sharing_a_server_s_name(with_skills: Path) -> None:
+    review = json.loads(run_cli(["info", "review", "--format", "json"]).stdout)
+    assert (review["kind"], review["version"]) == ("skill", "1.2.0")
+    assert review["packages"][0]["identifier"] == "ghcr.io/example/skills/code-review:1.2.0"
+    assert json.loads(run_cli(["info", "fetch", "--format", "json"]).stdout)["kind"] == "container"
+    skill = run_cli(["info", "fetch", "--skill"])
+    assert skill.exit_code == 0 and "kind: skill" in skill.stdout
+    missing = run_cli(["info", "nothing", "--skill"])
+    assert missing.exit_code == 1 and "no skill named 'nothing'" in missing.stderr
+
+
+def test_search_lists_skills_with_their_kind(with_skills: Path) -> None:
+    hits = json.loads(run_cli(["search", "pull", "request", "--format", "json"]).stdout)
+    assert [(h["name"], h["kind"]) for h in hits] == [("fetch", "skill"), ("review", "skill")]

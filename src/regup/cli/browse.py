@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from regup.browse import ListRow, entry_info, list_rows, search
+from regup.browse import ListRow, SkillRow, entry_info, list_rows, search, skill_info, skill_rows
 from regup.cli import AppState, format_option, pass_state
 from regup.errors import NotFoundError
 from regup.load import load_registry
@@ -25,7 +25,8 @@ table_or_json = format_option(["table", "json"], "table", "table for people, jso
 
 def _load(state: AppState) -> Registry:
     result = validate_documents(load_registry(state.registry_dir))
-    skipped = result.files - len(result.registry.entries) - len(result.registry.groups)
+    registry = result.registry
+    skipped = result.files - len(registry.entries) - len(registry.groups) - len(registry.skills)
     if skipped and not state.quiet:
         click.echo(
             f"Note: {skipped} invalid file(s) left out; run `regup validate` to see why.", err=True
@@ -70,18 +71,50 @@ def _table(rows: list[ListRow], state: AppState, extra: list[str] | None = None)
     _console(state).print(table)
 
 
+def _skill_table(rows: list[SkillRow], state: AppState) -> None:
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    columns = ("NAME", "NAMESPACE", "VERSION", "STATUS", "LICENSE", "PACKAGES", "DESCRIPTION")
+    for column in columns:
+        table.add_column(column, no_wrap=column != "DESCRIPTION")
+    for row in rows:
+        cells = (
+            row.name,
+            row.namespace,
+            row.version,
+            row.status,
+            row.license,
+            row.packages,
+            row.description,
+        )
+        table.add_row(*(Text(printable(cell, lines=False)) for cell in cells))
+    _console(state).print(table)
+
+
 @click.command("list")
+@click.option("--skills", "skills", is_flag=True, help="List the skills instead of the servers.")
 @table_or_json
 @pass_state
-def list_command(state: AppState, fmt: str) -> None:
-    """List every server: name, kind, tier, status, transport and stars."""
-    rows = list_rows(_load(state))
+def list_command(state: AppState, fmt: str, skills: bool) -> None:
+    """List every server: name, kind, tier, status, transport and stars (or, with --skills,
+    every skill: namespace, version, status, licence and packages)."""
+    registry = _load(state)
+    if skills:
+        found = skill_rows(registry, state.config.namespace)
+        if fmt == "json":
+            _echo_json([r.to_json() for r in found])
+        else:
+            _skill_table(found, state)
+            if not state.quiet:
+                click.echo(f"\n{len(found)} skills")
+        return
+    rows = list_rows(registry)
     if fmt == "json":
         _echo_json([r.to_json() for r in rows])
     else:
         _table(rows, state)
         if not state.quiet:
-            click.echo(f"\n{len(rows)} servers")
+            also = f" (and {len(registry.skills)} skills: regup list --skills)"
+            click.echo(f"\n{len(rows)} servers{also if registry.skills else ''}")
 
 
 def _render_value(value: Any, indent: int = 0) -> list[str]:
@@ -122,16 +155,32 @@ def _scalar(value: Any) -> str:
 
 @click.command("info")
 @click.argument("name")
+@click.option(
+    "--skill",
+    "want_skill",
+    is_flag=True,
+    help="Show the skill of that name (or namespace/name), when a server has it too.",
+)
 @table_or_json
 @pass_state
-def info_command(state: AppState, name: str, fmt: str) -> None:
-    """Show every field of one server."""
+def info_command(state: AppState, name: str, fmt: str, want_skill: bool) -> None:
+    """Show every field of one server, or of one skill."""
     registry = _load(state)
-    entry = registry.entry(name)
+    entry = None if want_skill else registry.entry(name)
     if entry is None:
-        close = difflib.get_close_matches(name, [e.name for e in registry.entries], n=3)
+        skill = registry.skill(name)
+        if skill is not None:
+            info = skill_info(skill, state.config.namespace)
+            if fmt == "json":
+                _echo_json(info)
+            else:
+                click.echo("\n".join(_render_value(info)))
+            return
+        known = [e.name for e in registry.entries] + [s.name for s in registry.skills]
+        close = difflib.get_close_matches(name, known, n=3)
         hint = f" Did you mean: {', '.join(close)}?" if close else " Run `regup search` to find it."
-        raise NotFoundError(f"no server named {name!r} in {state.registry_dir}.{hint}")
+        what = "skill" if want_skill else "server or skill"
+        raise NotFoundError(f"no {what} named {name!r} in {state.registry_dir}.{hint}")
     result = load_state(state.registry_dir).get(entry.name)
     info = entry_info(entry, result.published().to_meta() if result is not None else None)
     if fmt == "json":
@@ -145,15 +194,15 @@ def info_command(state: AppState, name: str, fmt: str) -> None:
 @table_or_json
 @pass_state
 def search_command(state: AppState, query: tuple[str, ...], fmt: str) -> None:
-    """Find servers by name, description, tag or tool name, best match first."""
+    """Find servers and skills by name, description, tag or tool name, best match first."""
     hits = search(_load(state), " ".join(query))
     if fmt == "json":
         _echo_json([h.to_json() for h in hits])
         return
     if not hits:
-        click.echo(f"No server matches {printable(' '.join(query), lines=False)!r}.")
+        click.echo(f"No server or skill matches {printable(' '.join(query), lines=False)!r}.")
         return
-    _table([ListRow.from_entry(h.entry) for h in hits], state, [", ".join(h.matched) for h in hits])
+    _table([h.row for h in hits], state, [", ".join(h.matched) for h in hits])
 
 
 COMMANDS = [list_command, info_command, search_command]
