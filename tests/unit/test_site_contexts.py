@@ -274,6 +274,23 @@ def test_index_counts() -> None:
     ]
 
 
+def test_the_front_page_says_what_the_registry_is_and_how_to_use_it() -> None:
+    entries = [_entry("a-one"), Entry.from_document("r-two", remote())]
+    site = dataclasses.replace(_site(*entries), base_url="https://reg.example.org")
+    page = c.index_page(site)
+    assert page.intro.startswith("A catalog of 2 MCP servers: for each server, what runs it")
+    assert [s.title for s in page.steps] == [
+        "Add this registry to ToolHive",
+        "Pick a server",
+        "Paste its install snippet",
+    ]
+    first = page.steps[0].snippet
+    assert first is not None
+    assert first.text == "thv config set-registry https://reg.example.org/upstream/registry.json"
+    assert [s.link.href for s in page.steps] == ["use/", "search/", "browse/name/"]
+    assert c.intro(Registry((entries[0],), ())).startswith("A catalog of 1 MCP server:")
+
+
 def test_use_page_with_and_without_base_url() -> None:
     files = ["registry.json", "upstream/registry.json", "v0.1/servers/index.html"]
     site = dataclasses.replace(_site(_entry()), base_url="https://reg.example.org")

@@ -40,6 +40,7 @@ from regup.site.pages import (
     ServerCard,
     ServerPage,
     Stat,
+    Step,
     UsePage,
 )
 from regup.site.paths import (
@@ -198,13 +199,47 @@ def browse_links(root: str) -> tuple[Link, ...]:
     return tuple(Link(f"By {label}", root + browse_path(sort)) for sort, label in SORTS.items())
 
 
+def intro(registry: Registry) -> str:
+    """The front page's one sentence on what the registry is."""
+    servers = len(registry.entries)
+    what = f"{number(servers)} MCP server{'' if servers == 1 else 's'}"
+    skills = len(registry.skills)
+    if skills:
+        what += f" and {number(skills)} agent skill{'' if skills == 1 else 's'}"
+    return (
+        f"A catalog of {what}: for each server, what runs it, the secrets and settings it "
+        "needs, what it may reach, and how to add it to ToolHive or to your AI client."
+    )
+
+
 def index_page(site: SiteContext) -> IndexPage:
     reg = site.registry
     tools = sum(len(e.tools) for e in reg.entries)
     root = ""
+    add = registry_snippets(site.base_url, api=False)[0]
     return IndexPage(
         chrome=chrome(site, ""),
         title=site.config.name,
+        intro=intro(reg),
+        steps=(
+            Step(
+                "Add this registry to ToolHive",
+                "Once, so that thv run finds these servers by name.",
+                Link("Other clients and the API", "use/"),
+                add,
+            ),
+            Step(
+                "Pick a server",
+                "Search by name, tag or tool name, or browse by stars and last update.",
+                Link("Search", "search/"),
+            ),
+            Step(
+                "Paste its install snippet",
+                "Each server page has the command or configuration for each client; "
+                "copy one and fill in your own secrets.",
+                Link("All servers", browse_path("name")),
+            ),
+        ),
         counts=(
             Stat("servers", number(len(reg.entries))),
             Stat("container", number(len(reg.containers))),

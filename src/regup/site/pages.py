@@ -150,11 +150,25 @@ class ToolView:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One step of the front page's "how to use it"."""
+
+    title: str
+    text: str
+    link: Link
+    #: A command to copy, for the step that has one.
+    snippet: Snippet | None = None
+
+
+@dataclass(frozen=True)
 class IndexPage:
-    """The front page: counts, the search box, facets, the newest and most starred servers."""
+    """The front page: what the registry is and how to use it, counts, the search box,
+    facets, the newest and most starred servers."""
 
     chrome: Chrome = doc("Shared page parts.")
     title: str = doc("The page title (the registry's name).")
+    intro: str = doc("One sentence: what this registry is.")
+    steps: tuple[Step, ...] = doc("How to use it, in three steps.")
     counts: tuple[Stat, ...] = doc("Servers, container, remote and tool counts.")
     facets: tuple[FacetGroup, ...] = doc("Links to every facet page, with counts.")
     browse: tuple[Link, ...] = doc("Links to the full lists by name, stars and last update.")
