@@ -145,17 +145,22 @@ def _join(base: str, path: str) -> str:
 
 @dataclass
 class ToolHive:
-    """One ToolHive process: an HTTP client like Go's (follows up to 10 redirects)."""
+    """One ToolHive process: an HTTP client like Go's (keep-alive connections, follows up
+    to 10 redirects)."""
 
     timeout: float = 5.0
     requests: list[str] = field(default_factory=list)
+    client: httpx.Client = field(
+        default_factory=lambda: httpx.Client(follow_redirects=True, max_redirects=10)
+    )
 
     def get(self, url: str, timeout: float | None = None) -> httpx.Response:
         self.requests.append(url)
-        with httpx.Client(
-            follow_redirects=True, max_redirects=10, timeout=timeout or self.timeout
-        ) as client:
-            return client.get(url, headers={"User-Agent": "toolhive-port"})
+        headers = {"User-Agent": "toolhive-port"}
+        return self.client.get(url, headers=headers, timeout=timeout or self.timeout)
+
+    def close(self) -> None:
+        self.client.close()
 
     # --- thv config set-registry <url> --------------------------------------------------
 
