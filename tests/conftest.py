@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO_ROOT, Content, write_registry
+from tests.helpers import REPO_ROOT, Content, write_config, write_registry
 
 RegistryFactory = Callable[..., Path]
 
@@ -63,6 +63,17 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
 
 
+@pytest.fixture(autouse=True)
+def _test_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs from a folder of its own holding a ``regup.toml`` with the test
+    namespace: never from the checkout, whose own ``regup.toml`` would leak this
+    repository's settings into the tests. regup has no default namespace; a test of a
+    registry without one runs from a folder without the file."""
+    folder = tmp_path_factory.mktemp("cwd")
+    write_config(folder)
+    monkeypatch.chdir(folder)
+
+
 @pytest.fixture
 def make_registry(tmp_path: Path) -> RegistryFactory:
     """Factory: ``make_registry(**entries)`` writes ``<tmp>/registry/<name>/spec.yaml`` files.
@@ -79,7 +90,10 @@ def make_registry(tmp_path: Path) -> RegistryFactory:
 
 @pytest.fixture
 def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """Run the test from ``tmp_path`` (relative paths in messages start there)."""
+    """Run the test from ``tmp_path`` (relative paths in messages start there), with a
+    ``regup.toml`` naming the test namespace (a test writes its own over it as needed)."""
+    if not (tmp_path / "regup.toml").exists():
+        write_config(tmp_path)
     monkeypatch.chdir(tmp_path)
     yield tmp_path
 

@@ -15,11 +15,35 @@ import yaml
 from click.testing import CliRunner
 
 from regup.cli import main
+from regup.config import Config
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 CASES_DIR = Path(__file__).resolve().parent / "cases"
 
 JsonDict = dict[str, Any]
+
+#: The namespace of every test registry: regup has no default, so tests name their own.
+TEST_NAMESPACE = "io.github.example"
+#: The settings library-level tests build with (what a minimal ``regup.toml`` gives).
+TEST_CONFIG = Config(namespace=TEST_NAMESPACE)
+
+
+def config_toml(**keys: str) -> str:
+    """The text of a ``regup.toml`` with the test namespace and ``keys`` under [registry]."""
+    table = {"namespace": TEST_NAMESPACE, **keys}
+    lines = [
+        "[registry]",
+        *(f"{key} = {value!r}".replace("'", '"') for key, value in table.items()),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(folder: Path, **keys: str) -> Path:
+    """Write ``folder/regup.toml`` (see :func:`config_toml`) and return its path."""
+    path = folder / "regup.toml"
+    path.write_text(config_toml(**keys), encoding="utf-8")
+    return path
+
 
 #: A valid container entry: every later test starts from a copy of this.
 CONTAINER: JsonDict = {

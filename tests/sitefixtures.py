@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from regup.model import Entry, EnvVar, Permissions
-from tests.helpers import container, group, remote, write_registry
+from tests.helpers import TEST_NAMESPACE, container, group, remote, write_registry
 
 #: Set by any payload that manages to run in the browser.
 PWNED = "window.__pwned = 1"
@@ -241,7 +241,11 @@ def build_fixture_site(folder: Path, *, hostile: bool = True) -> Path:
     registry = validation.registry
     if hostile:
         registry = Registry((*registry.entries, hostile_entry()), registry.groups)
-    config = Config(name="Test registry", repository_url="https://github.com/example/registry")
+    config = Config(
+        namespace=TEST_NAMESPACE,
+        name="Test registry",
+        repository_url="https://github.com/example/registry",
+    )
     ctx = EmitContext(config=config, timestamp=build_timestamp(registry, {}))
     files: dict[str, bytes] = {}
     for emit in EMITTERS.values():
@@ -303,6 +307,10 @@ def build_long_words_site(folder: Path) -> Path:
         folder / "registry",
         **{LONG_NAME: long_words_entry(), "plain": container(title="Plain", tags=["web"])},
     )
-    result = build(BuildRequest(registry_dir, folder / "dist", Config(name="Long words")))
+    result = build(
+        BuildRequest(
+            registry_dir, folder / "dist", Config(namespace=TEST_NAMESPACE, name="Long words")
+        )
+    )
     assert result.validation.ok, [d.message for d in result.validation.diagnostics]
     return folder / "dist" / "site"

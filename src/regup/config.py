@@ -15,13 +15,11 @@ from urllib.parse import urlsplit
 
 from regup.errors import ConfigError
 
-DEFAULT_NAMESPACE = "io.github.stacklok"
-
 CONFIG_KEYS: dict[str, str] = {
     "name": "The registry's name, shown on the catalog and in outputs.",
     "namespace": (
-        "Reverse-DNS namespace of upstream server names (`<namespace>/<entry>`); "
-        f"default `{DEFAULT_NAMESPACE}`, the one ToolHive gives bare names."
+        "Required. Reverse-DNS namespace of upstream server names (`<namespace>/<entry>`), "
+        "one you control, such as `io.github.<your-org>`; there is no default."
     ),
     "publisher_key": (
         "Key under `_meta[...publisher-provided]` for regup's own fields "
@@ -52,10 +50,29 @@ def web_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def missing_namespace(config: Config) -> str:
+    """What to do when the configuration names no namespace (there is no default)."""
+    where = (
+        f"{config.path}: no namespace is set"
+        if config.path
+        else "no regup.toml found (regup reads ./regup.toml, or the file given with --config)"
+    )
+    return (
+        f"{where}: upstream server names are <namespace>/<entry>, and regup has no default "
+        "namespace. Set one you control (io.github.<your GitHub user or org>, or a reversed "
+        "domain of yours) in regup.toml:\n\n"
+        '    [registry]\n    namespace = "io.github.your-org"\n\n'
+        "Do not reuse io.github.stacklok: it is ToolHive's own catalog, and a registry "
+        "server that merges sources keeps only the first server of each name."
+    )
+
+
 @dataclass(frozen=True)
 class Config:
     name: str = "MCP registry"
-    namespace: str = DEFAULT_NAMESPACE
+    #: Empty until set: :func:`regup.emit.upstream.check_config` refuses to name servers
+    #: without one, because a default would publish under someone else's namespace.
+    namespace: str = ""
     publisher_key: str = "io.github.regup"
     base_url: str = ""
     repository_url: str = ""

@@ -30,7 +30,7 @@ import pytest
 import yaml
 
 from regup.cli import cli
-from tests.helpers import REPO_ROOT, container, write_registry
+from tests.helpers import REPO_ROOT, container, write_config, write_registry
 
 WORKFLOW_DIR = REPO_ROOT / ".github" / "workflows"
 WORKFLOWS = sorted(WORKFLOW_DIR.glob("*.yml"))
@@ -397,6 +397,7 @@ def project(tmp_path: Path) -> Path:
     """A registry repository's folder with one good and one bad entry."""
     root = tmp_path / "project"
     write_registry(root / "registry", fetch=container(), broken=BAD_ENTRY)
+    write_config(root)
     return root
 
 
@@ -491,6 +492,7 @@ def local_config(hook_ids: list[str]) -> str:
 def test_pre_commit_runs_the_validate_hook(tmp_path: Path) -> None:
     repo = tmp_path / "registry-repo"
     write_registry(repo / "registry", fetch=container(), broken=BAD_ENTRY)
+    write_config(repo)
     (repo / "README.md").write_text("A registry.\n")
     (repo / ".pre-commit-config.yaml").write_text(local_config(["regup-validate"]))
     env = git_env(tmp_path)
@@ -522,6 +524,7 @@ def test_pre_commit_runs_the_validate_hook(tmp_path: Path) -> None:
 def test_pre_commit_runs_the_build_check_hook(tmp_path: Path) -> None:
     repo = tmp_path / "registry-repo"
     write_registry(repo / "registry", fetch=container())
+    write_config(repo)
     (repo / ".pre-commit-config.yaml").write_text(local_config(["regup-build-check"]))
     env = git_env(tmp_path)
 

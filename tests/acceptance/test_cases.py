@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CASES_DIR, run_subprocess
+from tests.helpers import CASES_DIR, run_subprocess, write_config
 
 INVALID = sorted(p for p in (CASES_DIR / "invalid").iterdir() if p.is_dir())
 VALID = sorted(p for p in (CASES_DIR / "valid").iterdir() if p.is_dir())
@@ -34,6 +34,7 @@ def test_there_are_enough_cases() -> None:
 @pytest.mark.parametrize("case", INVALID, ids=[p.name for p in INVALID])
 def test_invalid_case(case: Path, tmp_path: Path) -> None:
     copy_case(case, tmp_path / "registry")
+    write_config(tmp_path)
     result = run_subprocess(["--registry", "registry", "validate"], cwd=tmp_path)
     assert result.stdout == (case / "expected.txt").read_text(encoding="utf-8")
     assert result.returncode == 1
@@ -45,6 +46,7 @@ def test_all_invalid_cases_in_one_registry(tmp_path: Path) -> None:
     """One run reports every problem of every broken file, with the same line numbers."""
     for case in INVALID:
         copy_case(case, tmp_path / "registry")
+    write_config(tmp_path)
     result = run_subprocess(["--registry", "registry", "validate"], cwd=tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -68,6 +70,7 @@ def test_all_invalid_cases_in_one_registry(tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", VALID, ids=[p.name for p in VALID])
 def test_valid_case(case: Path, tmp_path: Path) -> None:
     shutil.copytree(case / "registry", tmp_path / "registry")
+    write_config(tmp_path)
     checked = run_subprocess(["--registry", "registry", "validate"], cwd=tmp_path)
     assert (checked.returncode, checked.stderr) == (0, "")
     assert checked.stdout == (case / "expected.txt").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import container, write_registry
+from tests.helpers import container, write_config, write_registry
 
 SECRET = "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI-do-not-print"
 
@@ -30,6 +30,7 @@ def regup(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     write_registry(tmp_path / "registry", good=container(), victim=container())
+    write_config(tmp_path)
     (tmp_path / "outside").mkdir()
     (tmp_path / "outside" / "credentials").write_text(SECRET + "\n")
     return tmp_path

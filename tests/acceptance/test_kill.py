@@ -164,8 +164,7 @@ def scratch_of(pids: set[int]) -> list[str]:
 def workdir(tmp_path: Path) -> Path:
     """A copy of this repository's registry and regup.toml."""
     shutil.copytree(REPO_ROOT / "registry", tmp_path / "registry")
-    if (REPO_ROOT / "regup.toml").is_file():
-        shutil.copy(REPO_ROOT / "regup.toml", tmp_path / "regup.toml")
+    shutil.copy(REPO_ROOT / "regup.toml", tmp_path / "regup.toml")
     return tmp_path
 
 
@@ -173,6 +172,7 @@ def _older_registry(workdir: Path) -> Path:
     """The registry as it was one change ago: one more entry, another description."""
     older = workdir / "older"
     shutil.copytree(workdir / "registry", older / "registry")
+    shutil.copy(workdir / "regup.toml", older / "regup.toml")
     names = sorted(p.name for p in (older / "registry").iterdir() if (p / "spec.yaml").is_file())
     shutil.copytree(older / "registry" / names[0], older / "registry" / "since-removed-server")
     spec = older / "registry" / names[1] / "spec.yaml"
@@ -330,6 +330,7 @@ def test_a_build_that_runs_out_of_disk_fails_cleanly_and_the_rebuild_converges(
     few = workdir / "few"
     for spec in sorted((workdir / "registry").glob("*/spec.yaml"))[:8]:
         shutil.copytree(spec.parent, few / "registry" / spec.parent.name)
+    shutil.copy(workdir / "regup.toml", few / "regup.toml")
     out = small_disk / "dist"
     run(regup("build", "--out", str(out)), few)
     old = files(out)

@@ -19,9 +19,17 @@ import pytest
 
 from regup.serve import WORKERS
 from tests.apicheck import check_api
-from tests.helpers import container, group, remote, run_subprocess, write_registry
+from tests.helpers import (
+    TEST_NAMESPACE,
+    container,
+    group,
+    remote,
+    run_subprocess,
+    write_config,
+    write_registry,
+)
 
-NAMESPACE = "io.github.stacklok"
+NAMESPACE = TEST_NAMESPACE
 ENTRIES: dict[str, Any] = {
     "fetch": container(),
     "fetch-plus": container(image="ghcr.io/example/fetch-plus:v2.1.0", tags=["web"]),
@@ -101,6 +109,7 @@ def stop(preview: Preview) -> None:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("serve")
     write_registry(root / "registry", **ENTRIES)
+    write_config(root)
     return root
 
 
@@ -487,6 +496,7 @@ def test_serve_without_a_built_folder_says_what_to_do(project: Path) -> None:
 
 def test_serve_build_of_an_invalid_registry_writes_nothing_and_fails(tmp_path: Path) -> None:
     write_registry(tmp_path / "registry", broken=container(transport="carrier-pigeon"))
+    write_config(tmp_path)
     result = run_subprocess(["serve", "--build", "--port", "0"], cwd=tmp_path)
     assert result.returncode == 1
     assert "Error: the registry has 1 error" in result.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import CASES_DIR, REPO_ROOT, run_subprocess
+from tests.helpers import CASES_DIR, REPO_ROOT, run_subprocess, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -47,6 +47,7 @@ def test_wheel_builds_the_same_registry(tmp_path: Path) -> None:
     # Outside the repository, with nothing of the source tree on the path.
     work = tmp_path / "outside"
     shutil.copytree(CASES_DIR / "valid" / "full" / "registry", work / "registry")
+    write_config(work)
     env = {
         k: v
         for k, v in os.environ.items()
@@ -64,6 +65,7 @@ def test_wheel_builds_the_same_registry(tmp_path: Path) -> None:
 
     reference = tmp_path / "in-repo"
     shutil.copytree(CASES_DIR / "valid" / "full" / "registry", reference / "registry")
+    write_config(reference)
     ours = run_subprocess(["build", "--out", "dist"], cwd=reference)
     assert ours.returncode == 0, ours.stderr
 

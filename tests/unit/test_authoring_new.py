@@ -72,6 +72,19 @@ def test_from_flags_writes_a_valid_file_with_optional_field_hints(in_tmp: Path) 
     assert "#   tags" not in text and "#   env_vars" not in text
     assert set(OPTIONAL_FIELD_HINTS) >= {"title", "license"}
     assert run_cli(["validate", "weather", "--strict"]).exit_code == 0
+    assert "namespace" not in result.stderr  # the registry has one
+
+
+def test_new_in_a_registry_without_namespace_says_how_to_set_one(in_tmp: Path) -> None:
+    (in_tmp / "regup.toml").unlink()
+    result = run_cli(
+        ["new", "weather", "--image", "ghcr.io/example/weather-mcp:1.2.0", "--no-input", "--tool", "get_forecast",
+         "--description", "Looks up current conditions and forecasts for any city."]
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (in_tmp / "registry" / "weather" / "spec.yaml").is_file()
+    assert "warning: no regup.toml found" in result.stderr
+    assert 'namespace = "io.github.your-org"' in result.stderr
 
 
 def test_remote_from_flags_with_headers(in_tmp: Path) -> None:

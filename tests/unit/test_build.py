@@ -12,12 +12,11 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from regup.build import BuildRequest, build
-from regup.config import Config
 from regup.errors import OutputError
 from regup.files import write_outputs
 from regup.resources import schemas_dir
 from tests.conftest import RegistryFactory
-from tests.helpers import CASES_DIR, container, dead_pid, group, remote, run_cli
+from tests.helpers import CASES_DIR, TEST_CONFIG, container, dead_pid, group, remote, run_cli
 
 FULL = CASES_DIR / "valid" / "full" / "registry"
 
@@ -27,7 +26,7 @@ def dist_files(out: Path) -> dict[str, bytes]:
 
 
 def build_into(registry: Path, out: Path) -> None:
-    result = build(BuildRequest(registry, out, Config()))
+    result = build(BuildRequest(registry, out, TEST_CONFIG))
     assert result.validation.ok, result.validation.diagnostics
     assert result.written
 
@@ -107,7 +106,7 @@ def test_invalid_registry_writes_nothing(make_registry: RegistryFactory, tmp_pat
     old = out / "registry.json"
     old.write_bytes(b'{"old": true}\n')
     os.utime(old, (1_000_000, 1_000_000))
-    result = build(BuildRequest(registry, out, Config()))
+    result = build(BuildRequest(registry, out, TEST_CONFIG))
     assert not result.validation.ok
     assert [d.rule for d in result.validation.diagnostics] == ["invalid-value"]
     assert result.written == [] and result.artifacts == {}
@@ -146,8 +145,8 @@ def test_rebuild_rewrites_only_changed_files(
     make_registry: RegistryFactory, tmp_path: Path
 ) -> None:
     registry = make_registry(fetch=container())
-    first = build(BuildRequest(registry, tmp_path / "dist", Config()))
-    second = build(BuildRequest(registry, tmp_path / "dist", Config()))
+    first = build(BuildRequest(registry, tmp_path / "dist", TEST_CONFIG))
+    second = build(BuildRequest(registry, tmp_path / "dist", TEST_CONFIG))
     assert "registry.json" in first.written
     assert second.written == [] and second.stale == []
 
@@ -249,12 +248,12 @@ def test_files_a_failed_build_wrote_are_removed_by_the_next(
 
     monkeypatch.setattr(build_module, "write_outputs", fail_at_the_last_file)
     with pytest.raises(OutputError):
-        build(BuildRequest(registry, out, Config(), site=False))
+        build(BuildRequest(registry, out, TEST_CONFIG, site=False))
     monkeypatch.undo()
     shutil.rmtree(registry / "tracker")
-    build(BuildRequest(registry, out, Config(), site=False))
+    build(BuildRequest(registry, out, TEST_CONFIG, site=False))
     clean = tmp_path / "clean"
-    build(BuildRequest(registry, clean, Config(), site=False))
+    build(BuildRequest(registry, clean, TEST_CONFIG, site=False))
     assert dist_files(out) == dist_files(clean)
 
 
@@ -268,7 +267,7 @@ def test_a_too_long_entry_name_fails_build_with_nothing_in_dist_changed(
     build_into(registry, out)
     before = dist_files(out)
     make_registry(**{"a" * 250: container(description="A server with a very long name.")})
-    result = build(BuildRequest(registry, out, Config()))
+    result = build(BuildRequest(registry, out, TEST_CONFIG))
     assert not result.validation.ok
     assert [d.rule for d in result.validation.diagnostics] == ["entry-name"]
     assert dist_files(out) == before
@@ -286,7 +285,7 @@ def test_a_name_too_long_for_the_file_system_is_refused_before_anything_is_writt
     make_registry(**{"b" * 100: container(description="A server with a long name.")})
     monkeypatch.setattr("regup.build._name_limit", lambda _: 120)
     with pytest.raises(OutputError, match="too long for the file system.*nothing was written"):
-        build(BuildRequest(registry, out, Config()))
+        build(BuildRequest(registry, out, TEST_CONFIG))
     assert dist_files(out) == before
 
 
@@ -295,7 +294,7 @@ def test_an_implausible_star_count_in_a_file_is_not_published(
 ) -> None:
     """Attack: `stars: 1000000000000000000000000000000` validated and was published."""
     registry = make_registry(fetch=container(metadata={"stars": 10**30, "pulls": 10**12}))
-    result = build(BuildRequest(registry, tmp_path / "dist", Config()))
+    result = build(BuildRequest(registry, tmp_path / "dist", TEST_CONFIG))
     assert not result.validation.ok and not (tmp_path / "dist").exists()
     messages = " ".join(d.message for d in result.validation.diagnostics)
     assert len(result.validation.diagnostics) == 2 and "metadata" in messages, messages

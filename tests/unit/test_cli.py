@@ -15,7 +15,7 @@ import pytest
 from regup import __version__
 from regup.cli import LAZY_COMMANDS, cli
 from tests.conftest import RegistryFactory
-from tests.helpers import container, remote, run_cli
+from tests.helpers import container, remote, run_cli, write_config
 
 COMMANDS = cli.list_commands(click.Context(cli))
 
@@ -92,6 +92,22 @@ def test_missing_registry_folder(in_tmp: Path) -> None:
         assert "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("command", ["build", "validate", "serve"])
+def test_no_namespace_says_how_to_set_one(
+    command: str, make_registry: RegistryFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # no regup.toml at all: regup has no default namespace to fall back on
+    make_registry(fetch=container())
+    monkeypatch.chdir(tmp_path)
+    args = ["serve", "--build", "--port", "0"] if command == "serve" else [command]
+    result = run_cli(args)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: no regup.toml found")
+    assert '[registry]\n    namespace = "io.github.your-org"' in result.stderr
+    assert "--config" in result.stderr and "Traceback" not in result.output
+    assert not (tmp_path / "dist").exists()
+
+
 @pytest.mark.parametrize(
     ("toml", "fragment"),
     [
@@ -100,7 +116,11 @@ def test_missing_registry_folder(in_tmp: Path) -> None:
         ("[registry]\nname = 3\n", "registry.name must be a string"),
         ("[other]\nname = 'x'\n", "unknown table(s) other"),
         ("[registry]\nnamespace = 'not a namespace'\n", "is not a reverse-DNS name"),
-        ("[registry]\npublisher_key = 'io.github.stacklok'\n", "must be a key of your own"),
+        (
+            "[registry]\nnamespace = 'io.github.x'\npublisher_key = 'io.github.stacklok'\n",
+            "must be a key of your own",
+        ),
+        ("[registry]\nname = 'x'\n", "no namespace is set"),
     ],
 )
 @pytest.mark.parametrize("command", ["build", "validate"])
@@ -237,6 +257,7 @@ def run_in_terminal(args: list[str], cwd: Path, env: dict[str, str]) -> bytes:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_no_color(make_registry: RegistryFactory, tmp_path: Path) -> None:
     make_registry(broken=container(tier="gold"), fetch=container())
+    write_config(tmp_path)
     env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
     env["TERM"] = "xterm-256color"
     coloured = run_in_terminal(["--registry", "registry", "validate"], tmp_path, env)

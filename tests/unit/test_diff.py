@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 
 from regup.build import BuildRequest, build
-from regup.config import Config
 from regup.diff import CHANGE_KINDS, Change, RegistryDiff, compare, diff, read_snapshot
 from regup.errors import DiffInputError
 from regup.load import load_registry
@@ -20,6 +19,7 @@ from regup.report.diff import FORMATS, code, render_json, render_markdown, rende
 from regup.validate import validate_documents
 from tests.helpers import (
     REPO_ROOT,
+    TEST_CONFIG,
     Content,
     container,
     group,
@@ -536,7 +536,7 @@ def test_formats_registry() -> None:
 
 
 def build_dist(registry: Path, out: Path) -> Path:
-    result = build(BuildRequest(registry, out, Config()))
+    result = build(BuildRequest(registry, out, TEST_CONFIG))
     assert result.validation.ok, result.validation.diagnostics
     return out
 

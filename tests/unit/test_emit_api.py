@@ -26,10 +26,12 @@ from regup.emit.canonical import EmitContext
 from regup.emit.upstream import to_upstream
 from regup.errors import ConfigError
 from regup.model import Entry, Group, Registry
-from tests.helpers import container, remote
+from tests.helpers import TEST_NAMESPACE, container, remote
 
 JsonDict = dict[str, Any]
-CTX = EmitContext(config=Config(name="Test registry"), timestamp="2025-07-01T00:00:00Z")
+CTX = EmitContext(
+    config=Config(namespace=TEST_NAMESPACE, name="Test registry"), timestamp="2025-07-01T00:00:00Z"
+)
 
 
 def registry() -> Registry:
@@ -59,18 +61,18 @@ def test_layout_is_the_decoded_path_with_index_files_for_folders() -> None:
     artifacts = emit_api(registry(), CTX)
     assert set(artifacts) == {
         "v0.1/servers/index.html",
-        "v0.1/servers/io.github.stacklok/fetch/versions/index.html",
-        "v0.1/servers/io.github.stacklok/fetch/versions/latest",
-        "v0.1/servers/io.github.stacklok/fetch/versions/1.2.3",
-        "v0.1/servers/io.github.stacklok/tracker/versions/index.html",
-        "v0.1/servers/io.github.stacklok/tracker/versions/latest",
-        "v0.1/servers/io.github.stacklok/tracker/versions/1.0.0",
-        "v0.1/servers/io.github.stacklok/no-date/versions/index.html",
-        "v0.1/servers/io.github.stacklok/no-date/versions/latest",
-        "v0.1/servers/io.github.stacklok/no-date/versions/2.0.1",
-        "v0.1/servers/io.github.stacklok/versioned/versions/index.html",
-        "v0.1/servers/io.github.stacklok/versioned/versions/latest",
-        "v0.1/servers/io.github.stacklok/versioned/versions/2025.1%2Fbeta",
+        "v0.1/servers/io.github.example/fetch/versions/index.html",
+        "v0.1/servers/io.github.example/fetch/versions/latest",
+        "v0.1/servers/io.github.example/fetch/versions/1.2.3",
+        "v0.1/servers/io.github.example/tracker/versions/index.html",
+        "v0.1/servers/io.github.example/tracker/versions/latest",
+        "v0.1/servers/io.github.example/tracker/versions/1.0.0",
+        "v0.1/servers/io.github.example/no-date/versions/index.html",
+        "v0.1/servers/io.github.example/no-date/versions/latest",
+        "v0.1/servers/io.github.example/no-date/versions/2.0.1",
+        "v0.1/servers/io.github.example/versioned/versions/index.html",
+        "v0.1/servers/io.github.example/versioned/versions/latest",
+        "v0.1/servers/io.github.example/versioned/versions/2025.1%2Fbeta",
         "v0.1/x/dev.toolhive/skills/index.html",
         "v0.1/404.html",
         "openapi.yaml",
@@ -88,7 +90,7 @@ def test_the_list_is_one_page_of_latest_versions() -> None:
 
 def test_each_response_has_the_official_meta_with_dates_from_the_entry() -> None:
     artifacts = emit_api(registry(), CTX)
-    fetch = load(artifacts, version_path("io.github.stacklok/fetch", "latest"))
+    fetch = load(artifacts, version_path("io.github.example/fetch", "latest"))
     assert fetch["server"] == json.loads(json.dumps(to_upstream(registry().entries[0], CTX.config)))
     assert fetch["_meta"] == {
         OFFICIAL_META: {
@@ -98,15 +100,15 @@ def test_each_response_has_the_official_meta_with_dates_from_the_entry() -> None
             "isLatest": True,
         }
     }
-    tracker = load(artifacts, version_path("io.github.stacklok/tracker", "1.0.0"))
+    tracker = load(artifacts, version_path("io.github.example/tracker", "1.0.0"))
     assert tracker["_meta"][OFFICIAL_META]["status"] == "deprecated"
-    undated = load(artifacts, version_path("io.github.stacklok/no-date", "latest"))
+    undated = load(artifacts, version_path("io.github.example/no-date", "latest"))
     assert undated["_meta"][OFFICIAL_META]["publishedAt"] == CTX.timestamp
 
 
 def test_versions_list_and_latest_agree() -> None:
     artifacts = emit_api(registry(), CTX)
-    name = "io.github.stacklok/fetch"
+    name = "io.github.example/fetch"
     versions = load(artifacts, versions_path(name))
     assert versions["metadata"] == {"count": 1}
     assert versions["servers"] == [load(artifacts, version_path(name, "latest"))]
@@ -146,7 +148,9 @@ def test_openapi_yaml_is_what_the_registry_servers_api_source_checks() -> None:
 
 
 def test_a_registry_name_with_yaml_syntax_stays_a_string() -> None:
-    ctx = EmitContext(config=Config(name='Acme: "internal" #1'), timestamp=CTX.timestamp)
+    ctx = EmitContext(
+        config=Config(namespace=TEST_NAMESPACE, name='Acme: "internal" #1'), timestamp=CTX.timestamp
+    )
     spec = yaml.safe_load(emit_api(registry(), ctx)[OPENAPI_PATH])
     assert spec["info"]["title"] == 'Acme: "internal" #1'
 
@@ -178,8 +182,8 @@ def test_a_version_that_cannot_be_a_file_is_reachable_as_latest_only() -> None:
         "openapi.yaml",
         "v0.1/404.html",
         "v0.1/servers/index.html",
-        "v0.1/servers/io.github.stacklok/dots/versions/index.html",
-        "v0.1/servers/io.github.stacklok/dots/versions/latest",
+        "v0.1/servers/io.github.example/dots/versions/index.html",
+        "v0.1/servers/io.github.example/dots/versions/latest",
         "v0.1/x/dev.toolhive/skills/index.html",
     ]
 

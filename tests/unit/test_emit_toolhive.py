@@ -14,7 +14,7 @@ from regup.emit.canonical import EmitContext
 from regup.emit.toolhive import REGISTRY_PATH, SCHEMA_PATH, TOOLHIVE_SCHEMA_URL, emit_toolhive
 from regup.model import Entry, Group, Registry
 from regup.resources import load_schema
-from tests.helpers import container, remote
+from tests.helpers import TEST_CONFIG, TEST_NAMESPACE, container, remote
 
 BASE = "https://reg.example.org/mcp"
 TIMESTAMP = "2025-07-01T00:00:00Z"
@@ -43,7 +43,7 @@ def errors(schema: dict[str, Any], doc: Any) -> list[str]:
 
 def test_schema_names_the_copy_published_at_the_base_url() -> None:
     """Bug: $schema named toolhive-core's main branch, which deleted the file (404)."""
-    out = emitted(Config(base_url=BASE))
+    out = emitted(Config(namespace=TEST_NAMESPACE, base_url=BASE))
     doc, schema = out[REGISTRY_PATH], out[SCHEMA_PATH]
     assert doc["$schema"] == f"{BASE}/{SCHEMA_PATH}"
     assert schema["$id"] == doc["$schema"]
@@ -54,13 +54,13 @@ def test_schema_names_the_copy_published_at_the_base_url() -> None:
 
 
 def test_a_trailing_slash_in_base_url_gives_no_double_slash() -> None:
-    assert emitted(Config(base_url=BASE + "/"))[REGISTRY_PATH]["$schema"] == (
-        f"{BASE}/{SCHEMA_PATH}"
-    )
+    assert emitted(Config(namespace=TEST_NAMESPACE, base_url=BASE + "/"))[REGISTRY_PATH][
+        "$schema"
+    ] == (f"{BASE}/{SCHEMA_PATH}")
 
 
 def test_without_base_url_schema_is_toolhives_pinned_not_main(reference_dir: Path) -> None:
-    out = emitted(Config())
+    out = emitted(TEST_CONFIG)
     doc = out[REGISTRY_PATH]
     assert doc["$schema"] == TOOLHIVE_SCHEMA_URL
     assert "/main/" not in TOOLHIVE_SCHEMA_URL and "/v0.0.18/" in TOOLHIVE_SCHEMA_URL
@@ -78,16 +78,21 @@ def test_the_output_with_a_base_url_still_validates_against_toolhives_schema(
     reference = json.loads(
         (reference_dir / "schemas" / "toolhive-legacy-registry.schema.json").read_text("utf-8")
     )
-    assert errors(reference, emitted(Config(base_url=BASE))[REGISTRY_PATH]) == []
+    assert (
+        errors(reference, emitted(Config(namespace=TEST_NAMESPACE, base_url=BASE))[REGISTRY_PATH])
+        == []
+    )
 
 
 def test_groups_stay_in_registry_json() -> None:
     """The upstream envelope dropped them; the former format keeps them."""
-    (kit,) = emitted(Config())[REGISTRY_PATH]["groups"]
+    (kit,) = emitted(TEST_CONFIG)[REGISTRY_PATH]["groups"]
     assert kit["name"] == "kit"
     assert set(kit["servers"]) == {"fetch"} and set(kit["remote_servers"]) == {"tracker"}
 
 
 def test_the_schema_is_published_with_the_toolhive_output() -> None:
-    artifacts = EMITTERS["toolhive"](registry(), EmitContext(config=Config(), timestamp=TIMESTAMP))
+    artifacts = EMITTERS["toolhive"](
+        registry(), EmitContext(config=TEST_CONFIG, timestamp=TIMESTAMP)
+    )
     assert set(artifacts) == {REGISTRY_PATH, SCHEMA_PATH}

@@ -36,10 +36,10 @@ from regup.serverjson import (
     document_from_server,
     from_upstream,
 )
-from tests.helpers import container, remote
+from tests.helpers import TEST_CONFIG, TEST_NAMESPACE, container, remote
 
 JsonDict = dict[str, Any]
-CONFIG = Config()
+CONFIG = TEST_CONFIG
 CTX = EmitContext(config=CONFIG, timestamp="2025-07-01T00:00:00Z")
 
 LONG = (
@@ -432,7 +432,7 @@ def _toolhive_block(doc: JsonDict) -> JsonDict:
 
 
 def test_names_use_the_configured_namespace() -> None:
-    assert to_upstream(_entry("fetch"), CONFIG)["name"] == "io.github.stacklok/fetch"
+    assert to_upstream(_entry("fetch"), CONFIG)["name"] == "io.github.example/fetch"
     own = Config(namespace="io.github.acme", publisher_key="io.github.acme.regup")
     doc = to_upstream(_entry("fetch"), own)
     assert doc["name"] == "io.github.acme/fetch"
@@ -599,7 +599,7 @@ def test_regup_additions_sit_under_regup_s_own_key_only() -> None:
     }
     block = _toolhive_block(doc)
     assert not {"license", "examples", "pulls", "version", "website_url", "icons"} & set(block)
-    own = Config(publisher_key="io.github.acme.regup")
+    own = Config(namespace=TEST_NAMESPACE, publisher_key="io.github.acme.regup")
     assert (
         "io.github.acme.regup"
         in to_upstream(_entry("everything"), own)["_meta"][PUBLISHER_PROVIDED]
@@ -615,7 +615,7 @@ def test_bad_namespace_or_publisher_key_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="namespace"):
         check_config(Config(namespace="io.github/x"))
     with pytest.raises(ConfigError, match="publisher_key"):
-        check_config(Config(publisher_key=TOOLHIVE_PUBLISHER))
+        check_config(Config(namespace=TEST_NAMESPACE, publisher_key=TOOLHIVE_PUBLISHER))
     with pytest.raises(ConfigError):
         upstream_registry(rich_registry(), EmitContext(Config(namespace=""), CTX.timestamp))
 
@@ -754,7 +754,7 @@ def test_an_old_envelope_with_data_groups_still_imports_them() -> None:
             "name": "starter",
             "description": "A few servers to begin with.",
             "servers": [to_upstream(registry.entries[0], CONFIG)]
-            + [{"name": "io.github.stacklok/remote-full"}],
+            + [{"name": "io.github.example/remote-full"}],
         }
     ]
     back = registry_from_upstream(old, CONFIG)
@@ -790,7 +790,7 @@ def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) ->
     check = ProvenanceCheck(Outcome.VERIFIED, digest="sha256:" + "ab" * 32, log_index=7)
     registry = Registry((Entry.from_document("fetch", container()),))
     ctx = EmitContext(
-        config=Config(), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
+        config=TEST_CONFIG, timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
     )
     for artifacts in (emit_upstream(registry, ctx), emit_api(registry, ctx)):
         for path, data in artifacts.items():

@@ -22,7 +22,7 @@ from regup.model import Entry, EnvVar, Metadata, Registry
 from regup.site import contexts, render
 from regup.validate import validate_documents
 from regup.yamlio import MAX_INT_DIGITS, TooLongNumber, load_yaml, resolve_plain
-from tests.helpers import Files, container, run_cli, to_yaml, write_registry
+from tests.helpers import TEST_NAMESPACE, Files, container, run_cli, to_yaml, write_registry
 
 GOOD = to_yaml(container())
 FIVE_THOUSAND = "9" * 5000
@@ -214,7 +214,11 @@ TRICKY = "A & B <b>bold</b> ]]> \"quoted\" 'single'"
 
 
 def _site_files(entries: tuple[Entry, ...], base_url: str) -> dict[str, bytes]:
-    config = Config(name="Registry & <co> ]]>", repository_url="https://github.com/example/r")
+    config = Config(
+        namespace=TEST_NAMESPACE,
+        name="Registry & <co> ]]>",
+        repository_url="https://github.com/example/r",
+    )
     site = contexts.SiteContext(Registry(entries, ()), config, {}, base_url, frozenset())
     return render.render_pages(site, "2026-01-01T00:00:00Z", {})
 

@@ -17,7 +17,7 @@ from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.model import Entry, Registry
 from regup.site import SiteOptions, build_site, search
-from tests.helpers import container
+from tests.helpers import TEST_NAMESPACE, container
 
 
 def _build(previous: Path | None = None) -> dict[str, bytes]:
@@ -27,7 +27,9 @@ def _build(previous: Path | None = None) -> dict[str, bytes]:
             for i in range(4)
         )
     )
-    ctx = EmitContext(config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z")
+    ctx = EmitContext(
+        config=Config(namespace=TEST_NAMESPACE, name="Test"), timestamp="2026-01-01T00:00:00Z"
+    )
     return build_site(registry, ctx, {}, SiteOptions(previous_index=previous))
 
 
@@ -83,7 +85,9 @@ def test_site_only_server_json_is_the_upstream_document_with_its_provenance_chec
     check = ProvenanceCheck(Outcome.VERIFIED, digest="sha256:" + "ab" * 32, log_index=7)
     registry = Registry((Entry.from_document("fetch", container()),))
     ctx = EmitContext(
-        config=Config(name="Test"), timestamp="2026-01-01T00:00:00Z", provenance={"fetch": check}
+        config=Config(namespace=TEST_NAMESPACE, name="Test"),
+        timestamp="2026-01-01T00:00:00Z",
+        provenance={"fetch": check},
     )
     files = build_site(registry, ctx, {}, SiteOptions())  # the upstream output is not built
     ours = json.loads(files["servers/fetch/server.json"])

@@ -15,7 +15,7 @@ from regup.resources import templates_dir
 from regup.site import contexts as c
 from regup.site import pages as pg
 from regup.site import paths, wording
-from tests.helpers import container, remote
+from tests.helpers import TEST_NAMESPACE, container, remote
 
 TEMPLATE_OF: dict[type, str] = {
     pg.IndexPage: "index.html",
@@ -149,7 +149,9 @@ def test_every_outcome_has_a_label() -> None:
 def _site(
     *entries: Entry, groups: tuple[Group, ...] = (), repository_url: str = ""
 ) -> c.SiteContext:
-    return c.SiteContext(Registry(entries, groups), Config(repository_url=repository_url))
+    return c.SiteContext(
+        Registry(entries, groups), Config(namespace=TEST_NAMESPACE, repository_url=repository_url)
+    )
 
 
 def test_server_page_figures_and_links() -> None:

@@ -9,12 +9,11 @@ from typing import Any
 
 import pytest
 
-from regup.config import Config
 from regup.model import Entry, Registry
 from regup.site import contexts as c
 from regup.site.render import render
 from regup.site.toolviews import params, tool_views, traits, type_label
-from tests.helpers import container
+from tests.helpers import TEST_CONFIG, container
 
 SEARCH: dict[str, Any] = {
     "name": "search_issues",
@@ -128,7 +127,7 @@ class _Text(HTMLParser):
 
 def test_the_server_page_shows_descriptions_arguments_and_hints() -> None:
     entry = _entry(["search_issues", "delete_issue"], [SEARCH, DELETE])
-    site = c.SiteContext(Registry((entry,), ()), Config())
+    site = c.SiteContext(Registry((entry,), ()), TEST_CONFIG)
     html = render("server.html", c.server_page(site, entry, [])).decode()
     text = _Text()
     text.feed(html)
@@ -145,7 +144,7 @@ def test_the_server_page_shows_descriptions_arguments_and_hints() -> None:
 
 def test_a_page_without_definitions_says_names_only() -> None:
     entry = _entry(["a_tool"], [])
-    site = c.SiteContext(Registry((entry,), ()), Config())
+    site = c.SiteContext(Registry((entry,), ()), TEST_CONFIG)
     html = render("server.html", c.server_page(site, entry, [])).decode()
     assert "Names only: this registry has no descriptions of these tools yet." in html
     assert '<table class="params">' not in html

@@ -28,6 +28,7 @@ from regup.authoring.new import (
     github_tags,
 )
 from regup.cli import AppState, pass_state
+from regup.config import missing_namespace
 from regup.errors import CheckFailedError, ConfigError
 
 T = TypeVar("T")
@@ -305,6 +306,9 @@ def new_command(
             f"Next: check the tool list against the server with `regup tools {request.name} "
             "--command ...` (or --url), then `regup validate`."
         )
+    if not dry_run and not state.config.namespace:
+        # The entry is fine; what would stop the next build is a registry without a namespace.
+        click.echo(f"warning: {missing_namespace(state.config)}", err=True)
 
 
 def _pairs(flag: str) -> Callable[[click.Context, click.Parameter, Any], Any]:

@@ -32,7 +32,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from regup.checks import ProvenanceCheck
-from regup.config import Config
+from regup.config import Config, missing_namespace
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
 from regup.install import local_url
@@ -77,6 +77,8 @@ _NAMESPACE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$")
 def check_config(config: Config) -> None:
     """Raise :class:`ConfigError` when the namespace or publisher key cannot be used."""
     where = str(config.path) if config.path else "regup.toml"
+    if not config.namespace:
+        raise ConfigError(missing_namespace(config))
     if not _NAMESPACE.match(config.namespace):
         raise ConfigError(
             f"{where}: namespace {config.namespace!r} is not a reverse-DNS name such as "
