@@ -839,8 +839,8 @@ def test_the_envelope_with_skills_is_valid_with_the_skill_schema_resolved_locall
     assert schemas.errors(schemas.envelope, envelope) == []
     skills = envelope["data"]["skills"]
     assert [(s["namespace"], s["name"], s["status"]) for s in skills] == [
+        (CONFIG.namespace, "review", "active"),  # io.github.example sorts first
         ("io.github.other", "deprecated-one", "deprecated"),
-        (CONFIG.namespace, "review", "active"),
     ]
     # The $ref really reaches the skill schema: a broken skill fails the envelope.
     skills[0]["status"] = "gone"

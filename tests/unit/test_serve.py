@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from regup.config import Config
 from regup.serve import DirectoryFiles, MemoryFiles, PreviewApp, _accepts_gzip, etag_of
+from tests.helpers import TEST_NAMESPACE
 
 
 def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
@@ -63,7 +63,7 @@ def skills_app(count: int = 7) -> PreviewApp:
     from regup.emit.api import emit_api
     from regup.emit.canonical import EmitContext
     from regup.model import Registry, Skill
-    from tests.helpers import SKILL
+    from tests.helpers import SKILL, TEST_CONFIG
 
     skills = tuple(
         Skill.from_document(
@@ -78,7 +78,7 @@ def skills_app(count: int = 7) -> PreviewApp:
     )
     artifacts = emit_api(
         Registry(entries=(), skills=skills),
-        EmitContext(config=Config(), timestamp="2025-07-01T00:00:00Z"),
+        EmitContext(config=TEST_CONFIG, timestamp="2025-07-01T00:00:00Z"),
     )
     return PreviewApp(MemoryFiles(artifacts))
 
@@ -110,7 +110,7 @@ def test_the_default_page_is_50_and_the_limit_at_most_100() -> None:
     app = skills_app(60)
     status, body = get(app, "/v0.1/x/dev.toolhive/skills")
     assert status == 200 and body["metadata"]["count"] == 50
-    assert body["metadata"]["nextCursor"] == f"{Config().namespace}/skill-53"  # sorted as text
+    assert body["metadata"]["nextCursor"] == f"{TEST_NAMESPACE}/skill-53"  # sorted as text
     assert get(app, "/v0.1/x/dev.toolhive/skills?limit=101")[0] == 400
     assert get(app, "/v0.1/x/dev.toolhive/skills?limit=0")[0] == 400
     assert get(app, "/v0.1/x/dev.toolhive/skills?cursor=nonsense")[0] == 400
@@ -128,7 +128,7 @@ def test_skills_search_and_status_filters() -> None:
 
 def test_one_skill_its_versions_and_one_version() -> None:
     app = skills_app()
-    ns = Config().namespace
+    ns = TEST_NAMESPACE
     status, latest = get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1")
     assert status == 200 and latest["name"] == "skill-1" and latest["version"] == "1.2.0"
     assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions/1.2.0") == (200, latest)
