@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from tests.helpers import container, remote, run_cli, write_registry
+from tests.helpers import container, remote, run_cli, write_config, write_registry
 
 
 def _registry(root: Path) -> Path:
@@ -93,10 +93,7 @@ def test_base_url_must_be_http(tmp_path: Path) -> None:
 
 def test_config_base_url_is_used(tmp_path: Path, monkeypatch: object) -> None:
     registry = _registry(tmp_path / "registry")
-    config = tmp_path / "regup.toml"
-    config.write_text(
-        '[registry]\nname = "Acme servers"\nbase_url = "https://acme.example.com/mcp"\n'
-    )
+    config = write_config(tmp_path, name="Acme servers", base_url="https://acme.example.com/mcp")
     out = tmp_path / "dist"
     result = run_cli(
         ["--registry", str(registry), "--config", str(config), "build", "--out", str(out)]
