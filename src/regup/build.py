@@ -16,6 +16,7 @@ from regup.config import Config
 from regup.emit import EMITTERS, Artifacts, EmitContext
 from regup.emit.canonical import build_timestamp, sha256sums
 from regup.emit.hosting import S3_MANIFEST_PATH, published, s3_manifest
+from regup.emit.upstream import check_config
 from regup.errors import OutputError
 from regup.files import (
     debris,
@@ -70,11 +71,15 @@ class BuildResult:
 def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     """Every output file of a valid registry, in memory.
 
-    Raises :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed.
+    Raises :class:`~regup.errors.ConfigError` when the configuration has no usable namespace
+    and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed.
     """
     # The state module is provenance's offline half: reading it never touches the network.
     from regup.provenance.state import load_state
 
+    # Every output names servers <namespace>/<entry>, the catalog included: refuse a
+    # configuration without a usable namespace before anything is rendered.
+    check_config(request.config)
     checks = load_state(request.registry_dir).results
     ctx = EmitContext(
         config=request.config,

@@ -92,14 +92,17 @@ def test_missing_registry_folder(in_tmp: Path) -> None:
         assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("command", ["build", "validate", "serve"])
+@pytest.mark.parametrize("command", ["build", "build-toolhive", "validate", "serve"])
 def test_no_namespace_says_how_to_set_one(
     command: str, make_registry: RegistryFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # no regup.toml at all: regup has no default namespace to fall back on
     make_registry(fetch=container())
     monkeypatch.chdir(tmp_path)
-    args = ["serve", "--build", "--port", "0"] if command == "serve" else [command]
+    args = {
+        "serve": ["serve", "--build", "--port", "0"],
+        "build-toolhive": ["build", "--only", "toolhive"],  # the catalog names servers too
+    }.get(command, [command])
     result = run_cli(args)
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: no regup.toml found")

@@ -10,9 +10,9 @@ from regup.model import Entry, Registry, Skill
 from regup.site import render, search
 from regup.site import skills as s
 from regup.site.contexts import SiteContext, chrome
-from tests.helpers import SKILL, container
+from tests.helpers import SKILL, TEST_NAMESPACE, container
 
-CONFIG = Config(name="Test registry")
+CONFIG = Config(namespace=TEST_NAMESPACE, name="Test registry")
 NS = CONFIG.namespace
 
 
