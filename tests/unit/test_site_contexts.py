@@ -328,3 +328,30 @@ def test_deprecated_servers_sort_last() -> None:
     new = _entry("zzz-new", metadata={"stars": 1})
     for sort in paths.SORTS:
         assert [e.name for e in c.sort_entries([old, new], sort)] == ["zzz-new", "aaa-old"]
+
+
+def test_floating_image_tags_are_flagged() -> None:
+    latest = _entry("floats", image="ghcr.io/example/floats:latest")
+    untagged = _entry("bare", image="ghcr.io/example/bare")
+    pinned = _entry("pinned", image="ghcr.io/example/pinned:1.2.3")
+    digest = _entry("digest", image="ghcr.io/example/d:latest@sha256:" + "a" * 64)
+    site = _site(latest, untagged, pinned, digest)
+    for entry, flagged in ((latest, True), (untagged, True), (pinned, False), (digest, False)):
+        labels = [b.label for b in c.card(entry, "", site).badges]
+        assert ("Floating tag" in labels) is flagged, entry.name
+        page_labels = [b.label for b in c.server_page(site, entry, []).badges]
+        assert ("Floating tag" in page_labels) is flagged, entry.name
+    remote_entry = Entry.from_document("hosted", remote())
+    assert "Floating tag" not in [b.label for b in c.card(remote_entry, "").badges]
+
+
+def test_stars_of_a_shared_repository_say_so() -> None:
+    repo = "https://github.com/Example/MonoRepo"
+    one = _entry("mono-one", repository_url=repo)
+    two = _entry("mono-two", repository_url=repo.lower() + "/tree/main/two")
+    alone = _entry("alone", repository_url="https://github.com/example/alone")
+    site = _site(one, two, alone)
+    stars = dict((s.label, s.value) for s in c.server_page(site, one, []).stats)["Stars"]
+    assert stars == "42, shared by the 2 entries of the same repository"
+    assert c.card(two, "", site).stars == "42 (repository of 2 entries)"
+    assert dict((s.label, s.value) for s in c.server_page(site, alone, []).stats)["Stars"] == "42"

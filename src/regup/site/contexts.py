@@ -12,6 +12,8 @@ any folder of any host; ``base_url`` only adds absolute links where a format nee
 (canonical links, the feed, the sitemap, the "use this registry" commands).
 """
 
+import functools
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +23,8 @@ from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.emit.upstream import server_path as upstream_server_path
 from regup.model import Entry, Group, Kind, Registry
+from regup.repository import parse_repository_url
+from regup.site import wording
 from regup.site.install import UNKNOWN_BASE_URL, group_snippet, install, registry_snippets
 from regup.site.markdown import render_markdown
 from regup.site.pages import (
@@ -84,6 +88,20 @@ class SiteContext:
     def absolute(self, path: str) -> str | None:
         return f"{self.base_url}/{path}" if self.base_url else None
 
+    @functools.cached_property
+    def repository_entries(self) -> Mapping[str, int]:
+        """How many entries name each GitHub repository (by its case-insensitive key)."""
+        return Counter(
+            ref.key
+            for e in self.registry.entries
+            if e.repository_url and (ref := parse_repository_url(e.repository_url))
+        )
+
+    def sharing(self, entry: Entry) -> int:
+        """The number of entries whose stars are those of ``entry``'s repository."""
+        ref = parse_repository_url(entry.repository_url) if entry.repository_url else None
+        return self.repository_entries.get(ref.key, 0) if ref else 0
+
 
 NAV: tuple[tuple[str, str], ...] = (
     ("Servers", "browse/name/"),
@@ -128,7 +146,7 @@ def card(entry: Entry, root: str, site: SiteContext | None = None) -> ServerCard
         description=entry.description,
         badges=basic_badges(entry),
         tools_count=len(entry.tools),
-        stars=number(entry.stars, "–"),
+        stars=wording.stars(entry, site.sharing(entry) if site else 0, "–", short=True),
         updated=day(entry.last_updated),
         deprecated=entry.deprecated,
     )
@@ -450,7 +468,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         target.append(Stat("License", entry.license))
     if entry.version:
         target.append(Stat("Version", entry.version))
-    stats = [Stat("Stars", number(entry.stars))]
+    stats = [Stat("Stars", wording.stars(entry, site.sharing(entry)))]
     if entry.kind is Kind.CONTAINER:
         stats.append(Stat("Pulls", number(entry.pulls)))
     stats.append(Stat("Last update", day(entry.last_updated)))

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from regup.checks import Outcome, ProvenanceCheck
+from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, Kind
 from regup.site.pages import Badge, ProvenanceView
 
@@ -168,14 +169,46 @@ def provenance_view(entry: Entry, status: ProvenanceCheck | None) -> ProvenanceV
     )
 
 
+#: The badge of an image whose tag can move (``:latest`` or none).
+FLOATING_TAG = Badge(
+    "Floating tag",
+    "warn",
+    "the image is :latest or untagged, so what runs can change without a new version",
+)
+
+
+def floating_tag(entry: Entry) -> bool:
+    """The entry's image has no fixed version: ``:latest``, no tag, and no digest."""
+    if not entry.image:
+        return False
+    try:
+        return ImageRef.parse(entry.image).is_latest_or_untagged
+    except ImageRefError:
+        return False
+
+
 def basic_badges(entry: Entry) -> tuple[Badge, ...]:
-    """Tier, status, transport and kind: the badges of a list item."""
-    return (
+    """Tier, status, transport and kind (and a floating image tag): the badges of a list
+    item."""
+    out = (
         Badge(entry.tier, "good" if entry.tier == "Official" else "neutral", "tier"),
         Badge(entry.status, "bad" if entry.deprecated else "good", "status"),
         Badge(entry.transport, "info", "transport"),
         Badge("Container" if entry.kind is Kind.CONTAINER else "Remote", "info", "kind"),
     )
+    return (*out, FLOATING_TAG) if floating_tag(entry) else out
+
+
+def stars(entry: Entry, shared_with: int, missing: str = "unavailable", short: bool = False) -> str:
+    """The entry's stars, saying so when they are its repository's, shared by
+    ``shared_with`` entries in all (a monorepo's stars are not this server's own);
+    ``short`` for a list item."""
+    text = number(entry.stars, missing)
+    if shared_with < 2 or entry.stars is None:
+        return text
+    if short:
+        return f"{text} (repository of {shared_with} entries)"
+    return f"{text}, shared by the {shared_with} entries of the same repository"
 
 
 def badges(entry: Entry, status: ProvenanceCheck | None) -> tuple[Badge, ...]:
