@@ -118,7 +118,7 @@ def test_unknown_name_and_bad_trusted_root_are_clear_errors(
 ) -> None:
     unknown = run_cli(["--registry", str(registry_dir), "verify", "nope"])
     assert unknown.exit_code == 1
-    assert "Error: no valid entry named nope" in unknown.stderr
+    assert "Error: no valid entry or skill named nope" in unknown.stderr
     bad = tmp_path / "root.json"
     bad.write_text("not json")
     result = run_cli(["--registry", str(registry_dir), "verify", "--trusted-root", str(bad)])

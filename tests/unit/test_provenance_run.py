@@ -123,3 +123,61 @@ def test_a_state_file_nested_100000_deep_is_a_clear_error(tmp_path: Path) -> Non
     (tmp_path / "provenance.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(ProvenanceError, match="JSON nested too deeply"):
         load_state(tmp_path)
+
+
+# --- skills: their oci package is verified like an image ------------------------------------
+
+
+def test_a_skill_s_oci_package_is_verified_and_stored_under_its_skill_key(tmp_path: Path) -> None:
+    from regup.model import Skill
+    from regup.provenance.run import skill_key
+    from tests.helpers import SKILL
+    from tests.provenance_world import make_world
+
+    with make_world(tmp_path / "world") as world:
+        ref, digest = world.image("example/skills/review", "1.2.0")
+        world.sign("example/skills/review", digest)
+        other_ref, other = world.image("example/skills/other", "1.0.0")
+        world.sign("example/skills/other", other)
+        oci = [{"registryType": "oci", "identifier": ref}]
+        signed = Skill.from_document(
+            "review", {**SKILL, "packages": oci, "provenance": world.identity.provenance()}
+        )
+        wrong = Skill.from_document(
+            "other",
+            {
+                **SKILL,
+                "packages": [{"registryType": "oci", "identifier": other_ref}],
+                "provenance": world.identity.provenance(repository_uri="https://github.com/x/y"),
+            },
+        )
+        undeclared = Skill.from_document("plain", {**SKILL, "packages": oci})
+        git_only = Skill.from_document("git-only", {**SKILL, "packages": SKILL["packages"][1:]})
+        run = verify_entries(
+            [],
+            registry_dir=tmp_path,
+            skills=[signed, wrong, undeclared, git_only],
+            namespace="io.github.acme",
+            trusted_root=world.trusted_root,
+        )
+    by_name = {r.name: r for r in run.results}
+    assert sorted(by_name) == [
+        "skill:io.github.acme/other",
+        "skill:io.github.acme/plain",
+        "skill:io.github.acme/review",
+    ]
+    assert by_name[skill_key(signed, "io.github.acme")].outcome is Outcome.VERIFIED
+    assert by_name[skill_key(signed, "io.github.acme")].digest == digest
+    assert by_name["skill:io.github.acme/other"].outcome is Outcome.MISMATCH
+    assert by_name["skill:io.github.acme/plain"].outcome is Outcome.NOT_DECLARED
+    assert [r.name for r in run.failures] == ["skill:io.github.acme/other"]
+    assert run.paths["skill:io.github.acme/review"] == f"{tmp_path}/review"
+    stored = load_state(tmp_path)
+    assert stored.results["skill:io.github.acme/review"].outcome is Outcome.VERIFIED
+
+
+def test_a_run_of_entries_only_keeps_the_skills_records(tmp_path: Path) -> None:
+    skill = Result("skill:io.github.acme/review", Outcome.VERIFIED, "signed")
+    save_state(tmp_path, ProvenanceState({}).merged([skill]))
+    verify_entries(_entries(), registry_dir=tmp_path, all_names={"fetch", "hosted"})
+    assert set(load_state(tmp_path).results) == {"fetch", "skill:io.github.acme/review"}

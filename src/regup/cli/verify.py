@@ -20,7 +20,7 @@ from regup.enrich.transport import DEFAULT_DEADLINE, Deadline
 from regup.errors import CheckFailedError, NotFoundError
 from regup.load import load_registry
 from regup.net import make_client
-from regup.provenance.run import Mode, VerifyRun, verify_entries
+from regup.provenance.run import Mode, VerifyRun, skill_key, verify_entries
 from regup.report.provenance import REPORTERS
 from regup.validate import validate_documents
 
@@ -102,11 +102,12 @@ def verify(
     no_write: bool,
     deadline_seconds: float,
 ) -> None:
-    """Verify the sigstore signatures and attestations of container images.
+    """Verify the sigstore signatures and attestations of container images and skills.
 
-    For each container entry (or the NAMES given): resolve the image to a digest, find
-    its cosign signature and sigstore bundles, verify them with sigstore-python, check
-    that they sign this digest, and compare the signer with the entry's provenance block.
+    For each container entry and each skill's oci package (or the NAMES given): resolve
+    the image to a digest, find its cosign signature and sigstore bundles, verify them
+    with sigstore-python, check that they sign this digest, and compare the signer with
+    the entry's (or skill's) provenance block.
     Results go to registry/provenance.json, which `regup build` reads offline. Exit 1 on a
     failed strict check, when no entry could be checked, or when --deadline passed first.
     """
@@ -114,27 +115,34 @@ def verify(
     result = validate_documents(load_registry(state.registry_dir))
     registry = result.registry
     by_name = {e.name: e for e in registry.entries}
-    unknown = [n for n in names if n not in by_name]
+    namespace = state.config.namespace
+    unknown = [n for n in names if n not in by_name and registry.skill(n) is None]
     if unknown:
         raise NotFoundError(
-            f"no valid entry named {', '.join(unknown)} in {state.registry_dir}; "
-            "run `regup list` to see the names (or `regup validate` if it is invalid)"
+            f"no valid entry or skill named {', '.join(unknown)} in {state.registry_dir}; "
+            "run `regup list` (or `regup list --skills`) to see the names (or `regup validate` "
+            "if it is invalid)"
         )
-    skipped = result.files - len(registry.entries) - len(registry.groups)
+    skipped = result.files - len(registry.entries) - len(registry.groups) - len(registry.skills)
     if skipped and not state.quiet:
         click.echo(
             f"Note: {skipped} invalid file(s) left out; run `regup validate` to see why.", err=True
         )
-    entries = [by_name[n] for n in names] if names else list(registry.entries)
+    entries = [by_name[n] for n in names if n in by_name] if names else list(registry.entries)
+    found = [registry.skill(n) for n in names if n not in by_name]
+    skills = [s for s in found if s is not None] if names else list(registry.skills)
+    keep = set(by_name) | {skill_key(s, namespace) for s in registry.skills}
     with deadline.watch(make_client()) as client:
         run = verify_entries(
             entries,
             registry_dir=state.registry_dir,
+            skills=skills,
+            namespace=namespace,
             mode=Mode(mode),
             trusted_root=trusted_root,
             use_cache=not no_cache,
             write=not no_write,
-            all_names=set(by_name),
+            all_names=keep,
             http=client,
         )
     REPORTERS[fmt](run, sys.stdout, quiet=state.quiet)

@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from regup.checks import Outcome
-from regup.model import Entry
+from regup.model import Entry, Provenance, Skill
 from regup.net import make_client
 from regup.provenance.oci import OciClient
 from regup.provenance.state import Result, load_state, save_state
@@ -61,10 +61,55 @@ class VerifyRun:
         return {o.value: counted[o] for o in Outcome if counted[o]}
 
 
+#: Results of skills are stored under ``skill:<namespace>/<name>`` in the state file, apart
+#: from the entries' names (a skill may share its name with a server).
+SKILL_KEY_PREFIX = "skill:"
+
+
+def skill_key(skill: Skill, namespace: str) -> str:
+    return f"{SKILL_KEY_PREFIX}{skill.qualified_name(namespace)}"
+
+
+@dataclass(frozen=True)
+class _Subject:
+    """One OCI artifact to verify: a container's image or a skill's oci package."""
+
+    name: str
+    image: str
+    provenance: Provenance | None
+    path: str
+
+
+def _subjects(
+    entries: Sequence[Entry], skills: Sequence[Skill], namespace: str, registry_dir: Path
+) -> list[_Subject]:
+    found = [
+        _Subject(
+            e.name,
+            e.image,
+            e.provenance,
+            e.source.display if e.source else f"{registry_dir}/{e.name}/spec.yaml",
+        )
+        for e in entries
+        if e.image
+    ]
+    for skill in skills:
+        package = next((p for p in skill.oci_packages if p.identifier), None)
+        if package is None or package.identifier is None:
+            continue  # git-only skills have nothing signed to check
+        declared = dict(skill.provenance)
+        provenance = Provenance.from_document(declared) if declared else None
+        where = skill.source.display if skill.source else f"{registry_dir}/{skill.name}"
+        found.append(_Subject(skill_key(skill, namespace), package.identifier, provenance, where))
+    return sorted(found, key=lambda s: s.name)
+
+
 def verify_entries(
     entries: Sequence[Entry],
     *,
     registry_dir: Path,
+    skills: Sequence[Skill] = (),
+    namespace: str = "",
     mode: Mode = Mode.STRICT,
     trusted_root: Path | None = None,
     use_cache: bool = True,
@@ -75,7 +120,9 @@ def verify_entries(
     public_good: Callable[[], TrustRoot] | None = None,
     workers: int = 8,
 ) -> VerifyRun:
-    """Verify the container entries of ``entries`` (remote entries have no image).
+    """Verify the container entries of ``entries`` (remote entries have no image) and the
+    oci packages of ``skills`` (stored as ``skill:<namespace>/<name>``, ``namespace`` the
+    registry's).
 
     ``all_names`` (every entry of the registry) lets the state file drop records of
     removed entries; without it other records are kept. ``use_cache=False`` re-checks
@@ -90,7 +137,7 @@ def verify_entries(
     override = TrustRoot.from_file(trusted_root) if trusted_root is not None else None
     trust = TrustRoots(override, public_good) if public_good else TrustRoots(override)
     state = load_state(registry_dir)
-    containers = sorted((e for e in entries if e.image), key=lambda e: e.name)
+    subjects = _subjects(entries, skills, namespace, registry_dir)
     own_client = http is None
     client = http if http is not None else make_client()
     try:
@@ -98,19 +145,21 @@ def verify_entries(
             OciClient(client), client, trust, now or (lambda: datetime.now(UTC))
         )
 
-        def one(entry: Entry) -> Result:
-            return verifier.verify_entry(entry, state.get(entry.name), reuse=use_cache)
+        def one(subject: _Subject) -> Result:
+            previous = state.get(subject.name)
+            return verifier.verify_image(
+                subject.name, subject.image, subject.provenance, previous, reuse=use_cache
+            )
 
         with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-            results = tuple(pool.map(one, containers))
+            results = tuple(pool.map(one, subjects))
     finally:
         if own_client:
             client.close()
     written = False
     if write:
-        written = save_state(registry_dir, state.merged(list(results), keep=all_names))
-    paths = {
-        e.name: (e.source.display if e.source else f"{registry_dir}/{e.name}/spec.yaml")
-        for e in containers
-    }
-    return VerifyRun(mode, results, written, paths)
+        keep = all_names
+        if keep is not None and not skills:  # a run of entries only keeps the skills' records
+            keep = keep | {k for k in state.results if k.startswith(SKILL_KEY_PREFIX)}
+        written = save_state(registry_dir, state.merged(list(results), keep=keep))
+    return VerifyRun(mode, results, written, {s.name: s.path for s in subjects})

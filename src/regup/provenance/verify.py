@@ -221,16 +221,30 @@ class EntryVerifier:
         same digest, fields and trust root, and kept, marked stale, when this check fails
         transiently.
         """
+        return self.verify_image(
+            entry.name, entry.image or "", entry.provenance, previous, reuse=reuse
+        )
+
+    def verify_image(
+        self,
+        name: str,
+        image: str,
+        provenance: Provenance | None,
+        previous: Result | None = None,
+        *,
+        reuse: bool = True,
+    ) -> Result:
+        """The outcome for one OCI artifact under ``name``: a container entry's image or a
+        skill's oci package (signed and checked the same way); see :meth:`verify_entry`."""
         now = self._now()
-        base = Result(name=entry.name, outcome=Outcome.ERROR, detail="", image=entry.image)
-        provenance = entry.provenance
+        base = Result(name=name, outcome=Outcome.ERROR, detail="", image=image)
         if provenance is None:
             return _with(base, Outcome.NOT_DECLARED, "the entry declares no provenance")
         reason = self._trust.unsupported_reason(provenance.sigstore_url)
         if reason:
             return _with(base, Outcome.UNSUPPORTED, reason)
         try:
-            ref = ImageRef.parse(entry.image or "")
+            ref = ImageRef.parse(image)
         except ImageRefError as exc:
             return _with(base, Outcome.INVALID, f"the image reference is not valid: {exc}")
         checked = format_timestamp(now)
@@ -243,10 +257,10 @@ class EntryVerifier:
         if reuse and previous is not None and previous.key == key and previous.is_fresh(now):
             return previous
         base = Result(
-            name=entry.name,
+            name=name,
             outcome=Outcome.ERROR,
             detail="",
-            image=entry.image,
+            image=image,
             digest=digest,
             checked_at=checked,
             key=key,
