@@ -123,5 +123,13 @@ if __name__ == "__main__":
         sys.exit(3)
     if mode == "silent":
         _silent()
+    elif mode == "http":
+        # python tests/mcpservers.py http <streamable-http|sse> <port>: a fixed port, as a
+        # container publishing its target_port would.
+        import uvicorn
+
+        server = build_server()
+        app = server.streamable_http_app() if sys.argv[2] == "streamable-http" else server.sse_app()
+        uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[3]), log_level="warning")
     else:
         build_server(extra_tool=mode == "stdio-extra").run("stdio")

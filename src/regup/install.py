@@ -363,9 +363,10 @@ def _stdio_item(model: InstallModel) -> JsonDict:
     return item
 
 
-def _bridge_item(model: InstallModel, header_values: Mapping[str, str]) -> JsonDict:
+def _bridge_item(model: InstallModel, header_values: Mapping[str, str] | None) -> JsonDict:
     """``npx mcp-remote URL`` for a stdio-only client; headers go through env variables
-    (``--header Name:${VAR}``, which mcp-remote expands) so no value sits in ``args``."""
+    (``--header Name:${VAR}``, which mcp-remote expands) so no value sits in ``args``;
+    ``header_values`` None leaves ``env`` out (the client forwards the variables)."""
     assert model.endpoint is not None
     args = [*MCP_REMOTE[1:], model.endpoint.url]
     if model.endpoint.transport == "sse":
@@ -373,7 +374,8 @@ def _bridge_item(model: InstallModel, header_values: Mapping[str, str]) -> JsonD
     env: JsonDict = {}
     for header in model.headers:
         args += ["--header", f"{header.name}:${{{header.env_name}}}"]
-        env[header.env_name] = header_values[header.name]
+        if header_values is not None:
+            env[header.env_name] = header_values[header.name]
     item: JsonDict = {"command": MCP_REMOTE[0], "args": args}
     if env:
         item["env"] = env
@@ -532,7 +534,7 @@ def codex_tables(model: InstallModel) -> dict[tuple[str, ...], JsonDict]:
         return {key: table}
     assert model.endpoint is not None
     if model.endpoint.transport == "sse":
-        bridge = _bridge_item(model, {})
+        bridge = _bridge_item(model, None)  # values forwarded through env_vars
         table = {"command": bridge["command"], "args": bridge["args"]}
         if model.headers:
             table["env_vars"] = [h.env_name for h in model.headers]
