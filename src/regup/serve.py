@@ -186,6 +186,19 @@ def _name(response: JsonDict) -> str:
     return str(response["server"]["name"])
 
 
+def _matches(search: str, name: str) -> bool:
+    """Whether ``search`` (casefolded) finds the server called ``name``: a substring of its
+    name, as the official registry matches. The namespace part counts only when the query
+    reaches into it (has a ``.`` or ``/``): every server of a registry shares it, so
+    ``git`` would otherwise match every ``io.github.*`` name, and ToolHive's ``thv run git``,
+    which falls back to one page of ``?search=git`` for a name outside ToolHive's own
+    namespace, would not see the server called ``git`` on that page."""
+    name = name.casefold()
+    if "." in search or "/" in search:
+        return search in name
+    return search in name.rpartition("/")[2]
+
+
 def _updated(response: JsonDict) -> datetime | None:
     meta = response.get("_meta", {}).get("io.modelcontextprotocol.registry/official", {})
     try:
@@ -388,7 +401,7 @@ class PreviewApp:
             # so walking 10,000 servers one page at a time stays linear.
             items = items[bisect.bisect_right(self.api.names, cursor) :]
         if search:
-            items = [r for r in items if search in _name(r).casefold()]
+            items = [r for r in items if _matches(search, _name(r))]
         if version and version != LATEST:
             items = [r for r in items if r["server"].get("version") == version]
         if since is not None:

@@ -185,6 +185,20 @@ def test_search_matches_names_case_insensitively(preview: Preview) -> None:
     }
 
 
+def test_search_skips_the_shared_namespace_unless_the_query_reaches_into_it(
+    preview: Preview,
+) -> None:
+    # "git" is in every io.github.* name: only github-tools has it in its own name, so
+    # ToolHive's one-page search fallback of `thv run <name>` sees the server it wants
+    body = preview.get("/v0.1/servers", search="git").json()
+    assert [s["server"]["name"] for s in body["servers"]] == [f"{NAMESPACE}/github-tools"]
+    full = preview.get("/v0.1/servers", search=f"{NAMESPACE}/fetch-").json()
+    assert [s["server"]["name"] for s in full["servers"]] == [f"{NAMESPACE}/fetch-plus"]
+    assert preview.get("/v0.1/servers", search="io.github.").json()["metadata"] == {
+        "count": len(NAMES)
+    }
+
+
 def test_version_and_updated_since_filter(preview: Preview) -> None:
     three = preview.get("/v0.1/servers", version="3.0.0").json()
     assert [s["server"]["name"] for s in three["servers"]] == [f"{NAMESPACE}/weather"]
