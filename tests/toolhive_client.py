@@ -10,7 +10,8 @@ A faithful port, request for request and check for check, of:
   ``ConvertServerJSON``), ``pkg/registry/api/client.go`` (``GetServer``, ``ListServers``,
   ``fetchServersPage``, ``SearchServers``), ``pkg/registry/api/shared.go``
   (``RegistryHTTPError``) and ``pkg/registry/api/skills_client.go`` (``GetSkill``,
-  ``GetSkillVersion``, ``ListSkills``, ``SearchSkills``, ``ListSkillVersions``);
+  ``GetSkillVersion``, ``ListSkills``, ``SearchSkills``, ``ListSkillVersions``) with
+  ``pkg/skills/skillsvc/registry.go`` (``resolveFromRegistry``, ``thv skill install``);
 - stacklok/toolhive-core at 24d618f9da3a6f781e94550a09d9904fa4124424 (2026-08-21):
   ``registry/converters/utils.go`` (``BuildReverseDNSName``, ``ExtractServerName``),
   ``registry/converters/upstream_to_toolhive.go`` (which servers convert: one OCI package,
@@ -356,6 +357,24 @@ class ApiProvider:
     def search_skills(self, query: str) -> list[dict[str, Any]]:
         url = _join(self.base_url, SKILLS_BASE_PATH) + "?" + values_encode({"search": query})
         return list(self._json(url).get("skills") or [])
+
+    def resolve_skill(self, name: str) -> dict[str, Any] | None:
+        """``thv skill install <name>``'s registry lookup (``pkg/skills/skillsvc/registry.go``
+        ``resolveFromRegistry``): search for the last segment, keep exact matches of the name
+        (and of the namespace when given), any case; None when there is none; several are
+        ambiguous (:class:`ToolHiveError`)."""
+        namespace, _, simple = name.rpartition("/")
+        matches = [
+            skill
+            for skill in self.search_skills(simple)
+            if str(skill.get("name", "")).casefold() == simple.casefold()
+            and (
+                not namespace or str(skill.get("namespace", "")).casefold() == namespace.casefold()
+            )
+        ]
+        if len(matches) > 1:
+            raise ToolHiveError(f"ambiguous skill name {name!r} matches multiple registry entries")
+        return matches[0] if matches else None
 
 
 @dataclass(frozen=True)

@@ -161,6 +161,11 @@ def test_thv_skill_commands_find_every_skill(host: tuple[str, str]) -> None:
         assert (latest["namespace"], latest["name"]) == (namespace, name)
         assert provider.get_skill_version(namespace, name, latest["version"]) == latest
         assert latest in provider.list_skill_versions(namespace, name)
+        # thv skill install NAME and NAMESPACE/NAME
+        assert provider.resolve_skill(name) == latest
+        assert provider.resolve_skill(f"{namespace}/{name}") == latest
+    assert provider.resolve_skill("io.github.nobody/triage") is None
+    assert provider.resolve_skill("no-such-skill") is None
     found = provider.search_skills("triage")
     if static(host):
         assert len(found) == len(SKILLS)  # the search is ignored

@@ -165,8 +165,9 @@ def registry_snippets(base_url: str, *, api: bool) -> list[Snippet]:
                 f"thv config set-registry {base}",
                 "sh",
                 "ToolHive uses the API when /v0.1/servers answers as application/json: on "
-                "Netlify, Cloudflare Pages (they read _headers), nginx or regup serve, not on "
-                "GitHub Pages, which serves it as text/html.",
+                "a host set up with regup's hosting kit (nginx, Caddy, Apache, Netlify, "
+                "Cloudflare Pages) or regup serve, not on GitHub Pages, which serves it as "
+                "text/html.",
             ),
             Snippet(
                 "vscode-gallery",
