@@ -355,3 +355,27 @@ def test_stars_of_a_shared_repository_say_so() -> None:
     assert stars == "42, shared by the 2 entries of the same repository"
     assert c.card(two, "", site).stars == "42 (repository of 2 entries)"
     assert dict((s.label, s.value) for s in c.server_page(site, alone, []).stats)["Stars"] == "42"
+
+
+@pytest.mark.parametrize(
+    ("title", "letters"),
+    [("GitHub Remote", "GR"), ("fetch", "Fe"), ("AWS  cost-explorer", "AC"), ("★", "De")],
+)
+def test_a_monogram_stands_in_for_a_missing_icon(title: str, letters: str) -> None:
+    entry = _entry("demo", title=title)
+    assert wording.monogram(entry) == letters
+    card = c.card(entry, "../", _site(entry))
+    assert (card.icon, card.monogram) == (None, letters)
+    assert card.tint in wording.TINTS and card.tint == wording.tint(entry)
+
+
+def test_only_icons_published_with_the_site_are_shown() -> None:
+    base = "https://reg.example.org/catalog"
+    own = _entry("own", icons=[{"src": f"{base}/icons/own.svg"}])
+    foreign = _entry("foreign", icons=[{"src": "https://cdn.example.com/x.svg"}])
+    sneaky = _entry("sneaky", icons=[{"src": f"{base}/../x.svg"}])
+    site = dataclasses.replace(_site(own, foreign, sneaky), base_url=base)
+    assert c.card(own, "../../", site).icon == "../../icons/own.svg"
+    assert c.server_page(site, own, []).icon == "../../icons/own.svg"
+    assert c.card(foreign, "", site).icon is None
+    assert c.card(sneaky, "", site).icon is None

@@ -134,6 +134,16 @@ def chrome(site: SiteContext, path: str, *, root: str | None = None) -> Chrome:
     )
 
 
+def _mark(entry: Entry, root: str, base_url: str) -> dict[str, Any]:
+    """The icon (relative to a page at ``root``) or the monogram beside an entry's name."""
+    icon = wording.icon_path(entry, base_url)
+    return {
+        "icon": root + icon if icon else None,
+        "monogram": wording.monogram(entry),
+        "tint": wording.tint(entry),
+    }
+
+
 def card(entry: Entry, root: str, site: SiteContext | None = None) -> ServerCard:
     """``entry`` as a list item on a page whose root prefix is ``root`` (cached in ``site``)."""
     key = (entry.name, root)
@@ -149,6 +159,7 @@ def card(entry: Entry, root: str, site: SiteContext | None = None) -> ServerCard
         stars=wording.stars(entry, site.sharing(entry) if site else 0, "–", short=True),
         updated=day(entry.last_updated),
         deprecated=entry.deprecated,
+        **_mark(entry, root, site.base_url if site else ""),
     )
     if site is not None:
         site.cards[key] = made
@@ -478,6 +489,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         chrome=chrome(site, path),
         name=entry.name,
         title=entry.display_name,
+        **_mark(entry, root, site.base_url),
         description=entry.description,
         overview_html=render_markdown(entry.overview) if entry.overview else None,
         badges=badges(entry, status),

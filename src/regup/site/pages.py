@@ -74,6 +74,10 @@ class ServerCard:
     stars: str
     updated: str
     deprecated: bool = False
+    #: The entry's icon (a path relative to the page) or, without one, its monogram.
+    icon: str | None = None
+    monogram: str = ""
+    tint: str = "info"
     #: The card rendered by ``_card.html``; filled (once per card) by :mod:`regup.site.render`.
     html: Markup = Markup("")
 
@@ -212,6 +216,9 @@ class ServerPage:
     chrome: Chrome = doc("Shared page parts.")
     name: str = doc("The entry's name, the one `thv run` takes.")
     title: str = doc("Display title (the name when the entry has none).")
+    icon: str | None = doc("The entry's icon, when it is published with the site.")
+    monogram: str = doc("One or two letters shown instead of an icon.")
+    tint: str = doc("The monogram's tone class.")
     description: str = doc("One-line description.")
     overview_html: Markup | None = doc("The overview, rendered and sanitised, if any.")
     badges: tuple[Badge, ...] = doc("Tier, status, transport, kind, provenance.")

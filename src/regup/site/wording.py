@@ -3,6 +3,8 @@ provenance badge and summary, the badges of a server."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections.abc import Sequence
 from urllib.parse import urlsplit
 
@@ -217,3 +219,40 @@ def badges(entry: Entry, status: ProvenanceCheck | None) -> tuple[Badge, ...]:
     if entry.kind is Kind.CONTAINER or status is not None:
         out.append(provenance_view(entry, status).badge)
     return tuple(out)
+
+
+# --- the mark beside a name ---------------------------------------------------------------
+
+#: Tints of a monogram: the tone classes whose colour pairs pass contrast in both themes.
+TINTS = ("info", "good", "warn")
+_WORD_START = re.compile(r"[^\W_]+")
+
+
+def monogram(entry: Entry) -> str:
+    """One or two letters for an entry without an icon: the initials of its first two
+    words ("GitHub Remote" → "GR"), or the first two characters of a one-word name."""
+    words: list[str] = _WORD_START.findall(entry.display_name) or _WORD_START.findall(entry.name)
+    if not words:
+        return "?"
+    if len(words) == 1:
+        return words[0][:2].capitalize()
+    return (words[0][0] + words[1][0]).upper()
+
+
+def tint(entry: Entry) -> str:
+    """The monogram's tone, fixed by the entry's name (the same on every build)."""
+    return TINTS[hashlib.sha256(entry.name.encode()).digest()[0] % len(TINTS)]
+
+
+def icon_path(entry: Entry, base_url: str) -> str | None:
+    """The site path of the entry's icon when it is published with this site (its URL is
+    under ``base_url``); other icons are never loaded: pages load only their own files."""
+    if not base_url:
+        return None
+    prefix = base_url.rstrip("/") + "/"
+    for icon in entry.icons:
+        if icon.src.startswith(prefix) and icon.theme in (None, "light"):
+            rest = icon.src[len(prefix) :]
+            if rest and ".." not in rest.split("/"):
+                return rest
+    return None
