@@ -14,9 +14,18 @@ import pytest
 from regup.emit.hosting import CADDY_PATH, NGINX_PATH
 from tests import webservers
 from tests.apicheck import check_api, json_of
-from tests.helpers import container, group, remote, run_subprocess, skill, write_registry
+from tests.helpers import (
+    TEST_NAMESPACE,
+    container,
+    group,
+    remote,
+    run_subprocess,
+    skill,
+    write_config,
+    write_registry,
+)
 
-NAMESPACE = "io.github.stacklok"
+NAMESPACE = TEST_NAMESPACE
 ENTRIES: dict[str, Any] = {
     "fetch": container(),
     "fetch-plus": container(image="ghcr.io/example/fetch-plus:v2.1.0"),
@@ -39,6 +48,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("hosting")
     root.chmod(0o755)
     write_registry(root / "registry", **ENTRIES)
+    write_config(root)
     built = run_subprocess(["build", "--out", "dist"], cwd=root)
     assert built.returncode == 0, built.stderr
     return root / "dist"

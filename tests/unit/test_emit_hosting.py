@@ -26,7 +26,7 @@ from regup.emit.hosting import (
     object_keys,
 )
 from regup.model import Registry
-from tests.helpers import container, run_cli, write_registry
+from tests.helpers import container, run_cli, write_config, write_registry
 
 CTX = EmitContext(config=Config(name="Test registry"), timestamp="2025-07-01T00:00:00Z")
 
@@ -139,8 +139,19 @@ def test_the_hosting_emitter_runs_after_the_api() -> None:
 
 def test_a_build_keeps_hosting_out_of_the_site_and_owns_its_files(tmp_path: Path) -> None:
     write_registry(tmp_path / "registry", fetch=container())
+    config = write_config(tmp_path)
     out = tmp_path / "dist"
-    result = run_cli(["--registry", str(tmp_path / "registry"), "build", "--out", str(out)])
+    result = run_cli(
+        [
+            "--registry",
+            str(tmp_path / "registry"),
+            "--config",
+            str(config),
+            "build",
+            "--out",
+            str(out),
+        ]
+    )
     assert result.exit_code == 0, result.stderr
     for rel in (NGINX_PATH, CADDY_PATH, S3_MANIFEST_PATH, S3_CORS_PATH):
         assert (out / rel).is_file(), rel
