@@ -49,10 +49,11 @@ def _report(result: ImportResult, dry_run: bool, quiet: bool) -> None:
 def import_command(
     state: AppState, source: str, dry_run: bool, only: tuple[str, ...], overwrite: bool
 ) -> None:
-    """Write registry/<name>/spec.yaml files from SOURCE.
+    """Write registry/<name>/spec.yaml files (and skills/<name>/skill.yaml) from SOURCE.
 
-    SOURCE is a ToolHive registry.json, an upstream registry file, a JSON array of
-    server.json documents or one server.json (a path or an http(s) URL), or the base URL of
+    SOURCE is a ToolHive registry.json, an upstream registry file (its data.skills
+    included), a JSON array of server.json documents or one server.json (a path or an
+    http(s) URL), one skill.json or a folder of <name>/skill.json files, or the base URL of
     an MCP Registry API v0.1. Nothing is written when the source cannot be read.
     """
     request = ImportRequest(

@@ -1,8 +1,9 @@
 """``regup import``: bring an existing registry over as ``registry/<name>/spec.yaml`` files.
 
-Sources: a ToolHive ``registry.json``, an upstream file (ToolHive's envelope, a JSON array
-of ``server.json`` documents, or one ``server.json``), or a live MCP Registry API v0.1 base
-URL. Everything is read, converted and validated before the first file is written, so a
+Sources: a ToolHive ``registry.json``, an upstream file (ToolHive's envelope, its
+``data.skills`` included, a JSON array of ``server.json`` documents, or one
+``server.json``), one ``skill.json`` or a folder of ``<name>/skill.json`` (written as
+``skills/<name>/skill.yaml``), or a live MCP Registry API v0.1 base URL. Everything is read, converted and validated before the first file is written, so a
 bad source leaves ``registry/`` untouched.
 """
 
@@ -23,10 +24,24 @@ from regup.importers.base import (
     assign_names,
     shorten_description,
 )
+from regup.importers.skills import (
+    add_skills,
+    envelope_skills,
+    looks_like_skill,
+    read_skill_folder,
+)
 from regup.importers.sources import is_url, read_file, shown
 from regup.importers.toolhive import read_toolhive
 from regup.jsonio import nesting_exceeds
-from regup.load import GROUP_FILE, MAX_FILE_BYTES, SPEC_FILE, RawDocument, parse_document
+from regup.load import (
+    GROUP_FILE,
+    MAX_FILE_BYTES,
+    SKILLS_FOLDER,
+    SPEC_FILE,
+    DocKind,
+    RawDocument,
+    parse_document,
+)
 from regup.model import Source
 from regup.validate import validate_documents
 from regup.writeback import write_registry_files
@@ -75,11 +90,19 @@ def read_source(source: str) -> SourceContent:
             missing = False
         if missing:
             raise ImportSourceError(f"{shown(source)} is neither a file nor an http(s) URL")
+        try:
+            folder = path.is_dir()
+        except OSError:  # a name too long, say: reading it says why
+            folder = False
+        if folder:
+            return read_skill_folder(path)
         data = read_file(path)
+    if looks_like_skill(data):
+        return add_skills(SourceContent(), [data], shown(source))
     if looks_like_toolhive(data):
         return read_toolhive(data)
     if looks_like_upstream(data):
-        return read_upstream(data)
+        return add_skills(read_upstream(data), envelope_skills(data), "data.skills")
     raise ImportSourceError(
         f"{shown(source)} has an unknown shape: expected a ToolHive registry (servers / remote_servers), "
         "an upstream registry ({version, meta, data: {servers}}), a JSON array of server.json "
@@ -149,10 +172,19 @@ def run_import(request: ImportRequest) -> ImportResult:
         rel = f"{group.name}/{GROUP_FILE}"
         files[rel] = dump_yaml(group.document)
         docs.append(_raw(request.registry_dir / rel, group.name, "group", files[rel]))
+    for skill in content.skills:
+        if only and skill.original not in only and skill.name not in only:
+            continue
+        rel = f"{SKILLS_FOLDER}/{skill.name}/skill.yaml"
+        if rel in files:
+            result.skipped.append(Skipped(skill.original, f"another skill is named {skill.name}"))
+            continue
+        files[rel] = dump_yaml(skill.document)
+        docs.append(_raw(request.registry_dir / rel, skill.name, "skill", files[rel]))
     validation = validate_documents(docs)
     bad_paths = {d.path for d in validation.diagnostics if d.severity.value == "error"}
     for doc in docs:
-        rel = f"{doc.name}/{doc.source.path.name}"
+        rel = _rel(doc)
         if doc.source.display in bad_paths:
             problems = "; ".join(
                 f"{d.message} [{d.rule}]"
@@ -166,7 +198,7 @@ def run_import(request: ImportRequest) -> ImportResult:
             result.warnings.append(f"{d.path}:{d.line}:{d.col}: {d.message} [{d.rule}]")
     for rel in sorted(files):
         if (request.registry_dir / rel).parent.exists() and not request.overwrite:
-            result.existing.append(rel.split("/")[0])
+            result.existing.append(rel.rsplit("/", 1)[0])
             del files[rel]
     if request.dry_run:
         result.would_write = files
@@ -187,10 +219,12 @@ def _renamed(original: str, candidates: list[Candidate]) -> str:
     return original
 
 
-def _raw(path: Path, name: str, kind: str, text: str) -> RawDocument:
-    doc = RawDocument(
-        name=name,
-        kind="group" if kind == "group" else "entry",
-        source=Source(path, str(path), SourceMap()),
-    )
+def _rel(doc: RawDocument) -> str:
+    """The file's path in the registry: ``<name>/<file>``, ``skills/<name>/skill.yaml``."""
+    folder = f"{SKILLS_FOLDER}/{doc.name}" if doc.kind == "skill" else doc.name
+    return f"{folder}/{doc.source.path.name}"
+
+
+def _raw(path: Path, name: str, kind: DocKind, text: str) -> RawDocument:
+    doc = RawDocument(name=name, kind=kind, source=Source(path, str(path), SourceMap()))
     return parse_document(doc, text)

@@ -25,6 +25,16 @@ class GroupCandidate:
     name: str = ""
 
 
+@dataclass
+class SkillCandidate:
+    """One skill to import: ``namespace/name`` in the source, its name (the folder's) and
+    its document in the authored form (without ``name``)."""
+
+    original: str
+    name: str
+    document: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class Skipped:
     original: str
@@ -36,6 +46,7 @@ class SourceContent:
     candidates: list[Candidate] = field(default_factory=list)
     groups: list[GroupCandidate] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
+    skills: list[SkillCandidate] = field(default_factory=list)
 
 
 def assign_names(items: list[Any], taken: set[str]) -> list[tuple[str, str]]:
