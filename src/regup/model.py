@@ -582,7 +582,8 @@ SKILL_KEYS: tuple[str, ...] = (
     "metadata",
     "_meta",
 )
-_PACKAGE_KEYS = (
+#: Keys of a skill's package, in ToolHive's order.
+SKILL_PACKAGE_KEYS: tuple[str, ...] = (
     "registryType",
     "identifier",
     "digest",
@@ -592,6 +593,14 @@ _PACKAGE_KEYS = (
     "commit",
     "subfolder",
 )
+
+#: Nested keys of ``skill.yaml`` in their canonical order (``regup fmt``).
+SKILL_NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("repository",): ("url", "type"),
+    ("icons", "*"): ("src", "size", "type", "label"),
+    ("packages", "*"): SKILL_PACKAGE_KEYS,
+    ("provenance",): PROVENANCE_FIELDS,
+}
 
 
 @dataclass(frozen=True)
@@ -632,7 +641,7 @@ class SkillPackage:
             self.commit,
             self.subfolder,
         )
-        for key, value in zip(_PACKAGE_KEYS, values, strict=True):
+        for key, value in zip(SKILL_PACKAGE_KEYS, values, strict=True):
             _put(out, key, value)
         return out
 

@@ -217,3 +217,47 @@ def test_fmt_removes_temporary_files_a_killed_run_left(in_tmp: Path) -> None:
     left.write_bytes(b"description: Alrea")
     assert run_cli(["fmt"]).exit_code == 0
     assert not left.exists()
+
+
+SKILL_TEXT = (
+    "packages:\n"
+    "- subfolder: skills/review\n"
+    "  url: https://github.com/example/skills\n"
+    "  registryType: git\n"
+    "version: 1.0.0  # bumped with the upstream tag\n"
+    "repository: {type: git, url: https://github.com/example/skills}\n"
+    "description: Guides an agent through a careful review of a pull request.\n"
+    "# the display name\n"
+    "title: Code Review\n"
+)
+
+
+def test_skill_files_get_toolhive_s_key_order_at_every_level(in_tmp: Path) -> None:
+    from tests.helpers import Files
+
+    write_registry(
+        in_tmp / "registry",
+        review=Files({"skill.yaml": SKILL_TEXT}),
+        skills=Files({"other/skill.yaml": SKILL_TEXT}),
+    )
+    checked = run_cli(["fmt", "--check"])
+    assert checked.exit_code == 1
+    assert "registry/review/skill.yaml" in checked.output
+    assert "registry/skills/other/skill.yaml" in checked.output
+    assert run_cli(["fmt", "other"]).exit_code == 0
+    text = (in_tmp / "registry" / "skills" / "other" / "skill.yaml").read_text()
+    assert text == (
+        "# the display name\n"
+        "title: Code Review\n"
+        "description: Guides an agent through a careful review of a pull request.\n"
+        "version: 1.0.0  # bumped with the upstream tag\n"
+        "repository: {url: https://github.com/example/skills, type: git}\n"
+        "packages:\n"
+        "  - registryType: git\n"
+        "    url: https://github.com/example/skills\n"
+        "    subfolder: skills/review\n"
+    )
+    assert (in_tmp / "registry" / "review" / "skill.yaml").read_text() == SKILL_TEXT
+    assert run_cli(["fmt"]).exit_code == 0
+    assert run_cli(["fmt", "--check"]).exit_code == 0
+    assert run_cli(["validate", "--strict"]).exit_code == 0

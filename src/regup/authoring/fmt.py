@@ -34,17 +34,20 @@ from regup.files import UnsafeFileError, read_input_file, remove_debris
 from regup.load import (
     GROUP_FILE,
     MAX_FILE_BYTES,
+    SKILLS_FOLDER,
     SPEC_FILE,
     display_path,
     find_suppressions,
     registry_folders,
 )
-from regup.model import ENTRY_KEYS, NESTED_ORDER
+from regup.model import ENTRY_KEYS, NESTED_ORDER, SKILL_KEYS, SKILL_NESTED_ORDER
 from regup.writeback import replace_registry_file
 from regup.yamledit import YamlEditError, top_mapping
 from regup.yamlio import YamlProblem, YamlSyntaxError, load_yaml
 
 GROUP_KEYS: tuple[str, ...] = ("name", "title", "description", "servers")
+#: The skill file ``regup fmt`` formats (``skill.json`` is left as it is written).
+SKILL_YAML = "skill.yaml"
 
 _COMMENT = re.compile(r"(?:^|(?<=\s))#.*$")
 
@@ -162,14 +165,17 @@ def _has_comments(node: Any) -> bool:
     return False
 
 
-def _order_nested(node: Any, path: tuple[str, ...]) -> None:
+NestedOrder = dict[tuple[str, ...], tuple[str, ...]]
+
+
+def _order_nested(node: Any, path: tuple[str, ...], orders: NestedOrder = NESTED_ORDER) -> None:
     if isinstance(node, list):
         for item in node:
-            _order_nested(item, (*path, "*"))
+            _order_nested(item, (*path, "*"), orders)
         return
     if not isinstance(node, dict):
         return
-    order = NESTED_ORDER.get(path)
+    order = orders.get(path)
     move_to_end = getattr(node, "move_to_end", None)
     if order is not None and path and callable(move_to_end) and not _has_comments(node):
         rank = {k: i for i, k in enumerate(order)}
@@ -177,10 +183,10 @@ def _order_nested(node: Any, path: tuple[str, ...]) -> None:
         for key in keys:
             move_to_end(key)
     for key, value in node.items():
-        _order_nested(value, (*path, str(key)))
+        _order_nested(value, (*path, str(key)), orders)
 
 
-def _restyle(text: str, nested: bool) -> str:
+def _restyle(text: str, nested: bool, orders: NestedOrder = NESTED_ORDER) -> str:
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
@@ -198,7 +204,7 @@ def _restyle(text: str, nested: bool) -> str:
             f"cannot read the YAML ({_one_line(exc)}); run `regup validate`"
         ) from None
     if nested:
-        _order_nested(data, ())
+        _order_nested(data, (), orders)
     yaml.explicit_start = text.lstrip().startswith("---")
     stream = io.StringIO()
     try:
@@ -273,15 +279,22 @@ def _check(old: Any, before: str, after: str) -> None:
         raise FormatError("formatting would move a `# regup: ignore[...]` away from its line")
 
 
-def format_text(text: str, order: Sequence[str] = ENTRY_KEYS, *, nested: bool = True) -> str:
+def format_text(
+    text: str,
+    order: Sequence[str] = ENTRY_KEYS,
+    *,
+    nested: bool = True,
+    nested_order: NestedOrder = NESTED_ORDER,
+) -> str:
     """``text`` in canonical order and style; raises :class:`FormatError` when that cannot be
-    done without changing a value, losing a comment or moving a suppression."""
+    done without changing a value, losing a comment or moving a suppression.
+    ``nested_order`` orders nested mappings (``SKILL_NESTED_ORDER`` for ``skill.yaml``)."""
     if not text.strip():
         raise FormatError("the file is empty")
     values = _readable(text)
-    once = _restyle(_reorder_lines(text, order), nested)
+    once = _restyle(_reorder_lines(text, order), nested, nested_order)
     _check(values, text, once)
-    twice = _restyle(_reorder_lines(once, order), nested)
+    twice = _restyle(_reorder_lines(once, order), nested, nested_order)
     if twice != once:
         raise FormatError("formatting is not stable for this file (a second run changes it)")
     return once
@@ -305,9 +318,14 @@ def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
     if not wanted:
         found = []
         for folder in registry_folders(registry_dir):
-            for file_name in (SPEC_FILE, GROUP_FILE):
-                if _present(folder / file_name):
-                    found.append(folder / file_name)
+            own = [folder / f for f in (SPEC_FILE, GROUP_FILE, SKILL_YAML) if _present(folder / f)]
+            found += own
+            if folder.name == SKILLS_FOLDER and not own:  # the catalog-style skills folder
+                found += [
+                    sub / SKILL_YAML
+                    for sub in registry_folders(folder)
+                    if _present(sub / SKILL_YAML)
+                ]
         return found
     paths = []
     for name in wanted:
@@ -317,6 +335,12 @@ def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
         if not _present(path):
             folder = registry_dir / name
             path = folder / (GROUP_FILE if (folder / GROUP_FILE).is_file() else SPEC_FILE)
+        for skill in (
+            registry_dir / name / SKILL_YAML,
+            registry_dir / SKILLS_FOLDER / name / SKILL_YAML,
+        ):
+            if not _present(path) and _present(skill):
+                path = skill
         if not _present(path):
             raise LoadError(
                 f"{name!r} is neither an entry of {registry_dir} nor a file; give an entry "
@@ -354,8 +378,11 @@ def format_files(
             result.failed.append((shown, f"the file is not UTF-8 text ({exc.reason})"))
             continue
         order = GROUP_KEYS if path.name == GROUP_FILE else ENTRY_KEYS
+        nested_order = NESTED_ORDER
+        if path.name == SKILL_YAML:
+            order, nested_order = SKILL_KEYS, SKILL_NESTED_ORDER
         try:
-            formatted = format_text(text.replace("\r\n", "\n"), order)
+            formatted = format_text(text.replace("\r\n", "\n"), order, nested_order=nested_order)
         except FormatError as exc:
             result.failed.append((exc.where(shown), str(exc)))
             continue

@@ -436,7 +436,8 @@ def tools_command(
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if a file is not formatted.")
 @pass_state
 def fmt_command(state: AppState, names: tuple[str, ...], check: bool) -> None:
-    """Put entries in canonical key order and style, keeping every value and comment.
+    """Put entries and skill.yaml files in canonical key order and style, keeping every
+    value and comment.
 
     Without arguments, formats the whole registry. A file that cannot be formatted
     without losing something is reported and left as it was (exit 1).
