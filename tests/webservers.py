@@ -1,6 +1,7 @@
-"""Real nginx and Caddy on 127.0.0.1, serving a built folder with the hosting kit's config.
+"""Real nginx, Caddy and Apache httpd on 127.0.0.1, serving a built folder with the hosting
+kit's configuration.
 
-Both are Debian packages that ``scripts/setup`` installs. A missing binary fails the test
+All are Debian packages that ``scripts/setup`` installs. A missing binary fails the test
 with that instruction: the hosting kit is only tested when a real server runs it.
 """
 
@@ -11,6 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -49,6 +51,37 @@ http://127.0.0.1:{port} {{
 \timport {include}
 }}
 """
+
+
+APACHE_CONF = """\
+ServerRoot {tmp}
+DefaultRuntimeDir {tmp}
+PidFile {tmp}/httpd.pid
+Listen 127.0.0.1:{port}
+ServerName 127.0.0.1
+ErrorLog {tmp}/error.log
+LogLevel warn
+{user}
+LoadModule mpm_event_module {modules}/mod_mpm_event.so
+LoadModule authz_core_module {modules}/mod_authz_core.so
+LoadModule dir_module {modules}/mod_dir.so
+LoadModule mime_module {modules}/mod_mime.so
+LoadModule rewrite_module {modules}/mod_rewrite.so
+LoadModule headers_module {modules}/mod_headers.so
+TypesConfig /etc/mime.types
+DirectoryIndex index.html
+AllowEncodedSlashes On
+DocumentRoot {root}
+<Directory />
+    AllowOverride None
+    Require all denied
+</Directory>
+<Directory {root}>
+    AllowOverride FileInfo Indexes
+    Require all granted
+</Directory>
+"""
+APACHE_MODULES = "/usr/lib/apache2/modules"
 
 
 def binary(name: str) -> str:
@@ -144,6 +177,45 @@ def caddy(root: Path, include: Path, tmp: Path) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         _stop(process)
+
+
+@contextmanager
+def apache(root: Path, tmp: Path) -> Iterator[str]:
+    """Apache httpd serving ``root`` (its ``.htaccess`` is the kit's); yields its base URL.
+
+    Started as root, Apache's workers run as ``www-data`` (it refuses root), who cannot read
+    pytest's 0700 folders: the tree is then copied to a world-readable folder in ``tmp``.
+    """
+    exe = binary("apache2")
+    tmp.mkdir(parents=True, exist_ok=True)
+    port = free_port()
+    user = ""
+    served = root
+    scratch = None
+    if os.geteuid() == 0:
+        user = "User www-data\nGroup www-data"
+        scratch = Path(tempfile.mkdtemp(prefix="regup-apache-"))
+        scratch.chmod(0o755)
+        served = scratch / "root"
+        shutil.copytree(root, served)
+        for folder, _, _ in os.walk(served):
+            os.chmod(folder, 0o755)
+    conf = tmp / "httpd.conf"
+    conf.write_text(
+        APACHE_CONF.format(tmp=tmp, port=port, user=user, root=served, modules=APACHE_MODULES)
+    )
+    log = tmp / "out.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [exe, "-f", str(conf), "-DFOREGROUND"], stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        _wait(process, "apache2", port, log)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        _stop(process)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 @contextmanager

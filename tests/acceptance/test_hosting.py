@@ -1,4 +1,4 @@
-"""The hosting kit on real servers: nginx and Caddy with the configuration ``regup build``
+"""The hosting kit on real servers: nginx, Caddy and Apache with the configuration ``regup build``
 emits serve the static tree as an API that passes the same checks as ``regup serve``."""
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 HOSTS: dict[str, Callable[[Path, Path], AbstractContextManager[str]]] = {
     "nginx": lambda dist, tmp: webservers.nginx(dist / "site", dist / NGINX_PATH, tmp),
     "caddy": lambda dist, tmp: webservers.caddy(dist / "site", dist / CADDY_PATH, tmp),
+    "apache": lambda dist, tmp: webservers.apache(dist / "site", tmp),
     "regup-serve": lambda dist, tmp: webservers.regup_serve(dist / "site"),
 }
 

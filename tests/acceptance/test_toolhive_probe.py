@@ -64,6 +64,7 @@ def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
 HOSTS: dict[str, Callable[[Path, Path], AbstractContextManager[str]]] = {
     "nginx": lambda dist, tmp: webservers.nginx(dist, dist / NGINX_PATH, tmp),
     "caddy": lambda dist, tmp: webservers.caddy(dist, dist / CADDY_PATH, tmp),
+    "apache": lambda dist, tmp: webservers.apache(dist, tmp),
     "regup-serve": lambda dist, tmp: webservers.regup_serve(dist),
 }
 

@@ -150,7 +150,7 @@ def redirects_file() -> str:
 
 
 def htaccess_file() -> str:
-    """``.htaccess`` for Apache httpd 2.4 (mod_rewrite, mod_headers, mod_mime)."""
+    """``.htaccess`` for Apache httpd 2.4 (mod_rewrite, mod_headers, mod_mime, mod_dir)."""
     api = API_VERSION.replace(".", r"\.")
     cors_paths = "|".join(
         p.replace(".", r"\.") + ("/" if folder else "$") for p, folder in _CORS_FILES
@@ -159,9 +159,8 @@ def htaccess_file() -> str:
     return f"""\
 # {_HEADER}
 # Apache httpd 2.4 serving this folder as the document root: needs mod_rewrite,
-# mod_headers and mod_mime, and "AllowOverride FileInfo Indexes Options" for it. Encoded
-# server names (%2F) need "AllowEncodedSlashes On" in the virtual host (not allowed here).
-Options -MultiViews
+# mod_headers and mod_mime, and "AllowOverride FileInfo Indexes" for it. Encoded server
+# names (%2F) need "AllowEncodedSlashes On" in the virtual host (not allowed here).
 ErrorDocument 404 /404.html
 RewriteEngine On
 # CORS preflight of the API and the JSON files
@@ -171,9 +170,13 @@ RewriteRule ^({api}/|{cors_paths}) - [R=204,L]
 RewriteCond %{{REQUEST_FILENAME}} -d
 RewriteCond %{{REQUEST_FILENAME}}/{INDEX_FILE} -f
 RewriteRule ^({api}/.*?)/?$ $1/{INDEX_FILE} [L]
+<Files "{OPENAPI_PATH}">
+    ForceType "{YAML_TYPE}"
+</Files>
 <If "%{{REQUEST_URI}} =~ m#^/{api}/#">
-    ForceType {API_TYPE.split(";")[0]}
-    AddDefaultCharset utf-8
+    # mod_dir would answer a folder with a redirect to its slash form before the rewrite
+    DirectorySlash Off
+    ForceType "{API_TYPE}"
     ErrorDocument 404 /{NOT_FOUND_PATH}
 {header_lines}
 </If>
