@@ -233,7 +233,9 @@ def build(request: BuildRequest) -> BuildResult:
     :class:`~regup.errors.OutputError` when a file cannot be written. An invalid registry is
     not an exception: the result carries its diagnostics and nothing is written.
     """
-    validation = validate_documents(load_registry(request.registry_dir), strict=request.strict)
+    validation = validate_documents(
+        load_registry(request.registry_dir), strict=request.strict, tags=request.config.tags
+    )
     result = BuildResult(validation=validation, out_dir=request.out_dir)
     if not validation.ok:
         return result

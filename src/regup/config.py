@@ -28,6 +28,11 @@ CONFIG_KEYS: dict[str, str] = {
     "base_url": "Absolute URL where the catalog and JSON files are published.",
     "repository_url": "The registry's source repository, for 'edit this entry' links.",
     "registry_version": "The `version` field of registry.json (default `1.0.0`).",
+    "tags": (
+        'The tag vocabulary, a list such as `["database", "git"]`: other tags are a '
+        "warning (`tag-unknown`) and the catalog's tag lists show these only. Default: none, "
+        "any tag."
+    ),
 }
 
 
@@ -67,6 +72,23 @@ def missing_namespace(config: Config) -> str:
     )
 
 
+#: A tag as the entry schema allows it.
+TAG = re.compile(r"^[a-z0-9][a-z0-9_-]*[a-z0-9]$")
+
+
+def _tag_list(path: Path, value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(t, str) for t in value):
+        raise ConfigError.bad_file(
+            path, 'registry.tags must be a list of strings: ["database", "git"]'
+        )
+    bad = [t for t in value if not TAG.match(t)]
+    if bad:
+        raise ConfigError.bad_file(
+            path, f"registry.tags: {bad[0]!r} is not a tag (lowercase letters, digits, - and _)"
+        )
+    return tuple(sorted(set(value)))
+
+
 @dataclass(frozen=True)
 class Config:
     name: str = "MCP registry"
@@ -77,6 +99,9 @@ class Config:
     base_url: str = ""
     repository_url: str = ""
     registry_version: str = "1.0.0"
+    #: The tag vocabulary: when given, other tags are a validation warning (``tag-unknown``)
+    #: and the catalog's tag lists show these only.
+    tags: tuple[str, ...] = ()
     path: Path | None = None
 
     @classmethod
@@ -100,8 +125,10 @@ class Config:
             raise ConfigError.bad_file(
                 path, f"unknown key(s) {', '.join(unknown)}; known keys: {', '.join(sorted(known))}"
             )
+        if "tags" in table:
+            table["tags"] = _tag_list(path, table["tags"])
         for key, value in table.items():
-            if not isinstance(value, str):
+            if key != "tags" and not isinstance(value, str):
                 raise ConfigError.bad_file(path, f"registry.{key} must be a string")
         version = table.get("registry_version")
         if version is not None and not re.fullmatch(r"\d+\.\d+\.\d+", version):

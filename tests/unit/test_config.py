@@ -71,3 +71,29 @@ def test_the_cli_refuses_a_script_base_url_in_the_config(tmp_path: Path) -> None
     assert "Error:" in result.stderr and "registry.base_url" in result.stderr
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "dist").exists()
+
+
+def test_a_tag_vocabulary_is_a_sorted_list_of_tags(tmp_path: Path) -> None:
+    config = Config.from_toml(write_config(tmp_path, 'tags = ["web", "database", "web"]'))
+    assert config.tags == ("database", "web")
+    for body, message in (
+        ('tags = "web"', "registry.tags must be a list of strings"),
+        ("tags = [1]", "registry.tags must be a list of strings"),
+        ('tags = ["Web Pages"]', "'Web Pages' is not a tag"),
+    ):
+        with pytest.raises(ConfigError, match=message):
+            Config.from_toml(write_config(tmp_path, body))
+
+
+def test_validate_and_build_warn_of_tags_outside_the_vocabulary(tmp_path: Path) -> None:
+    from tests.helpers import container
+
+    write_registry(tmp_path / "registry", fetch=container(tags=["web", "scraping"]))
+    write_config(tmp_path, 'namespace = "io.example"\ntags = ["web"]')
+    for args in (["validate"], ["validate", "--strict"]):
+        result = run_subprocess(args, cwd=tmp_path)
+        assert "tag-unknown" in result.stdout and "'scraping'" in result.stdout
+        assert result.returncode == (1 if "--strict" in args else 0)
+    built = run_subprocess(["build", "--out", "dist", "--no-site"], cwd=tmp_path)
+    assert built.returncode == 0, built.stderr
+    assert "1 warning(s)" in built.stderr  # build counts it; validate shows it

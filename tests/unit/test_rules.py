@@ -855,7 +855,10 @@ CASES += [
 ]
 
 #: Rule ids that no spec.yaml can trigger with the shipped schemas; tested on their own below.
-COVERED_ELSEWHERE = {"schema": "test_schema_fallback_rule"}
+COVERED_ELSEWHERE = {
+    "schema": "test_schema_fallback_rule",  # in test_schema
+    "tag-unknown": "test_tags_outside_the_vocabulary_are_warned",  # needs a regup.toml
+}
 
 
 def diagnose(
@@ -898,7 +901,24 @@ def test_every_rule_has_a_case() -> None:
     assert sorted(set(RULES) - covered) == [], "rule ids without a failing and a passing case"
     assert sorted(covered - set(RULES)) == [], "cases for rule ids that RULES does not define"
     for test_name in COVERED_ELSEWHERE.values():
-        assert hasattr(importlib.import_module("tests.unit.test_schema"), test_name)
+        schema_tests = importlib.import_module("tests.unit.test_schema")
+        assert hasattr(schema_tests, test_name) or test_name in globals(), test_name
+
+
+def test_tags_outside_the_vocabulary_are_warned(workdir: Path) -> None:
+    text = BASE_C + "tags:\n  - web\n  - databse\n"
+    write_registry(workdir / "registry", fetch=text)
+    docs, _ = load_paths(Path("registry"), ())
+    found = validate_documents(docs, tags=("database", "web")).diagnostics
+    assert [(d.rule, d.severity, d.path, d.line) for d in found] == [
+        ("tag-unknown", W, "registry/fetch/spec.yaml", found[0].line)
+    ]
+    assert "'databse' is not in the registry's vocabulary" in found[0].message
+    assert "did you mean 'database'?" in found[0].message
+    line = text.splitlines()[found[0].line - 1]
+    assert line[found[0].col - 1 :].startswith("databse")
+    assert validate_documents(docs).diagnostics == []  # no vocabulary: any tag
+    assert validate_documents(docs, tags=("database", "web", "databse")).diagnostics == []
 
 
 def test_a_101_character_folder_name_says_3_to_100_characters(workdir: Path) -> None:

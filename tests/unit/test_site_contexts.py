@@ -379,3 +379,13 @@ def test_only_icons_published_with_the_site_are_shown() -> None:
     assert c.server_page(site, own, []).icon == "../../icons/own.svg"
     assert c.card(foreign, "", site).icon is None
     assert c.card(sneaky, "", site).icon is None
+
+
+def test_a_tag_vocabulary_limits_the_tag_lists() -> None:
+    entries = [_entry("a-one", tags=["web", "odd-one"]), _entry("b-two", tags=["web"])]
+    free = c.facet_groups(_site(*entries), "")
+    tags = next(g for g in free if g.title == c.FACET_TITLES["tag"])
+    assert [link.label for link in tags.links] == ["web", "odd-one"]
+    site = dataclasses.replace(_site(*entries), config=Config(tags=("web",)))
+    tags = next(g for g in c.facet_groups(site, "") if g.title == c.FACET_TITLES["tag"])
+    assert [(link.label, link.count) for link in tags.links] == [("web", 2)]

@@ -18,7 +18,7 @@ from regup.validate import validate_documents
 
 def _built_in_memory(state: AppState) -> SiteFiles:
     """Load, validate and render the registry without writing anything."""
-    v = validate_documents(load_registry(state.registry_dir))
+    v = validate_documents(load_registry(state.registry_dir), tags=state.config.tags)
     if v.diagnostics:
         REPORTERS["text"](
             v.diagnostics,

@@ -30,7 +30,9 @@ def validate(state: AppState, targets: tuple[str, ...], fmt: str, strict: bool) 
     # first at the next build (raises ConfigError, reported by the CLI's error boundary).
     check_config(state.config)
     docs, selected = load_paths(state.registry_dir, targets)
-    result = validate_documents(docs, strict=strict, report_for=only_selected(docs, selected))
+    result = validate_documents(
+        docs, strict=strict, report_for=only_selected(docs, selected), tags=state.config.tags
+    )
     files = len(selected) if selected else result.files
     REPORTERS[fmt](
         result.diagnostics,

@@ -211,6 +211,8 @@ def facet_groups(
     groups = []
     for facet in FACETS:
         values = counts[facet]
+        if facet == "tag" and site.config.tags:  # a declared vocabulary: its tags only
+            values = {v: n for v, n in values.items() if v in site.config.tags}
         if facet == "tag":
             ordered = sorted(values, key=lambda v: (-values[v], v))
         else:

@@ -7,7 +7,7 @@ the registry as a :class:`~regup.model.Registry` together with every diagnostic.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from regup.validate.rules import (
     check_control_characters,
     check_entry,
     check_group,
+    check_tags,
     multi_line_in_entry,
     multi_line_in_tools_file,
 )
@@ -269,18 +270,23 @@ def validate_documents(
     *,
     strict: bool = False,
     report_for: Iterable[RawDocument] | None = None,
+    tags: Collection[str] = (),
 ) -> ValidationResult:
     """Validate every document; only entries and groups without errors enter the registry.
 
     ``report_for`` limits the reported diagnostics to some documents (cross-file checks
-    still see all of them). ``strict`` turns warnings into errors.
+    still see all of them). ``strict`` turns warnings into errors. ``tags`` is the
+    registry's tag vocabulary (``Config.tags``); empty means any tag.
     """
     with paused_gc():
-        return _validate(list(docs), strict, report_for)
+        return _validate(list(docs), strict, report_for, frozenset(tags))
 
 
 def _validate(
-    docs: list[RawDocument], strict: bool, report_for: Iterable[RawDocument] | None
+    docs: list[RawDocument],
+    strict: bool,
+    report_for: Iterable[RawDocument] | None,
+    tags: frozenset[str] = frozenset(),
 ) -> ValidationResult:
     entries: list[Entry] = []
     groups: list[Group] = []
@@ -310,7 +316,7 @@ def _validate(
         else:
             if doc.kind == "entry":
                 entry = Entry.from_document(doc.name, doc.data, doc.source)
-                found += check_entry(entry)
+                found += check_entry(entry) + check_tags(entry, tags)
                 if doc.tools_file is not None:
                     entry, tool_found = _with_tools_file(entry, doc.tools_file, found)
                     found += tool_found

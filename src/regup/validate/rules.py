@@ -8,9 +8,10 @@ where every value of the file was written.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -118,6 +119,11 @@ RULES: dict[str, Rule] = {
         ),
         Rule("url-scheme", E, "URLs are absolute http(s) URLs with a host."),
         Rule("tag-format", E, "Tags match ^[a-z0-9][a-z0-9_-]*[a-z0-9]$."),
+        Rule(
+            "tag-unknown",
+            W,
+            "Tags come from the registry's vocabulary (`tags` in regup.toml), when it has one.",
+        ),
         Rule("tool-name", E, "Tool names match ^[\\w-]+$."),
         Rule("tools-missing", E, "An entry lists at least one tool."),
         Rule(
@@ -600,6 +606,22 @@ def check_entry(entry: Entry) -> list[Diagnostic]:
     checker = Checker(entry)
     for check in ENTRY_CHECKS:
         check(entry, checker)
+    return checker.found
+
+
+def check_tags(entry: Entry, vocabulary: Collection[str]) -> list[Diagnostic]:
+    """``tag-unknown`` for each tag of ``entry`` outside a declared ``vocabulary``."""
+    checker = Checker(entry)
+    if vocabulary:
+        for i, tag in enumerate(entry.tags):
+            if tag not in vocabulary:
+                close = difflib.get_close_matches(tag, list(vocabulary), n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                checker.report(
+                    "tag-unknown",
+                    ("tags", i),
+                    f"tag {tag!r} is not in the registry's vocabulary (tags in regup.toml){hint}",
+                )
     return checker.found
 
 
