@@ -327,8 +327,10 @@ def toml_document(tables: Mapping[tuple[str, ...], Mapping[str, Any]]) -> str:
 # --- one renderer per client ----------------------------------------------------------------
 
 
-def render_thv(model: InstallModel) -> Snippet:
-    """ToolHive: ``thv secret set`` for each secret (it prompts), then ``thv run``."""
+def render_thv(model: InstallModel, registry_command: str | None = None) -> Snippet:
+    """ToolHive: ``thv secret set`` for each secret (it prompts), then ``thv run``;
+    ``registry_command`` is the ``thv config set-registry`` line the hint names, when the
+    registry's address is known."""
     lines = [shlex.join(["thv", "secret", "set", s.input_id]) for s in model.secrets]
     parts = ["thv", "run"]
     for var in model.env:
@@ -346,7 +348,10 @@ def render_thv(model: InstallModel) -> Snippet:
     parts.append(model.name)
     lines.append(shlex.join(parts))
     text = "\n".join(lines)
-    hint = "Runs the server from this registry (add it to ToolHive once, see Use this registry)"
+    if registry_command:
+        hint = f"Runs the server from this registry, added to ToolHive once with {registry_command}"
+    else:
+        hint = "Runs the server from this registry (add it to ToolHive once, see Use this registry)"
     if model.endpoint is not None and model.local_http:
         hint += "; ToolHive starts the container and proxies it, so nothing else is needed"
     hint += "."
@@ -587,7 +592,7 @@ def render_docker(model: InstallModel) -> Snippet:
     return Snippet("docker", "Docker", text, "sh", hint + _replace_hint(text, model))
 
 
-def render_all(model: InstallModel) -> tuple[Snippet, ...]:
+def render_all(model: InstallModel, registry_command: str | None = None) -> tuple[Snippet, ...]:
     """Every client's snippet, ToolHive first; Docker only for containers, and right after
     ToolHive for an HTTP container (it is the step that starts it)."""
     clients = [
@@ -597,12 +602,13 @@ def render_all(model: InstallModel) -> tuple[Snippet, ...]:
         render_claude_code(model),
         render_codex(model),
     ]
+    thv = render_thv(model, registry_command)
     if model.kind is not Kind.CONTAINER:
-        return (render_thv(model), *clients)
+        return (thv, *clients)
     docker = render_docker(model)
     if model.local_http:
-        return (render_thv(model), docker, *clients)
-    return (render_thv(model), *clients, docker)
+        return (thv, docker, *clients)
+    return (thv, *clients, docker)
 
 
 def snippets(entry: Entry) -> tuple[Snippet, ...]:

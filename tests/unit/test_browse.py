@@ -61,6 +61,16 @@ def test_info_has_every_field_and_the_stored_check() -> None:
     assert "provenance_check" not in entry_info(entry)
 
 
+def test_info_shows_the_catalogs_install_snippets() -> None:
+    """regup info and the catalog render the same install model: they cannot disagree."""
+    from regup.site.install import snippets
+
+    for name in ("fetch",):
+        entry = _registry().entry(name)
+        assert entry is not None
+        assert entry_info(entry)["install"] == {s.id: s.text for s in snippets(entry)}
+
+
 def _with_skills() -> Registry:
     from regup.model import Skill
     from tests.helpers import SKILL

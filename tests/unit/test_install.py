@@ -57,6 +57,15 @@ def test_toolhive_sets_each_secret_in_its_store_then_runs() -> None:
     ]
 
 
+def test_toolhive_hint_names_the_registry_command_when_the_address_is_known() -> None:
+    model = install_model(_secret_container())
+    command = "thv config set-registry https://reg.example.org/upstream/registry.json"
+    (known,) = [s for s in render_all(model, command) if s.id == "thv"]
+    (unknown,) = [s for s in render_all(model) if s.id == "thv"]
+    assert command in known.hint and "Use this registry" in unknown.hint
+    assert known.text == unknown.text
+
+
 def test_remote_headers_go_through_toolhive_header_flags() -> None:
     entry = _entry(
         remote(

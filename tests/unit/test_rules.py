@@ -545,6 +545,21 @@ CASES: list[Case] = [
         entry(BASE_C + ENV.format("TOKEN") + "  - name: token\n    description: Other variable.\n"),
     ),
     Case(
+        "duplicate-mount",
+        E,
+        entry(
+            BASE_C
+            + "mounts:\n  - name: DATA_DIR\n    description: Data to read.\n    target: /data\n"
+            + "  - name: DATA_DIR\n    description: Same name again.\n    target: /other\n"
+        ),
+        (SPEC, 12, 11),
+        entry(
+            BASE_C
+            + "mounts:\n  - name: DATA_DIR\n    description: Data to read.\n    target: /data\n"
+            + "  - name: OUT_DIR\n    description: Results go here.\n    target: /out\n"
+        ),
+    ),
+    Case(
         "duplicate-header",
         E,
         entry(

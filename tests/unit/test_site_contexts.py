@@ -111,6 +111,18 @@ def test_filesystem_permissions_in_plain_words() -> None:
     assert wording.filesystem_sentences(_entry()) == ("No access to host files.",)
 
 
+def test_mounted_folders_are_said_with_their_placeholder_and_access() -> None:
+    """Bug: servers that only make sense with files said "No access to host files"."""
+    mounts = [
+        {"name": "PROJECTS_DIR", "description": "Files to share.", "target": "/projects"},
+        {"name": "OUT_DIR", "description": "Results.", "target": "/out", "access": "write"},
+    ]
+    assert wording.filesystem_sentences(_entry(mounts=mounts)) == (
+        "Mounts a folder you choose (<PROJECTS_DIR>) at /projects, read only: Files to share.",
+        "Mounts a folder you choose (<OUT_DIR>) at /out, read and write: Results.",
+    )
+
+
 def test_remote_servers_name_their_host() -> None:
     entry = Entry.from_document("hosted", remote())
     assert wording.network_sentences(entry) == (

@@ -485,7 +485,9 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
     if entry.kind is Kind.CONTAINER:
         stats.append(Stat("Pulls", number(entry.pulls)))
     stats.append(Stat("Last update", day(entry.last_updated)))
-    ways = install(entry)
+    ways = install(
+        entry, registry_snippets(site.base_url, api=False)[0].text if site.base_url else None
+    )
     tools, tools_note = tool_views(entry)
     return ServerPage(
         chrome=chrome(site, path),

@@ -91,10 +91,11 @@ class Install:
     links: tuple[InstallLink, ...]
 
 
-def install(entry: Entry) -> Install:
-    """:func:`snippets` and :func:`install_links` of ``entry``, the model built once."""
+def install(entry: Entry, registry_command: str | None = None) -> Install:
+    """:func:`snippets` and :func:`install_links` of ``entry``, the model built once;
+    ``registry_command`` (``thv config set-registry …``) is named in ToolHive's hint."""
     model = install_model(entry)
-    return Install(render_all(model), _install_links(model))
+    return Install(render_all(model, registry_command), _install_links(model))
 
 
 #: What the "use this registry" commands say when the site has no ``base_url``.

@@ -104,6 +104,11 @@ RULES: dict[str, Rule] = {
         Rule(
             "duplicate-header", E, "No header is listed twice (names compare case-insensitively)."
         ),
+        Rule(
+            "duplicate-mount",
+            E,
+            "No two mounts share a name or a target folder (docker refuses a target twice).",
+        ),
         Rule("default-on-required", W, "Only optional env vars and headers have a default."),
         Rule("secret-default", W, "Secrets have no default value."),
         Rule("header-choices", E, "A header's default is one of its choices."),
@@ -321,6 +326,24 @@ def _variables(entry: Entry, c: Checker) -> None:
                 f"default {header.default!r} of {_item_label('headers', i, header)} "
                 "is not one of its choices",
             )
+
+
+@entry_check
+def _mounts(entry: Entry, c: Checker) -> None:
+    names: set[str] = set()
+    targets: set[str] = set()
+    for i, mount in enumerate(entry.mounts):
+        target = mount.target.rstrip("/") or "/"
+        if mount.name in names:
+            c.report("duplicate-mount", ("mounts", i, "name"), f"{mount.name} is listed twice")
+        if target in targets:
+            c.report(
+                "duplicate-mount",
+                ("mounts", i, "target"),
+                f"{mount.target} is the target of two mounts; give each folder its own",
+            )
+        names.add(mount.name)
+        targets.add(target)
 
 
 @entry_check
