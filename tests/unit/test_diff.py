@@ -19,8 +19,10 @@ from regup.report.diff import FORMATS, code, render_json, render_markdown, rende
 from regup.validate import validate_documents
 from tests.helpers import (
     REPO_ROOT,
+    SKILL,
     TEST_CONFIG,
     Content,
+    Files,
     container,
     group,
     remote,
@@ -63,9 +65,11 @@ def only_server(result: RegistryDiff) -> list[Change]:
 
 
 def kinds(result: RegistryDiff) -> set[str]:
-    return {c.kind for s in result.servers for c in s.changes} | {
-        c.kind for g in result.groups for c in g.changes
-    }
+    return (
+        {c.kind for s in result.servers for c in s.changes}
+        | {c.kind for g in result.groups for c in g.changes}
+        | {c.kind for s in result.skills for c in s.changes}
+    )
 
 
 # --- one kind of change at a time ---------------------------------------------------------
@@ -450,6 +454,23 @@ def everything(tmp_path: Path) -> RegistryDiff:
     new["prov2"] = container(provenance=PROVENANCE)
     old["wide"] = container(permissions=NETWORK)
     new["wide"] = container(permissions=WIDER)
+    old["skills"] = Files(
+        {
+            "gone/skill.yaml": to_yaml(SKILL),
+            "review/skill.yaml": to_yaml(SKILL),
+            "moved/skill.yaml": to_yaml(SKILL),
+        }
+    )
+    moved = [{"registryType": "oci", "identifier": "ghcr.io/other/skills/review:1.2.0"}]
+    new["skills"] = Files(
+        {
+            "fresh/skill.yaml": to_yaml(SKILL),
+            "review/skill.yaml": to_yaml(
+                {**SKILL, "version": "1.3.0", "status": "deprecated", "license": "MIT"}
+            ),
+            "moved/skill.yaml": to_yaml({**SKILL, "packages": moved}),
+        }
+    )
     return diff_of(tmp_path, old, new)
 
 
@@ -506,7 +527,7 @@ def test_markdown_quotes_values_from_entries(tmp_path: Path) -> None:
 def test_json_format(tmp_path: Path) -> None:
     result = everything(tmp_path)
     data = json.loads(render_json(result))
-    assert set(data) == {"old", "new", "summary", "servers", "groups", "notes"}
+    assert set(data) == {"old", "new", "summary", "servers", "groups", "skills", "notes"}
     assert data["summary"]["security"] == len(result.security_changes)
     wide = next(s for s in data["servers"] if s["name"] == "wide")
     assert wide == {
@@ -810,3 +831,30 @@ def test_control_characters_from_either_side_are_shown_escaped(tmp_path: Path) -
     for text in (render_text(result), render_markdown(result)):
         assert "\x1b" not in text and "\x07" not in text
         assert "x1b" in text and "pwn" in text and "x07il" in text  # shown as escapes
+
+
+def test_skills_are_compared_and_a_package_moving_repository_is_flagged(tmp_path: Path) -> None:
+    result = everything(tmp_path)
+    by_name = {s.name: s for s in result.skills}
+    assert {n: s.status for n, s in by_name.items()} == {
+        "fresh": "added",
+        "gone": "removed",
+        "moved": "changed",
+        "review": "changed",
+    }
+    review = [(c.kind, c.old, c.new) for c in by_name["review"].changes]
+    assert review == [
+        ("skill-version", "1.2.0", "1.3.0"),
+        ("skill-status", "active", "deprecated"),
+        ("skill-changed", "Apache-2.0", "MIT"),
+    ]
+    moved = by_name["moved"].changes
+    assert [(c.label, c.security) for c in moved] == [
+        ("oci package replaced", True),
+        ("git package removed", False),
+    ]
+    assert ("moved", moved[0]) in result.security_changes
+    assert result.summary["skills"] == 4
+    text = render_text(result)
+    assert "skills:\n+ fresh\n" in text and "  ! oci package replaced: " in text
+    assert "#### Skills" in render_markdown(result)

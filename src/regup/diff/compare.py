@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from regup.diff.snapshot import REGISTRY_JSON, Snapshot
-from regup.diff.types import Change, GroupDiff, RegistryDiff, ServerDiff, plural
+from regup.diff.types import Change, GroupDiff, RegistryDiff, ServerDiff, SkillDiff, plural
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import (
     PROVENANCE_FIELDS,
@@ -19,6 +19,8 @@ from regup.model import (
     Header,
     Kind,
     Permissions,
+    Skill,
+    SkillPackage,
 )
 from regup.model import Entry as ModelEntry
 
@@ -55,13 +57,14 @@ def compare(old: Snapshot, new: Snapshot) -> RegistryDiff:
     groups = _group_diffs(
         {g.name: g for g in old.registry.groups}, {g.name: g for g in new.registry.groups}
     )
+    skills = skill_diffs(old.registry.skills, new.registry.skills)
     notes = [*old.notes, *new.notes]
     if not complete:
         notes.append(
             f"{REGISTRY_JSON} has no version, license, website, icons or examples, so those "
             "fields are not compared"
         )
-    return RegistryDiff(old.label, new.label, tuple(servers), groups, tuple(notes))
+    return RegistryDiff(old.label, new.label, tuple(servers), groups, tuple(notes), skills)
 
 
 def entry_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
@@ -412,4 +415,97 @@ def _group_diffs(before: Mapping[str, Group], after: Mapping[str, Group]) -> tup
                 changes.append(Change("group-changed", "description changed"))
             if changes:
                 out.append(GroupDiff(name, "changed", tuple(changes)))
+    return tuple(out)
+
+
+# --- skills ----------------------------------------------------------------------------------
+
+
+def _skill_label(skill: Skill) -> str:
+    return f"{skill.namespace}/{skill.name}" if skill.namespace else skill.name
+
+
+def _package_base(package: SkillPackage) -> str:
+    """What a package's trust rests on: the OCI repository (tag and digest aside), or the
+    Git repository URL."""
+    if package.is_oci:
+        text = package.identifier or ""
+        try:
+            ref = ImageRef.parse(text)
+        except ImageRefError:
+            return text
+        return f"{ref.registry}/{ref.repository}"
+    return (package.url or "").rstrip("/").removesuffix(".git")
+
+
+def _package_changes(old: Skill, new: Skill) -> list[Change]:
+    out: list[Change] = []
+    for kind in ("oci", "git"):
+        was = [p for p in old.packages if p.registry_type == kind]
+        now = [p for p in new.packages if p.registry_type == kind]
+        if was and not now:
+            out.append(Change("skill-package", f"{kind} package removed", old=was[0].reference))
+        elif now and not was:
+            out.append(Change("skill-package", f"{kind} package added", new=now[0].reference))
+        elif was and now and was[0] != now[0]:
+            moved = _package_base(was[0]) != _package_base(now[0])
+            out.append(
+                Change(
+                    "skill-package",
+                    f"{kind} package {'replaced' if moved else 'updated'}",
+                    old=was[0].reference,
+                    new=now[0].reference,
+                    security=moved,
+                )
+            )
+    return out
+
+
+def skill_changes(old: Skill, new: Skill) -> list[Change]:
+    """What changed in one skill (its packages compared by kind, the first of each)."""
+    out: list[Change] = []
+    if old.version != new.version:
+        out.append(Change("skill-version", "version", old=old.version, new=new.version))
+    if old.effective_status != new.effective_status:
+        out.append(
+            Change("skill-status", "status", old=old.effective_status, new=new.effective_status)
+        )
+    out += _package_changes(old, new)
+    was_repo = old.repository.url if old.repository else None
+    now_repo = new.repository.url if new.repository else None
+    if was_repo != now_repo:
+        out.append(Change("skill-changed", "repository", old=was_repo, new=now_repo))
+    for attr, label in (
+        ("title", "title"),
+        ("description", "description"),
+        ("license", "licence"),
+        ("compatibility", "compatibility"),
+        ("allowed_tools", "allowed tools"),
+        ("provenance", "provenance"),
+        ("icons", "icons"),
+    ):
+        was, now = getattr(old, attr), getattr(new, attr)
+        if was != now:
+            out.append(Change("skill-changed", label, old=_show(was), new=_show(now)))
+    return out
+
+
+def skill_diffs(before: Iterable[Skill], after: Iterable[Skill]) -> tuple[SkillDiff, ...]:
+    """Added, removed and changed skills, by namespace and name."""
+    old = {(s.namespace or "", s.name): s for s in before}
+    new = {(s.namespace or "", s.name): s for s in after}
+    out: list[SkillDiff] = []
+    for key in sorted(old.keys() | new.keys()):
+        o, n = old.get(key), new.get(key)
+        if o is None and n is not None:
+            packages = tuple(p.reference for p in n.packages)
+            out.append(
+                SkillDiff(_skill_label(n), "added", (Change("skill-added", "packages", packages),))
+            )
+        elif n is None and o is not None:
+            out.append(SkillDiff(_skill_label(o), "removed", (Change("skill-removed", "removed"),)))
+        elif o is not None and n is not None:
+            changes = skill_changes(o, n)
+            if changes:
+                out.append(SkillDiff(_skill_label(n), "changed", tuple(changes)))
     return tuple(out)

@@ -49,6 +49,13 @@ CHANGE_KINDS: dict[str, str] = {
     "group-added": "a new group",
     "group-removed": "a group is gone",
     "group-changed": "a group's servers or description changed",
+    "skill-added": "a new skill",
+    "skill-removed": "a skill is gone",
+    "skill-version": "the skill's version changed",
+    "skill-status": "active, deprecated or archived changed",
+    "skill-package": "a package was added or removed, or its reference changed (flagged when "
+    "an OCI identifier moves to another repository or a Git URL to another repository)",
+    "skill-changed": "any other field of a skill: title, description, licence, allowed tools…",
 }
 
 Status = Literal["added", "removed", "changed"]
@@ -124,6 +131,27 @@ class GroupDiff:
 
 
 @dataclass(frozen=True)
+class SkillDiff:
+    """The changes of one skill; ``name`` is ``<namespace>/<name>`` when it states one."""
+
+    name: str
+    status: Status
+    changes: tuple[Change, ...]
+
+    @property
+    def security(self) -> bool:
+        return any(c.security for c in self.changes)
+
+    def to_json(self) -> JsonDict:
+        return {
+            "name": self.name,
+            "status": self.status,
+            "security": self.security,
+            "changes": [c.to_json() for c in self.changes],
+        }
+
+
+@dataclass(frozen=True)
 class RegistryDiff:
     """Everything that changed from ``old`` to ``new``, sorted by name."""
 
@@ -132,10 +160,11 @@ class RegistryDiff:
     servers: tuple[ServerDiff, ...] = ()
     groups: tuple[GroupDiff, ...] = ()
     notes: tuple[str, ...] = ()
+    skills: tuple[SkillDiff, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not self.servers and not self.groups
+        return not self.servers and not self.groups and not self.skills
 
     def count(self, status: Status) -> int:
         return sum(1 for s in self.servers if s.status == status and not s.metadata_only)
@@ -149,12 +178,14 @@ class RegistryDiff:
             "changed": self.count("changed"),
             "metadata_only": sum(1 for s in self.servers if s.metadata_only),
             "groups": len(self.groups),
+            "skills": len(self.skills),
             "security": len(self.security_changes),
         }
 
     @property
     def security_changes(self) -> list[tuple[str, Change]]:
-        return [(s.name, c) for s in self.servers for c in s.changes if c.security]
+        found = [(s.name, c) for s in self.servers for c in s.changes if c.security]
+        return found + [(s.name, c) for s in self.skills for c in s.changes if c.security]
 
     def to_json(self) -> JsonDict:
         return {
@@ -163,6 +194,7 @@ class RegistryDiff:
             "summary": self.summary,
             "servers": [s.to_json() for s in self.servers],
             "groups": [g.to_json() for g in self.groups],
+            "skills": [s.to_json() for s in self.skills],
             "notes": list(self.notes),
         }
 

@@ -38,6 +38,8 @@ def _summary_words(result: RegistryDiff) -> list[str]:
         words.append(f"{s['metadata_only']} with new metadata only")
     if s["groups"]:
         words.append(plural(s["groups"], "group") + " changed")
+    if s["skills"]:
+        words.append(plural(s["skills"], "skill") + " changed")
     return words
 
 
@@ -83,6 +85,16 @@ def render_text(result: RegistryDiff, *, color: bool = False) -> str:
                 f"{mark} {_safe(g.name)} {g.status}"
                 + "".join(f"; {change_text(c)}" for c in g.changes if c.kind != "group-removed")
             )
+    if result.skills:
+        lines.append("skills:")
+        for skill in result.skills:
+            mark, fg = marks[skill.status]
+            lines.append(style(f"{mark} {_safe(skill.name)}", fg=fg, bold=True))
+            for c in skill.changes:
+                if c.kind == "skill-removed":
+                    continue
+                prefix = style("  ! ", fg="red", bold=True) if c.security else "    "
+                lines.append(prefix + change_text(c))
     if result.empty:
         lines.append("No changes to servers or groups.")
     lines += [f"note: {_safe(n)}" for n in result.notes]
@@ -168,6 +180,15 @@ def render_markdown(result: RegistryDiff, *, color: bool = False) -> str:
             details = [change_text(c, code) for c in g.changes if c.kind != "group-removed"]
             out.append(
                 f"- {code(g.name)} {g.status}" + (": " + "; ".join(details) if details else "")
+            )
+        out.append("")
+    if result.skills:
+        out += ["#### Skills", ""]
+        for skill in result.skills:
+            details = [_md_change(c) for c in skill.changes if c.kind != "skill-removed"]
+            out.append(
+                f"- {code(skill.name)} {skill.status}"
+                + (": " + "; ".join(details) if details else "")
             )
         out.append("")
     if result.notes:
