@@ -4,7 +4,8 @@
 configuration are checked by the same function, :func:`check_api`: the list answers 200
 ``application/json`` without a redirect, every server's ``versions``, ``versions/latest``
 and ``versions/<version>`` answer with its name encoded (``%2F``) and not, so do the
-skills extension's list, skill, versions and version endpoints, a CORS preflight
+skills extension's list, skill, versions and version endpoints, ``/v0/…`` answers like
+``/v0.1/…``, a CORS preflight
 passes, and whatever is missing is a JSON 404. Query parameters are not checked here: no
 static host answers them (``tests/toolhive_client.py`` shows what clients then see).
 """
@@ -94,9 +95,18 @@ def check_skills(client: httpx.Client, skills: Sequence[str]) -> None:
     json_of(client.get(f"{base}/io.github.nobody/no-such-skill"), 404)
 
 
+def check_old_prefix(client: httpx.Client, names: Sequence[str]) -> None:
+    """``/v0/…`` answers like ``/v0.1/…`` (the official registry serves both)."""
+    assert json_of(client.get("/v0/servers")) == json_of(client.get("/v0.1/servers"))
+    for name in names[:3]:
+        path = f"/servers/{encoded(name)}/versions/latest"
+        assert json_of(client.get("/v0" + path)) == json_of(client.get("/v0.1" + path))
+    json_of(client.get(f"/v0/servers/{encoded(names[0] + '-no-such')}/versions"), 404)
+
+
 def check_preflight(client: httpx.Client) -> None:
     """OPTIONS with a browser's preflight headers: allowed, Authorization included."""
-    for path in ("/v0.1/servers", "/upstream/registry.json"):
+    for path in ("/v0.1/servers", "/v0/servers", "/upstream/registry.json"):
         answer = client.options(path, headers=PREFLIGHT)
         assert answer.status_code in (200, 204), (path, answer.status_code)
         headers = answer.headers
@@ -131,6 +141,7 @@ def check_api(
         for response in check_list(client, names):
             check_server(client, response)
         check_skills(client, skills)
+        check_old_prefix(client, names)
         check_preflight(client)
         check_missing(client, namespace)
         for path in ("/registry.json", "/upstream/registry.json"):

@@ -62,7 +62,14 @@ def test_a_browser_preflight_is_allowed_on_every_json_output() -> None:
     """Bug: _headers sent Access-Control-Allow-Origin only; browser clients (VS Code, Copilot
     registries) that preflight need Allow-Methods and Allow-Headers too."""
     blocks = parse_headers_file(kit()[HEADERS_PATH])
-    assert set(blocks) == {"/v0.1/*", "/openapi.yaml", "/registry.json", "/upstream/*", "/schema/*"}
+    assert set(blocks) == {
+        "/v0.1/*",
+        "/v0/*",
+        "/openapi.yaml",
+        "/registry.json",
+        "/upstream/*",
+        "/schema/*",
+    }
     for path, headers in blocks.items():
         assert headers["access-control-allow-origin"] == "*", path
         methods = {m.strip() for m in headers["access-control-allow-methods"].split(",")}
@@ -95,7 +102,9 @@ def test_redirects_rewrite_the_folder_endpoints_in_place_and_404_as_json() -> No
     ] in rules
     # The 404 rule comes last: Netlify applies the first rule that matches.
     assert rules[-1] == ["/v0.1/*", f"/{NOT_FOUND_PATH}", "404"]
-    assert all(rule[-1] in {"200!", "404"} for rule in rules)  # never a redirect
+    assert all(rule[-1] in {"200!", "200", "404"} for rule in rules)  # never a redirect
+    assert ["/v0/servers", "/v0.1/servers/index.html", "200!"] in rules
+    assert ["/v0/*", "/v0.1/:splat", "200"] in rules
 
 
 def test_the_object_store_manifest_adds_folder_endpoints_as_objects() -> None:

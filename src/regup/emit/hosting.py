@@ -50,6 +50,9 @@ CADDY_PATH = f"{HOSTING_DIR}/Caddyfile"
 S3_MANIFEST_PATH = f"{HOSTING_DIR}/s3-manifest.json"
 S3_CORS_PATH = f"{HOSTING_DIR}/s3-cors.json"
 
+#: The official registry's older path prefix, which some clients still call: the kit
+#: answers it like /v0.1/ (as ``regup serve`` and the official registry do).
+OLD_API = "v0"
 JSON_TYPE = "application/json"
 #: The API tree's content type on static hosts (``regup serve`` sends it without charset).
 API_TYPE = "application/json; charset=utf-8"
@@ -117,7 +120,10 @@ def headers_file() -> str:
         "# Netlify and Cloudflare Pages: JSON for the static MCP Registry API, CORS on every",
         "# JSON output. See hosting/ for nginx, Caddy and object stores, .htaccess for Apache.",
     ]
-    paths: list[tuple[str, str | None]] = [(f"/{API_VERSION}/*", API_TYPE)]
+    paths: list[tuple[str, str | None]] = [
+        (f"/{API_VERSION}/*", API_TYPE),
+        (f"/{OLD_API}/*", API_TYPE),
+    ]
     for path, folder in _CORS_FILES:
         paths.append(
             (f"/{path}/*" if folder else f"/{path}", YAML_TYPE if path == OPENAPI_PATH else None)
@@ -140,8 +146,10 @@ def redirects_file() -> str:
     ]
     for pattern in _folder_endpoints():
         target = pattern + "/" + INDEX_FILE
-        lines.append(f"{pattern}  {target}  200!")
-        lines.append(f"{pattern}/  {target}  200!")
+        old = pattern.replace(f"/{API_VERSION}/", f"/{OLD_API}/", 1)
+        for source in (pattern, pattern + "/", old, old + "/"):
+            lines.append(f"{source}  {target}  200!")
+    lines.append(f"/{OLD_API}/*  /{API_VERSION}/:splat  200")
     lines.append(f"/{API_VERSION}/*  /{NOT_FOUND_PATH}  404")
     return "\n".join(lines) + "\n"
 
@@ -165,7 +173,9 @@ ErrorDocument 404 /404.html
 RewriteEngine On
 # CORS preflight of the API and the JSON files
 RewriteCond %{{REQUEST_METHOD}} =OPTIONS
-RewriteRule ^({api}/|{cors_paths}) - [R=204,L]
+RewriteRule ^({api}/|{OLD_API}/|{cors_paths}) - [R=204,L]
+# /{OLD_API}/… is answered like /{API_VERSION}/…, as the official registry does
+RewriteRule ^{OLD_API}/(.*)$ {API_VERSION}/$1 [L]
 # The folder endpoints of the API answer their index.html, without a redirect
 RewriteCond %{{REQUEST_FILENAME}} -d
 RewriteCond %{{REQUEST_FILENAME}}/{INDEX_FILE} -f
@@ -180,7 +190,7 @@ RewriteRule ^({api}/.*?)/?$ $1/{INDEX_FILE} [L]
     ErrorDocument 404 /{NOT_FOUND_PATH}
 {header_lines}
 </If>
-<If "%{{REQUEST_URI}} =~ m#^/({cors_paths})#">
+<If "%{{REQUEST_URI}} =~ m#^/({OLD_API}/|{cors_paths})#">
 {header_lines}
 </If>
 """
@@ -230,6 +240,10 @@ location ^~ /{API_VERSION}/ {{
     error_page 404 /{NOT_FOUND_PATH};
     try_files $uri $uri/{INDEX_FILE} =404;
 }}
+# /{OLD_API}/… is answered like /{API_VERSION}/…, as the official registry does.
+location ^~ /{OLD_API}/ {{
+    rewrite ^/{OLD_API}/(.*)$ /{API_VERSION}/$1 last;
+}}
 location = /{NOT_FOUND_PATH} {{
     default_type {API_TYPE.split(";")[0]};
     types {{ }}
@@ -251,7 +265,7 @@ def caddyfile() -> str:
     """Directives to ``import`` inside a Caddy site block whose ``root`` is the folder."""
     cors_paths = " ".join(
         f"/{path}/*" if folder else f"/{path}"
-        for path, folder in [(API_VERSION, True), *_CORS_FILES]
+        for path, folder in [(API_VERSION, True), (OLD_API, True), *_CORS_FILES]
     )
     cors = "\n".join(f'\t\t{n} "{v}"' for n, v in CORS_HEADERS)
     return f"""\
@@ -275,6 +289,9 @@ route {{
 \t\tpath {cors_paths}
 \t}}
 \trespond @regup_preflight 204
+\t# /{OLD_API}/… is answered like /{API_VERSION}/…, as the official registry does.
+\t@regup_old path /{OLD_API}/*
+\turi @regup_old path_regexp ^/{OLD_API}/ /{API_VERSION}/
 \t# The API: folder endpoints answer their index.html in place (no redirect), every
 \t# file is JSON, and what is missing gets the API's JSON 404.
 \t@regup_api_file {{
