@@ -123,3 +123,9 @@ def test_a_plain_static_configuration_fails_the_checks(dist: Path, tmp_path: Pat
             assert client.get("/v0.1/servers").status_code == 301
         with pytest.raises(AssertionError):
             check_api(url, NAMES, NAMESPACE)
+
+
+def test_a_missing_web_server_fails_with_the_setup_advice() -> None:
+    """No skip: without the binary the kit would go untested, so the test says how to fix it."""
+    with pytest.raises(pytest.fail.Exception, match="run scripts/setup"):
+        webservers.binary("no-such-web-server")
