@@ -27,6 +27,7 @@ from regup.authoring.new import (
     create_entry,
     github_tags,
 )
+from regup.authoring.newskill import GitSpec, NewSkillRequest, create_skill
 from regup.cli import AppState, pass_state
 from regup.config import missing_namespace
 from regup.errors import CheckFailedError, ConfigError
@@ -246,6 +247,26 @@ def check_tags_or_empty(value: str) -> list[str]:
 @click.option(
     "--no-input", is_flag=True, help="Never prompt: fail when a required value is missing."
 )
+@click.option(
+    "--skill",
+    "skill",
+    is_flag=True,
+    help="Create registry/skills/NAME/skill.yaml, a skill, instead of a server.",
+)
+@click.option(
+    "--version", "skill_version", metavar="VERSION", help="The skill's version (--skill)."
+)
+@click.option(
+    "--oci",
+    metavar="REF",
+    help="OCI reference of the skill artifact, e.g. ghcr.io/o/s:1.0 (--skill).",
+)
+@click.option(
+    "--git",
+    metavar="URL[@REF][#SUBFOLDER]",
+    callback=_flag(GitSpec.parse),
+    help="Git repository, ref and folder of the skill (--skill).",
+)
 @click.option("--overwrite", is_flag=True, help="Replace an existing entry's spec.yaml.")
 @click.option("--dry-run", is_flag=True, help="Print the file instead of writing it.")
 @pass_state
@@ -258,14 +279,25 @@ def new_command(
     no_input: bool,
     dry_run: bool,
     license_: str | None,
+    skill: bool,
+    skill_version: str | None,
+    oci: str | None,
+    git: GitSpec | None,
     **values: Any,
 ) -> None:
-    """Create registry/NAME/spec.yaml, from flags or by asking.
+    """Create registry/NAME/spec.yaml, from flags or by asking (with --skill,
+    registry/skills/NAME/skill.yaml).
 
     Missing required values (image or URL, description, tools) are prompted for, each
     checked as it is typed; with --no-input they are an error instead. The file is
-    validated before it is written and lists the optional fields it leaves out.
+    validated before it is written and lists the optional fields it leaves out. A skill
+    needs --description, --version and --oci and/or --git.
     """
+    if skill:
+        _new_skill(state, name, license_, skill_version, oci, git, no_input, dry_run, values)
+        return
+    if skill_version or oci or git:
+        raise click.UsageError("--version, --oci and --git describe a skill; add --skill")
     if values["url"] and values["transport"] == "stdio":
         raise click.BadParameter(
             "a remote server uses sse or streamable-http", param_hint="--transport"
@@ -309,6 +341,73 @@ def new_command(
     if not dry_run and not state.config.namespace:
         # The entry is fine; what would stop the next build is a registry without a namespace.
         click.echo(f"warning: {missing_namespace(state.config)}", err=True)
+
+
+_SERVER_ONLY = ("image", "url", "transport", "target_port", "tier", "website_url", "from_github")
+
+
+def _new_skill(
+    state: AppState,
+    name: str,
+    license_: str | None,
+    version: str | None,
+    oci: str | None,
+    git: GitSpec | None,
+    no_input: bool,
+    dry_run: bool,
+    values: dict[str, Any],
+) -> None:
+    used = [k for k in _SERVER_ONLY if values.get(k)]
+    used += [
+        k
+        for k in ("tags", "tools", "env_vars", "headers", "allow_hosts", "allow_ports")
+        if values.get(k)
+    ]
+    if used:
+        flags = ", ".join("--" + k.replace("_", "-") for k in used)
+        raise click.UsageError(f"{flags} describe a server, not a skill; leave out --skill or them")
+    description = values.get("description")
+    interactive = not no_input
+    if description is None and interactive:
+        description = click.prompt("Description (what the skill teaches an agent)")
+    if version is None and interactive:
+        version = click.prompt("Version", default="1.0.0")
+    if oci is None and git is None and interactive:
+        oci = (
+            click.prompt("OCI reference of the skill artifact", default="", show_default=False)
+            or None
+        )
+    missing = [
+        flag
+        for flag, absent in (
+            ("--description", description is None),
+            ("--version", version is None),
+            ("--oci or --git", oci is None and git is None),
+        )
+        if absent
+    ]
+    if missing:
+        raise click.UsageError(f"missing {', '.join(missing)} (and --no-input forbids asking)")
+    assert description is not None and version is not None
+    request = NewSkillRequest(
+        state.registry_dir,
+        name,
+        description=description,
+        version=version,
+        title=values.get("title"),
+        license=license_,
+        repository_url=values.get("repository_url"),
+        oci=oci,
+        git=git,
+        overwrite=bool(values.get("overwrite")),
+    )
+    result = create_skill(request, dry_run=dry_run)
+    if dry_run:
+        click.echo(result.text, nl=False)
+    elif not state.quiet:
+        click.echo(f"Wrote {result.path}.")
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
 
 
 def _pairs(flag: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
