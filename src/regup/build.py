@@ -89,7 +89,9 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     artifacts: Artifacts = {}
     for name in request.outputs:
         artifacts.update(EMITTERS[name](validation.registry, ctx))
-    artifacts[SUMS_PATH] = sha256sums(artifacts)
+    # SHA256SUMS describes what is published (a copy sits in site/, where `sha256sum -c`
+    # must pass), so not hosting/, which configures the host and stays out of site/.
+    artifacts[SUMS_PATH] = sha256sums(published(artifacts))
     #: What a host publishes: the site when there is one, else the outputs themselves.
     public: list[str] = list(published(artifacts))
     if request.site:

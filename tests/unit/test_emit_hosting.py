@@ -6,6 +6,7 @@ no test can run a server for (Netlify, Cloudflare Pages, object stores) and the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -176,3 +177,7 @@ def test_a_build_keeps_hosting_out_of_the_site_and_owns_its_files(tmp_path: Path
     }
     assert site_files <= keys
     assert "v0.1/servers" in keys and not any(k.startswith("hosting/") for k in keys)
+    # SHA256SUMS (copied into site/) lists only published files: it checks out in site/.
+    for line in (out / "site" / "SHA256SUMS").read_text().splitlines():
+        digest, rel = line.split("  ", 1)
+        assert hashlib.sha256((out / "site" / rel).read_bytes()).hexdigest() == digest, rel

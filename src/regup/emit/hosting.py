@@ -358,7 +358,7 @@ def object_keys(files: Iterable[str]) -> list[JsonDict]:
 
 
 def published(artifacts: Artifacts) -> Artifacts:
-    """The outputs a host publishes: all but ``hosting/`` (and ``SHA256SUMS`` stays)."""
+    """The outputs a host publishes: all but ``hosting/``."""
     prefix = HOSTING_DIR + "/"
     return {rel: data for rel, data in artifacts.items() if not rel.startswith(prefix)}
 
