@@ -97,7 +97,10 @@ def entry_yaml(i: int, rng: random.Random) -> str:
 
 
 def generate(root: Path, n: int) -> None:
+    """``root/registry`` with ``n`` synthetic entries, and a ``root/regup.toml`` naming the
+    namespace (regup has no default one)."""
     rng = random.Random(42)
+    (root / "regup.toml").write_text('[registry]\nnamespace = "io.github.example"\n')
     for i in range(n):
         folder = root / "registry" / f"synthetic-server-{i:05d}"
         folder.mkdir(parents=True)

@@ -135,6 +135,7 @@ def main() -> int:
             generate(tmp, args.n)
         else:
             shutil.copytree(ROOT / "registry", tmp / "registry")
+            shutil.copy(ROOT / "regup.toml", tmp / "regup.toml")
         began = time.perf_counter()
         subprocess.run(
             [sys.executable, "-m", "regup", "-q", "build", "--out", "dist"], cwd=tmp, check=True
