@@ -215,7 +215,18 @@ def test_host_folders_are_named_placeholders_mounted_where_the_entry_says() -> N
 
 
 @pytest.mark.parametrize(
-    "text", ['a"b', "back\\slash", "new\nline", "tab\t", "\x00\x1f\x7f", "naïve ✓", "", "'"]
+    "text",
+    [
+        "".join(map(chr, range(128))),
+        'a"b',
+        "back\\slash",
+        "new\nline",
+        "tab\t",
+        "\x00\x1f\x7f",
+        "naïve ✓",
+        "",
+        "'",
+    ],
 )
 def test_toml_strings_read_back_exactly(text: str) -> None:
     doc = toml_document(

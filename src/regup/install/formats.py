@@ -34,22 +34,24 @@ _TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n"
 _TOML_ESCAPES["\r"] = "\\r"
 
 
+#: What a TOML basic string cannot hold as itself: quotes, backslashes, control characters.
+_TOML_SPECIAL = re.compile(r'["\\\x00-\x1f\x7f]')
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _toml_escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _TOML_ESCAPES.get(char) or f"\\u{ord(char):04X}"
+
+
 def toml_string(text: str) -> str:
     """A TOML basic string: quotes, backslashes and every control character escaped."""
-    out = []
-    for char in text:
-        if char in _TOML_ESCAPES:
-            out.append(_TOML_ESCAPES[char])
-        elif ord(char) < 0x20 or ord(char) == 0x7F:
-            out.append(f"\\u{ord(char):04X}")
-        else:
-            out.append(char)
-    return '"' + "".join(out) + '"'
+    return '"' + _TOML_SPECIAL.sub(_toml_escape, text) + '"'
 
 
 def toml_key(key: str) -> str:
     """A bare key when TOML allows one (``A-Za-z0-9_-``), else a quoted key."""
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else toml_string(key)
+    return key if _BARE_KEY.fullmatch(key) else toml_string(key)
 
 
 def _toml_value(value: Any) -> str:
