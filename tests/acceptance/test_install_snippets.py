@@ -32,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 from regup.authoring.mcpclient import HttpTarget, StdioTarget, list_tools
+from regup.emit.upstream import to_upstream
 from regup.install import InstallModel, Snippet, install_model, render_all
 from regup.load import load_registry
 from regup.model import Entry, Kind
 from regup.validate import validate_documents
 from tests.dockerstub import parse_docker
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, TEST_CONFIG
 from tests.mcpservers import PYTHON, SCRIPT, TOOL_NAMES, serve_mcp
 
 JsonDict = dict[str, Any]
@@ -356,6 +357,15 @@ def test_every_snippet_of_every_entry_follows_its_clients_format(tmp_path: Path)
             assert stdio[0]["env"] == user.expected_env(model)
             assert stdio[0]["mounts"] == user.expected_mounts(model)
     assert sum(install_model(e).stdio for e in entries) > 40
+    # The upstream output names the same URL the snippets connect to.
+    for entry in entries:
+        model = install_model(entry)
+        doc = to_upstream(entry, TEST_CONFIG)
+        if model.local_http:
+            assert model.endpoint is not None
+            assert doc["packages"][0]["transport"]["url"] == model.endpoint.url, entry.name
+        elif model.endpoint is not None:
+            assert doc["remotes"][0]["url"] == model.endpoint.url, entry.name
 
 
 def docker_run(command: tuple[str, ...], env: Mapping[str, str]) -> JsonDict:
