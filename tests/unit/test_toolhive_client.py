@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.httpfake import Reply, Request, serve_http
+from tests.httpfake import Reply, Request, Route, serve_http
 from tests.toolhive_client import (
     API,
     URL,
@@ -80,7 +80,7 @@ def test_the_probe_takes_what_toolhive_takes_for_an_api(reply: Reply, kind: str)
 
 
 def test_the_probe_follows_a_redirect_as_go_s_client_does() -> None:
-    routes = {
+    routes: dict[str, Route] = {
         "/v0.1/servers": lambda _: Reply(301, headers={"Location": "/v0.1/servers/"}),
         "/v0.1/servers/": lambda _: Reply.json(LISTING),
     }
