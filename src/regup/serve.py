@@ -2,8 +2,9 @@
 
 This module owns request handling for ``regup serve``. Static files come from a built folder
 or from an in-memory build (:class:`DirectoryFiles`, :class:`MemoryFiles`). Under ``/v0.1/``
-it gives what static hosts cannot: ``application/json`` and CORS on every answer, server
-names with an encoded ``/`` (``%2F``), the ``cursor``, ``limit``, ``search``, ``version`` and
+it gives ``application/json`` and CORS on every answer and server names with an encoded
+``/`` (``%2F``), as static hosts do with the hosting kit (:mod:`regup.emit.hosting`), and
+what no static host can: the ``cursor``, ``limit``, ``search``, ``version`` and
 ``updated_since`` query parameters, the skills extension under ``/v0.1/x/dev.toolhive/skills``
 (``search``, ``status``, ``limit`` and ``cursor`` as the ToolHive Registry Server reads them),
 and 404s as JSON problem details (RFC 9457) for API
