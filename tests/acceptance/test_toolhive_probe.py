@@ -202,7 +202,7 @@ def this_registry(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root / "dist"
 
 
-@pytest.mark.parametrize("host_name", ["nginx", "regup-serve"])
+@pytest.mark.parametrize("host_name", sorted(HOSTS))
 def test_every_server_of_this_registry_is_found(
     this_registry: Path, tmp_path: Path, host_name: str
 ) -> None:
