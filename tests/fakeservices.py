@@ -39,13 +39,16 @@ class FakeRepo:
     pushed_at: str = "2026-01-15T10:00:00Z"
     old_names: tuple[str, ...] = ()  # "owner/name" the repository was renamed from
     id: int = 0
+    license: str | None = "MIT"  # the SPDX id GitHub detects (None: no license found)
 
     @property
     def full_name(self) -> str:
         return f"{self.owner}/{self.name}"
 
     def etag(self) -> str:
-        digest = hashlib.sha1(f"{self.stars}|{self.archived}|{self.pushed_at}".encode())
+        digest = hashlib.sha1(
+            f"{self.stars}|{self.archived}|{self.pushed_at}|{self.license}".encode()
+        )
         return f'W/"{digest.hexdigest()}"'
 
 
@@ -154,6 +157,7 @@ class FakeGitHub:
                 "stargazers_count": repo.stars,
                 "archived": repo.archived,
                 "pushed_at": repo.pushed_at,
+                "license": {"spdx_id": repo.license} if repo.license else None,
             }
             return Reply.json(body, 200, {"ETag": etag, **self.headers("core")})
 
@@ -206,6 +210,7 @@ class FakeGitHub:
                         "stargazerCount": repo.stars,
                         "isArchived": repo.archived,
                         "pushedAt": repo.pushed_at,
+                        "licenseInfo": {"spdxId": repo.license} if repo.license else None,
                     }
             body: dict[str, Any] = {"data": data}
             if errors:

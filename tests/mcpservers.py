@@ -67,6 +67,8 @@ def _silent() -> None:
 class RunningServer:
     url: str
     requests: list[dict[str, str]]
+    #: The SDK server itself: ``app.add_tool`` / ``app.remove_tool`` change what it lists.
+    app: Any = None
 
 
 @contextmanager
@@ -74,10 +76,14 @@ def serve_mcp(
     transport: Literal["streamable-http", "sse"] = "streamable-http",
     *,
     require_header: tuple[str, str] | None = None,
+    challenge: str | None = None,
+    oauth_metadata: bool = False,
 ) -> Iterator[RunningServer]:
     """Run the demo server over HTTP on 127.0.0.1; yields its endpoint URL.
 
-    ``require_header`` makes it answer 401 to requests without that header.
+    ``require_header`` makes it answer 401 to requests without that header, with
+    ``challenge`` as its ``WWW-Authenticate`` header when given; ``oauth_metadata`` serves
+    an RFC 9728 protected-resource document at ``/.well-known/oauth-protected-resource``.
     """
     import uvicorn
 
@@ -89,8 +95,15 @@ def serve_mcp(
         if scope["type"] == "http":
             headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
             seen.append(headers)
+            if oauth_metadata and scope["path"] == "/.well-known/oauth-protected-resource":
+                body = b'{"resource": "http://127.0.0.1/mcp", "authorization_servers": []}'
+                kind = [(b"content-type", b"application/json")]
+                await send({"type": "http.response.start", "status": 200, "headers": kind})
+                await send({"type": "http.response.body", "body": body})
+                return
             if require_header and headers.get(require_header[0].lower()) != require_header[1]:
-                await send({"type": "http.response.start", "status": 401, "headers": []})
+                extra = [(b"www-authenticate", challenge.encode())] if challenge else []
+                await send({"type": "http.response.start", "status": 401, "headers": extra})
                 await send({"type": "http.response.body", "body": b"unauthorized"})
                 return
         await asgi(scope, receive, send)
@@ -109,7 +122,7 @@ def serve_mcp(
         time.sleep(0.01)
     path = "/mcp" if transport == "streamable-http" else "/sse"
     try:
-        yield RunningServer(f"http://127.0.0.1:{port}{path}", seen)
+        yield RunningServer(f"http://127.0.0.1:{port}{path}", seen, app)
     finally:
         server.should_exit = True
         thread.join(timeout=10)

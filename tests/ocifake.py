@@ -30,6 +30,7 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 EMPTY_CONFIG = "application/vnd.oci.empty.v1+json"
 _PATH = re.compile(r"^/v2/(.+)/(manifests|blobs|referrers)/([^/]+)$")
+_TAGS = re.compile(r"^/v2/(.+)/tags/list$")
 
 
 def digest_of(data: bytes) -> str:
@@ -52,6 +53,8 @@ class FakeRegistry:
     #: media types of manifests pushed as raw bytes (never parsed by the fake)
     raw_types: dict[tuple[str, str], str] = field(default_factory=dict)
     redirect_loop: bool = False
+    #: Answer 503 to every request (a registry that is down for maintenance).
+    unavailable: bool = False
     trickle_seconds: float = 0.0
     token_realm: str | None = None
 
@@ -174,10 +177,16 @@ class FakeRegistry:
         return Reply.json({"token": self._token_for(match.group(1))})
 
     def handle(self, request: Request) -> Reply | None:
+        tags = _TAGS.match(request.path)
         match = _PATH.match(request.path)
-        if not match:
+        if tags:
+            repo, kind, reference = tags.group(1), "tags", ""
+        elif match:
+            repo, kind, reference = match.groups()
+        else:
             return Reply(404, b"not found")
-        repo, kind, reference = match.groups()
+        if self.unavailable:
+            return Reply(503, b"service unavailable")
         if self.redirect_loop:
             return Reply(307, b"", {"Location": request.path})
         if self.require_token and request.headers.get("Authorization") != (
@@ -193,6 +202,8 @@ class FakeRegistry:
                 status=401,
                 headers={"WWW-Authenticate": challenge},
             )
+        if kind == "tags":
+            return self._tag_list(repo, request)
         if kind == "blobs":
             data = self.blobs.get(reference)
             return Reply(200, data) if data is not None else Reply.json({}, status=404)
@@ -220,6 +231,21 @@ class FakeRegistry:
             self._trickle(request, body, headers)
             return None
         return Reply(200, body, headers)
+
+    def _tag_list(self, repo: str, request: Request) -> Reply:
+        """``tags/list`` as distribution answers it: sorted, ``n`` per page, ``last`` to go
+        on, and a ``Link: <…>; rel="next"`` header while more are left."""
+        names = sorted(t for (r, t) in self.tags if r == repo and not t.startswith("sha256-"))
+        if not names and not any(r == repo for (r, _) in self.manifests):
+            return Reply.json({"errors": [{"code": "NAME_UNKNOWN"}]}, status=404)
+        size = int(request.query.get("n", "100"))
+        after = request.query.get("last")
+        rest = [t for t in names if after is None or t > after]
+        page, more = rest[:size], len(rest) > size
+        headers = {"Content-Type": "application/json"}
+        if more:
+            headers["Link"] = f'</v2/{repo}/tags/list?n={size}&last={page[-1]}>; rel="next"'
+        return Reply(200, canonical({"name": repo, "tags": page}), headers)
 
     def _trickle(self, request: Request, body: bytes, headers: dict[str, str]) -> None:
         """Send ``body`` one byte at a time, ``trickle_seconds`` apart (a slow-loris answer)."""

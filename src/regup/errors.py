@@ -87,3 +87,8 @@ class ProvenanceError(RegupError):
 
 class McpServerError(RegupError):
     """An MCP server could not be started, reached or asked for its tools."""
+
+
+class HealthError(RegupError):
+    """Health checks cannot run, or their state file is unreadable (not: a server is unwell,
+    which is a result)."""

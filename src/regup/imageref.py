@@ -21,6 +21,23 @@ _DIGEST = re.compile(r"^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-fA-F0-9]{32,}$")
 _VERSION_TAG = re.compile(r"^v?\d+(?:\.\d+){0,2}(?:[-+][0-9A-Za-z.-]+)?$")
 
 
+_RELEASE_TAG = re.compile(r"^v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?$")
+#: Tags that name a moving target by convention: what they point to changes.
+FLOATING_TAGS = frozenset(
+    {"latest", "main", "master", "edge", "nightly", "dev", "develop", "stable", "head", "next"}
+)
+
+
+def release_key(tag: str) -> tuple[int, int, int] | None:
+    """The semver order of a release tag (``1.2``, ``v1.2.3``), or None for any other tag
+    (pre-releases such as ``1.2.3-rc1``, ``latest``, ``sha-abc``): the newest release of a
+    repository is the tag with the highest key."""
+    match = _RELEASE_TAG.match(tag)
+    if match is None:
+        return None
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
 class ImageRefError(ValueError):
     """The text is not a valid image reference; the message says which part is wrong."""
 
@@ -78,6 +95,11 @@ class ImageRef:
     @property
     def is_latest_or_untagged(self) -> bool:
         return self.digest is None and self.tag in (None, "latest")
+
+    @property
+    def floating(self) -> bool:
+        """No digest, and no tag or one that moves by convention (``latest``, ``main``…)."""
+        return self.digest is None and (self.tag is None or self.tag.lower() in FLOATING_TAGS)
 
     @property
     def version(self) -> str | None:

@@ -271,7 +271,7 @@ def test_rest_failures_fail_one_repository(tmp_path: Path, reply: Reply) -> None
         )
     assert isinstance(answers.results[RepoRef("org", "repo0000")], Failure)
     assert answers.results[RepoRef("org", "repo0001")] == RepoStats(
-        "org/repo0001", 1, False, "2026-01-15T10:00:00Z"
+        "org/repo0001", 1, False, "2026-01-15T10:00:00Z", "MIT"
     )
 
 
@@ -287,3 +287,37 @@ def test_fresh_cache_answers_cost_no_request(tmp_path: Path) -> None:
         assert len(s.github_server.requests) == before
     assert again.method == "cache" and again.usage.cached == 20
     assert _stars(again)["org/repo0019"] == 19
+
+
+@pytest.mark.parametrize("token", ["t0ken", None], ids=["graphql", "rest"])
+def test_licenses_come_with_the_repository_both_ways(tmp_path: Path, token: str | None) -> None:
+    repos = _repos(12)
+    repos[0].license = None
+    repos[1].license = "Apache-2.0"
+    with serve_services(FakeGitHub(repos)) as s:
+        refs = [RepoRef("org", f"repo{i:04d}") for i in range(12)]
+        answers = _client(s.github_server.base_url, tmp_path, token=token).fetch(refs)
+    assert answers.method == ("graphql" if token else "rest")
+    found = {r.name: a.license for r, a in answers.results.items() if isinstance(a, RepoStats)}
+    assert found["repo0000"] is None
+    assert found["repo0001"] == "Apache-2.0"
+    assert found["repo0002"] == "MIT"
+
+
+def test_a_cached_answer_without_a_license_is_asked_again(tmp_path: Path) -> None:
+    fake = FakeGitHub(_repos(1))
+    with serve_services(fake) as s:
+        cache = Cache(tmp_path / "c", ttl=3600)
+        service = cache.service("github", s.github_server.base_url)
+        # what an older regup cached: the same answer, no license key
+        service.put(
+            "org/repo0000",
+            {"full_name": "org/repo0000", "stargazers_count": 1, "archived": False},
+            'W/"old"',
+        )
+        client = GitHub(service, Pacer(sleep=lambda s: None), api_url=s.github_server.base_url)
+        answers = client.fetch([RepoRef("org", "repo0000")])
+    assert answers.results[RepoRef("org", "repo0000")] == RepoStats(
+        "org/repo0000", 0, False, "2026-01-15T10:00:00Z", "MIT"
+    )
+    assert answers.usage.cached == 0 and answers.usage.requests == 1

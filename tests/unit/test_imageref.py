@@ -64,3 +64,28 @@ def test_versions_latest_and_what_to_ask_for() -> None:
     assert ImageRef.parse("ghcr.io/a/b:1@" + DIGEST).reference == DIGEST
     assert ImageRef.parse("nginx").name == "docker.io/library/nginx"
     assert ImageRef.parse("nginx").is_docker_hub and not ImageRef.parse("ghcr.io/a/b").is_docker_hub
+
+
+def test_release_tags_sort_by_semver_and_others_have_no_key() -> None:
+    from regup.imageref import release_key
+
+    tags = ["v1.9.3", "1.10.0", "1.2", "latest", "2.0.0-rc1", "sha-abc123", "v1.10.1"]
+    releases = sorted((k, t) for t in tags if (k := release_key(t)) is not None)
+    assert [t for _, t in releases] == ["1.2", "v1.9.3", "1.10.0", "v1.10.1"]
+    assert release_key("1.2") == (1, 2, 0)
+
+
+@pytest.mark.parametrize(
+    ("image", "floating"),
+    [
+        ("ghcr.io/a/b", True),
+        ("ghcr.io/a/b:latest", True),
+        ("ghcr.io/a/b:main", True),
+        ("ghcr.io/a/b:Nightly", True),
+        ("ghcr.io/a/b:1.2.3", False),
+        ("ghcr.io/a/b:sha-abc", False),
+        ("ghcr.io/a/b:latest@sha256:" + "a" * 64, False),
+    ],
+)
+def test_floating_references(image: str, floating: bool) -> None:
+    assert ImageRef.parse(image).floating is floating

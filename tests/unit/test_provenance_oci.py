@@ -293,3 +293,32 @@ def test_a_cosign_annotation_nested_100000_deep_is_unreadable(
     with make_client() as http:  # the manifest is larger than the fixture's 64 KiB
         (item,) = discover(OciClient(http), ref(registry, "org/img"), digest).items
     assert isinstance(item, Unreadable) and "JSON nested too deeply" in item.reason
+
+
+def test_tags_are_listed_across_pages(
+    registry: FakeRegistry, client: OciClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import regup.provenance.oci as oci
+
+    monkeypatch.setattr(oci, "TAGS_PER_PAGE", 2)
+    for tag in ("1.0.0", "1.1.0", "2.0.0", "latest", "main"):
+        registry.push_image("org/app", tag, content=tag.encode())
+    ref = ImageRef.parse(f"{registry.host}/org/app:1.0.0")
+    assert client.tags(ref) == ["1.0.0", "1.1.0", "2.0.0", "latest", "main"]
+    listed = [r for r in registry.server.requests if r.path.endswith("/tags/list")]  # type: ignore[union-attr]
+    assert len([r for r in listed if r.headers.get("Authorization")]) == 3  # 2 + 2 + 1 tags
+
+
+def test_tags_of_an_unknown_repository_are_not_found(
+    registry: FakeRegistry, client: OciClient
+) -> None:
+    with pytest.raises(OciNotFound):
+        client.tags(ImageRef.parse(f"{registry.host}/org/none:1.0.0"))
+
+
+def test_a_tag_list_that_is_not_strings_is_invalid(client: OciClient) -> None:
+    answer = Reply.json({"name": "org/app", "tags": [1, 2]})
+    with serve_http({}, fallback=lambda request: answer) as server:
+        host = server.base_url.removeprefix("http://")
+        with pytest.raises(OciInvalid, match="not a list of strings"):
+            client.tags(ImageRef.parse(f"{host}/org/app:1"))

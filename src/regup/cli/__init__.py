@@ -66,6 +66,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "diff": "diff",
     "refresh": "refresh",
     "verify": "verify",
+    "check": "check",
     "new": "authoring",
     "tools": "authoring",
     "fmt": "authoring",

@@ -1,4 +1,5 @@
-"""GitHub: repository URLs, and stars, archived flag and last push of many repositories.
+"""GitHub: repository URLs, and stars, archived flag, last push and license of many
+repositories.
 
 Repository URLs are parsed strictly (github.com only; ``.git``, trailing slashes,
 ``/tree/<ref>/<path>`` monorepo links and ``git@github.com:`` forms are understood).
@@ -60,6 +61,8 @@ class RepoStats:
     stars: int
     archived: bool = False
     pushed_at: str | None = None
+    #: The SPDX id GitHub detects (``NOASSERTION`` for a license it cannot name), or None.
+    license: str | None = None
 
     @classmethod
     def from_graphql(cls, node: Any) -> RepoStats:
@@ -71,6 +74,7 @@ class RepoStats:
             node.get("stargazerCount"),
             node.get("isArchived", False),
             node.get("pushedAt"),
+            _spdx(node.get("licenseInfo"), "spdxId"),
         )
 
     @classmethod
@@ -83,10 +87,13 @@ class RepoStats:
             data.get("stargazers_count"),
             data.get("archived", False),
             data.get("pushed_at"),
+            _spdx(data.get("license"), "spdx_id"),
         )
 
     @classmethod
-    def _checked(cls, full_name: Any, stars: Any, archived: Any, pushed_at: Any) -> RepoStats:
+    def _checked(
+        cls, full_name: Any, stars: Any, archived: Any, pushed_at: Any, license: Any = None
+    ) -> RepoStats:
         if not isinstance(full_name, str) or "/" not in full_name:
             raise ValueError("the answer has no owner/name")
         stars = plausible_count(stars, "star count", MAX_STARS)
@@ -94,7 +101,7 @@ class RepoStats:
             raise ValueError(f"the archived flag is not true or false ({archived!r})")
         if pushed_at is not None and not isinstance(pushed_at, str):
             raise ValueError(f"the last push is not a timestamp ({pushed_at!r})")
-        return cls(full_name, stars, archived, pushed_at)
+        return cls(full_name, stars, archived, pushed_at, license)
 
     def to_rest(self, api_url: str) -> dict[str, Any]:
         """The REST shape (what the cache stores and revalidates with its ETag)."""
@@ -104,6 +111,7 @@ class RepoStats:
             "stargazers_count": self.stars,
             "archived": self.archived,
             "pushed_at": self.pushed_at,
+            "license": {"spdx_id": self.license} if self.license else None,
         }
 
     def renamed_from(self, ref: RepoRef) -> bool:
@@ -137,7 +145,7 @@ def graphql_url(api_url: str) -> str:
     return base + "/graphql"
 
 
-_FIELDS = "nameWithOwner stargazerCount isArchived pushedAt"
+_FIELDS = "nameWithOwner stargazerCount isArchived pushedAt licenseInfo { spdxId }"
 
 
 def build_query(refs: Sequence[RepoRef]) -> tuple[str, dict[str, str]]:
@@ -403,7 +411,15 @@ def _query_cost(cost: Any) -> int:
     return 1
 
 
+def _spdx(license: Any, key: str) -> str | None:
+    """The SPDX id of a license object (REST ``license.spdx_id``, GraphQL ``spdxId``)."""
+    value = license.get(key) if isinstance(license, Mapping) else None
+    return value[:100] if isinstance(value, str) and value else None
+
+
 def _from_record(data: Mapping[str, Any]) -> RepoStats | None:
+    if "license" not in data:  # cached before licenses were kept: ask again
+        return None
     try:
         return RepoStats.from_rest(data)
     except ValueError:

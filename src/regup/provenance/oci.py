@@ -1,6 +1,7 @@
 """A small OCI distribution client on httpx: what provenance checks need, nothing more.
 
-It resolves tags to digests, fetches manifests and blobs (checking every digest it was
+It lists a repository's tags (paged by the ``Link`` header), resolves tags to digests,
+fetches manifests and blobs (checking every digest it was
 given and capping every size), lists referrers (the ``/referrers/`` API, or the
 ``sha256-<hex>`` tag schema where a registry answers 404, as ghcr.io and Docker Hub do),
 and answers the bearer-token challenge of ghcr.io and Docker Hub anonymously. No docker
@@ -53,9 +54,14 @@ MAX_RESPONSE_SECONDS = 120.0
 MAX_TOKEN_BYTES = 64 * 1024
 #: Registries redirect blobs to a storage host once or twice.
 MAX_REDIRECTS = 5
+#: Tags asked for per page of ``tags/list``, and pages read at most (a registry that pages
+#: forever cannot hang a check).
+TAGS_PER_PAGE = 1000
+MAX_TAG_PAGES = 20
 
 _DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
 _CHALLENGE_PARAM = re.compile(r'(\w+)="([^"]*)"')
+_NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
 
 
 class OciError(Exception):
@@ -401,6 +407,29 @@ class OciClient:
         if len(data) != descriptor.size or sha256_digest(data) != descriptor.digest:
             raise OciInvalid(f"blob {descriptor.digest} of {ref.name} does not match its digest")
         return data
+
+    def tags(self, ref: ImageRef) -> list[str]:
+        """Every tag of ``ref``'s repository, in the registry's order (the distribution
+        spec's ``tags/list``, following ``Link: <…>; rel="next"`` for at most
+        :data:`MAX_TAG_PAGES` pages). Raises :class:`OciError` subclasses."""
+        base = registry_base_url(ref.registry)
+        url = f"{base}/v2/{ref.repository}/tags/list?n={TAGS_PER_PAGE}"
+        found: list[str] = []
+        for _ in range(MAX_TAG_PAGES):
+            response, raw = self._send("GET", url, ref, "application/json", self._max_manifest)
+            self._check_status(response, f"the tags of {ref.name}")
+            doc = parse_json(raw, f"the tags of {ref.name}")
+            tags = doc.get("tags") if isinstance(doc, dict) else None
+            if tags is None and isinstance(doc, dict):
+                tags = []  # distribution answers null for a repository without tags
+            if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+                raise OciInvalid(f"the tags of {ref.name} are not a list of strings")
+            found += tags
+            link = _NEXT_LINK.search(response.headers.get("Link", ""))
+            if link is None:
+                return found
+            url = str(httpx.URL(url).join(link.group(1)))
+        return found
 
     def referrers(self, ref: ImageRef, digest: str) -> tuple[list[Descriptor], bool]:
         """Everything that names ``digest`` as its subject, and whether the registry has a

@@ -1,0 +1,118 @@
+"""The image signal: pinned or floating, the tag still there, the newest release tag.
+
+Registry requests are :class:`regup.provenance.oci.OciClient`'s (anonymous bearer tokens,
+bounded answers, redirects checked): the digest of the reference (a ``HEAD`` of its
+manifest, which Docker Hub does not count against its pull limit) and the repository's tag
+list, each asked once per run however many entries share it. A registry that does not
+answer three times in a row is not asked again in the run
+(:class:`regup.enrich.transport.Breaker`). The provenance outcome is read from
+``registry/provenance.json``, as ``regup verify`` left it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from regup.enrich.transport import Breaker
+from regup.health.state import Finding
+from regup.imageref import ImageRef, ImageRefError, release_key
+from regup.provenance.oci import OciClient, OciError, OciNotFound, OciUnavailable
+from regup.provenance.state import Result
+
+
+@dataclass
+class ImageLookups:
+    """Digests by reference and tags by repository, each asked once; faults by key."""
+
+    client: OciClient
+    breaker: Breaker = field(default_factory=Breaker)
+    digests: dict[str, str | OciError] = field(default_factory=dict)
+    tags: dict[str, list[str] | OciError] = field(default_factory=dict)
+    answered: int = 0
+
+    def digest(self, ref: ImageRef) -> str | OciError:
+        key = str(ref)
+        if key not in self.digests:
+            self.digests[key] = self._ask(ref, lambda: self.client.resolve(ref))
+        return self.digests[key]
+
+    def tag_list(self, ref: ImageRef) -> list[str] | OciError:
+        key = ref.name
+        if key not in self.tags:
+            self.tags[key] = self._ask(ref, lambda: self.client.tags(ref))
+        return self.tags[key]
+
+    def _ask(self, ref: ImageRef, call: Any) -> Any:
+        if self.breaker.is_open(ref.registry):
+            return OciUnavailable(self.breaker.reason(ref.registry))
+        try:
+            value = call()
+        except OciNotFound as exc:
+            self.breaker.answered(ref.registry)
+            self.answered += 1
+            return exc
+        except OciUnavailable as exc:
+            self.breaker.no_answer(ref.registry)
+            return exc
+        except OciError as exc:
+            self.breaker.answered(ref.registry)
+            return exc
+        self.breaker.answered(ref.registry)
+        self.answered += 1
+        return value
+
+
+def newest_release(tags: list[str]) -> str | None:
+    """The tag with the highest release version (``v1.10.0`` beats ``v1.9.3``)."""
+    releases = [(key, t) for t in tags if (key := release_key(t)) is not None]
+    return max(releases)[1] if releases else None
+
+
+@dataclass(frozen=True)
+class ImageCheck:
+    finding: Finding | None
+    fault: str | None = None
+
+
+def check_image(image: str, lookups: ImageLookups, provenance: Result | None) -> ImageCheck:
+    """The image finding of one entry (``fault`` instead when a registry gave no answer)."""
+    try:
+        ref = ImageRef.parse(image)
+    except ImageRefError as exc:
+        return ImageCheck(None, f"image: {exc}")
+    facts: dict[str, Any] = {"image": image, "pinned": not ref.floating}
+    if provenance is not None:
+        facts["provenance"] = provenance.outcome.value + (" (stale)" if provenance.stale else "")
+    digest = lookups.digest(ref)
+    if isinstance(digest, OciNotFound):
+        what = f"digest {ref.digest}" if ref.digest else f"tag {ref.reference}"
+        return ImageCheck(
+            Finding("missing", f"{ref.registry} no longer has {what} of {ref.repository}", facts)
+        )
+    if isinstance(digest, OciError):
+        return ImageCheck(None, f"{ref.registry}: {digest}")
+    facts["digest"] = digest
+    tags = lookups.tag_list(ref)
+    if isinstance(tags, OciError):
+        return ImageCheck(None, f"the tags of {ref.name}: {tags}")
+    newest = newest_release(tags)
+    if newest is not None:
+        facts["newest_tag"] = newest
+    return ImageCheck(_finding(ref, newest, facts))
+
+
+def _finding(ref: ImageRef, newest: str | None, facts: Mapping[str, Any]) -> Finding:
+    current = release_key(ref.tag) if ref.tag else None
+    if ref.floating:
+        moving = ref.tag or "no tag (latest)"
+        hint = f"; pin a release such as {newest}" if newest else ""
+        return Finding("floating", f"tag {moving} moves with every push{hint}", facts)
+    newer = release_key(newest) if newest else None
+    if current is not None and newer is not None and newer > current:
+        return Finding(
+            "behind", f"tag {ref.tag}; {newest} is the newest release of {ref.name}", facts
+        )
+    pinned = f"digest {ref.digest[:19]}…" if ref.digest and not ref.tag else f"tag {ref.tag}"
+    return Finding("current", f"{pinned}, present in {ref.registry}", facts)
