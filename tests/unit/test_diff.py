@@ -471,7 +471,12 @@ def everything(tmp_path: Path) -> RegistryDiff:
             "moved/skill.yaml": to_yaml({**SKILL, "packages": moved}),
         }
     )
-    return diff_of(tmp_path, old, new)
+    write_registry(tmp_path / "old", **old)
+    write_registry(tmp_path / "new", **new)
+    (tmp_path / "new" / "health.json").write_text(
+        json.dumps({"version": 1, "entries": {"meta": {"live": {"state": "healthy"}}}})
+    )
+    return diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
 
 
 def test_every_documented_kind_is_produced_and_every_produced_kind_documented(
@@ -858,3 +863,64 @@ def test_skills_are_compared_and_a_package_moving_repository_is_flagged(tmp_path
     text = render_text(result)
     assert "skills:\n+ fresh\n" in text and "  ! oci package replaced: " in text
     assert "#### Skills" in render_markdown(result)
+
+
+def _health(folder: Path, entries: dict[str, Any]) -> None:
+    (folder / "health.json").write_text(json.dumps({"version": 1, "entries": entries}))
+
+
+def test_health_changes_are_reported_and_drift_is_flagged(tmp_path: Path) -> None:
+    entries = {"fetch": container(), "weather": remote(), "quiet": container()}
+    write_registry(tmp_path / "old", **entries)
+    write_registry(tmp_path / "new", **entries)
+    unchanged = {"state": "unchanged", "facts": {"against": "tools.json"}}
+    _health(
+        tmp_path / "old",
+        {
+            "weather": {"live": {"state": "healthy"}, "drift": unchanged},
+            "fetch": {"repository": {"state": "active", "facts": {"license": "MIT"}}},
+            "quiet": {"live": {"state": "not-run"}},
+        },
+    )
+    drifted = {"state": "drifted", "facts": {"changed": ["search_issues"]}}
+    _health(
+        tmp_path / "new",
+        {
+            "weather": {"live": {"state": "healthy", "stale": True}, "drift": drifted},
+            "fetch": {
+                "repository": {"state": "active", "facts": {"license": "GPL-3.0-only"}},
+                "image": {"state": "behind", "facts": {"newest_tag": "1.3.0"}},
+            },
+            "quiet": {"live": {"state": "not-run"}},
+        },
+    )
+    result = diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
+    by_name = {s.name: s for s in result.servers}
+    assert set(by_name) == {"fetch", "weather"}  # a stale flag alone is no change
+    (drift,) = by_name["weather"].changes
+    assert (drift.kind, drift.old, drift.new, drift.security) == (
+        "health",
+        "unchanged",
+        "drifted",
+        True,
+    )
+    assert drift.items == ("search_issues",)
+    assert not by_name["weather"].metadata_only  # security: shown with the real changes
+    fetch = {(c.label, c.old, c.new) for c in by_name["fetch"].changes}
+    assert fetch == {
+        ("repository license", "MIT", "GPL-3.0-only"),
+        ("image health", "not checked yet", "behind"),
+    }
+    assert by_name["fetch"].metadata_only
+    assert ("weather", drift) in result.security_changes
+    markdown = render_markdown(result)
+    assert "drift unchanged → drifted, tools: `search_issues`" in markdown
+
+
+def test_a_malformed_health_file_is_a_note_not_a_failure(tmp_path: Path) -> None:
+    write_registry(tmp_path / "old", fetch=container())
+    write_registry(tmp_path / "new", fetch=container())
+    (tmp_path / "new" / "health.json").write_text("{broken")
+    result = diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
+    assert result.empty
+    assert any("health is not compared" in note for note in result.notes)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from regup.diff.snapshot import REGISTRY_JSON, Snapshot
 from regup.diff.types import Change, GroupDiff, RegistryDiff, ServerDiff, SkillDiff, plural
+from regup.health.state import HealthState, Record, Signal
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import (
     PROVENANCE_FIELDS,
@@ -51,7 +52,7 @@ def compare(old: Snapshot, new: Snapshot) -> RegistryDiff:
         elif n is None and o is not None:
             servers.append(ServerDiff(name, "removed", o.kind.value, (_removed(o),)))
         elif o is not None and n is not None:
-            changes = entry_changes(o, n)
+            changes = entry_changes(o, n) + health_changes(old.health, new.health, name)
             if changes:
                 servers.append(ServerDiff(name, "changed", n.kind.value, tuple(changes)))
     groups = _group_diffs(
@@ -99,6 +100,57 @@ def entry_changes(o: ModelEntry, n: ModelEntry) -> list[Change]:
     out += _field_changes(o, n)
     out += _metadata_changes(o, n)
     return out
+
+
+#: Facts whose change is worth a line even when the state stays.
+_HEALTH_FACTS = {Signal.REPOSITORY: ("license",), Signal.IMAGE: ("newest_tag",)}
+
+
+def health_changes(old: HealthState | None, new: HealthState | None, name: str) -> list[Change]:
+    """Changes of one server's health records (both sides must be registry folders): a
+    signal whose state changed, and a few telling facts. Drift that appears is flagged."""
+    if old is None or new is None:
+        return []
+    out: list[Change] = []
+    for signal in Signal:
+        was, now = old.record(name, signal), new.record(name, signal)
+        if now is None or was == now:
+            continue
+        before = was.state if was is not None else "not checked yet"
+        if before != now.state:
+            drifted = signal is Signal.DRIFT and now.state == "drifted"
+            items = _health_items(now)
+            # renderers show items instead of old → new: then the label says both states
+            label = f"{signal.value} {before} → {now.state}, tools" if items else None
+            out.append(
+                Change(
+                    "health",
+                    label or f"{signal.value} health",
+                    items,
+                    old=before,
+                    new=now.state,
+                    security=drifted,
+                )
+            )
+            continue
+        for fact in _HEALTH_FACTS.get(signal, ()):
+            a = was.facts.get(fact) if was is not None else None
+            b = now.facts.get(fact)
+            if a != b:
+                out.append(
+                    Change(
+                        "health",
+                        f"{signal.value} {fact.replace('_', ' ')}",
+                        old=None if a is None else str(a),
+                        new=None if b is None else str(b),
+                    )
+                )
+    return out
+
+
+def _health_items(record: Record) -> tuple[str, ...]:
+    names = [str(t) for key in ("added", "removed", "changed") for t in record.facts.get(key, ())]
+    return tuple(names)
 
 
 def _set_diff(old: Iterable[Any], new: Iterable[Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -20,8 +20,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from regup.emit.toolhive import read_toolhive_source
-from regup.errors import DiffInputError, ImportSourceError
+from regup.errors import DiffInputError, HealthError, ImportSourceError
 from regup.files import SYMLINK_OUTSIDE
+from regup.health.state import HealthState, load_health
 from regup.load import GROUP_FILE, SPEC_FILE, load_registry
 from regup.model import Entry as ModelEntry
 from regup.model import (
@@ -49,6 +50,8 @@ class Snapshot:
     registry: Registry
     complete: bool
     notes: tuple[str, ...] = ()
+    #: The folder's ``health.json`` (None: not a registry folder, so health is not compared).
+    health: HealthState | None = None
 
 
 def read_snapshot(spec: str, *, registry_dir: Path, cwd: Path | None = None) -> Snapshot:
@@ -111,7 +114,12 @@ def _from_folder(folder: Path, label: str, *, notes: Sequence[str] = ()) -> Snap
             f"errors and {'is' if len(broken) == 1 else 'are'} left out of the comparison "
             f"({', '.join(broken)}); run regup validate to see them"
         )
-    return Snapshot(label, result.registry, complete=True, notes=tuple(out))
+    try:
+        health: HealthState | None = load_health(folder)
+    except HealthError as exc:
+        health = None
+        out.append(f"{label}: health is not compared: {exc}")
+    return Snapshot(label, result.registry, complete=True, notes=tuple(out), health=health)
 
 
 def _from_registry_json(path: Path, label: str) -> Snapshot:

@@ -46,6 +46,9 @@ CHANGE_KINDS: dict[str, str] = {
     "endpoint, or PKCE turned off)",
     "field-changed": "any other field: title, description, overview, tags, repository, ports…",
     "metadata": "stars, pulls or last_updated (refreshed numbers, shown apart)",
+    "health": "a signal of registry/health.json changed state (live, drift, repository, "
+    "image), or the license or newest release tag (shown apart, like metadata; tools that "
+    "drifted are flagged)",
     "group-added": "a new group",
     "group-removed": "a group is gone",
     "group-changed": "a group's servers or description changed",
@@ -100,7 +103,9 @@ class ServerDiff:
 
     @property
     def metadata_only(self) -> bool:
-        return self.status == "changed" and all(c.kind == "metadata" for c in self.changes)
+        return self.status == "changed" and all(
+            c.kind in ("metadata", "health") and not c.security for c in self.changes
+        )
 
     @property
     def deprecated(self) -> bool:
