@@ -95,16 +95,18 @@ def test_redirects_rewrite_the_folder_endpoints_in_place_and_404_as_json() -> No
         for line in kit()[REDIRECTS_PATH].splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    assert ["/v0.1/servers", "/v0.1/servers/index.html", "200!"] in rules
+    assert ["/v0.1/servers", "/v0.1/servers/", "200!"] in rules
     assert [
         "/v0.1/servers/:namespace/:name/versions",
-        "/v0.1/servers/:namespace/:name/versions/index.html",
+        "/v0.1/servers/:namespace/:name/versions/",
         "200!",
     ] in rules
+    # never a rule onto itself (Netlify ignores loops), never a target Cloudflare redirects
+    assert all(rule[0] != rule[1] and not rule[1].endswith("/index.html") for rule in rules)
     # The 404 rule comes last: Netlify applies the first rule that matches.
     assert rules[-1] == ["/v0.1/*", f"/{NOT_FOUND_PATH}", "404"]
     assert all(rule[-1] in {"200!", "200", "404"} for rule in rules)  # never a redirect
-    assert ["/v0/servers", "/v0.1/servers/index.html", "200!"] in rules
+    assert ["/v0/servers", "/v0.1/servers/", "200!"] in rules
     assert ["/v0/*", "/v0.1/:splat", "200"] in rules
 
 

@@ -137,17 +137,19 @@ def headers_file() -> str:
 
 
 def redirects_file() -> str:
-    """``_redirects``: folder endpoints rewritten (200, no redirect) to their ``index.html``,
-    and (Netlify) the API's JSON 404. Cloudflare Pages ignores the 404 rule and serves the
+    """``_redirects``: folder endpoints rewritten (200, no redirect) to their slash form,
+    which the host answers with its ``index.html``, and (Netlify) the API's JSON 404. Cloudflare Pages ignores the 404 rule and serves the
     nearest ``404.html``, which under ``v0.1/`` is the API's not-found document."""
     lines = [
         f"# {_HEADER}",
         "# Netlify and Cloudflare Pages: answer the API's folder endpoints without a redirect.",
     ]
+    # The target is the folder's slash form, which both hosts answer with its index.html
+    # (Cloudflare Pages redirects a request for ``…/index.html`` itself to the slash form).
     for pattern in _folder_endpoints():
-        target = pattern + "/" + INDEX_FILE
+        target = pattern + "/"
         old = pattern.replace(f"/{API_VERSION}/", f"/{OLD_API}/", 1)
-        for source in (pattern, pattern + "/", old, old + "/"):
+        for source in (pattern, old, old + "/"):
             lines.append(f"{source}  {target}  200!")
     lines.append(f"/{OLD_API}/*  /{API_VERSION}/:splat  200")
     lines.append(f"/{API_VERSION}/*  /{NOT_FOUND_PATH}  404")
