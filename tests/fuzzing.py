@@ -3,7 +3,8 @@ mutated registry must keep. Shared by ``tests/acceptance/test_fuzz.py`` (a fixed
 budget in the suite) and ``scripts/fuzz.py`` (the long run, ``--minutes N``).
 
 Seeds are the real entries of this project's ``registry/`` (``spec.yaml`` and ``group.yaml``,
-with a ``tools.json`` made from an entry's tool list). An entry is mutated at two levels:
+with a ``tools.json`` made from an entry's tool list, and a few skills as ``skill.yaml`` and
+``skill.json``). An entry is mutated at two levels:
 
 * the parsed document: values replaced, inserted or deleted with hostile ones (numbers of
   5,000 digits, NaN and infinities, 100,000-character words, control and bidi characters,
@@ -74,6 +75,15 @@ def _load_seeds(root: Path) -> list[Seed]:
             continue
         text = path.read_text(encoding="utf-8")
         seeds.append(Seed(path.parent.name, path.name, text, yaml.safe_load(text)))
+    # Skills, as skill.yaml and as skill.json (a few of each: they are alike).
+    for index, path in enumerate(sorted(root.glob("skills/*/skill.yaml"))[:6]):
+        text = path.read_text(encoding="utf-8")
+        document = yaml.safe_load(text)
+        if index % 2:
+            text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+            seeds.append(Seed(path.parent.name, "skill.json", text, document))
+        else:
+            seeds.append(Seed(path.parent.name, "skill.yaml", text, document))
     return seeds
 
 

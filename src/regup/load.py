@@ -11,6 +11,7 @@ registry folder raises.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -122,7 +123,30 @@ def parse_json_document(doc: RawDocument, text: str) -> RawDocument:
     except JsonInputError as exc:
         doc.error(exc.line or 1, exc.col or 1, "json-syntax", exc.message)
         return doc
+    constant = _JSON_CONSTANT.search(text)
+    if constant is not None and _refuses_constants(text):
+        line = text.count("\n", 0, constant.start()) + 1
+        col = constant.start() - (text.rfind("\n", 0, constant.start()) + 1) + 1
+        doc.error(line, col, "json-syntax", f"{constant.group()} is not a JSON value")
+        return doc
     return parse_document(doc, text)
+
+
+#: What Python's JSON reader takes and JSON has not: NaN and the infinities.
+_JSON_CONSTANT = re.compile(r"-?\b(?:NaN|Infinity)\b")
+
+
+def _refuses_constants(text: str) -> bool:
+    """Whether the text uses NaN or Infinity as a value (not inside a string)."""
+
+    def refuse(name: str) -> Any:
+        raise ValueError(name)
+
+    try:
+        json.loads(text, parse_constant=refuse)
+    except ValueError:
+        return True
+    return False
 
 
 def find_suppressions(text: str) -> dict[int, frozenset[str]]:

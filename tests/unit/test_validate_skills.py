@@ -168,3 +168,24 @@ def test_every_skill_of_toolhive_s_catalog_loads_as_it_is(
     for path in originals:
         original = json.loads(path.read_text(encoding="utf-8"))
         assert by_name[path.parent.name].payload("unused") == original, path
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "rule"),
+    [
+        ('{"description": "Reviews pull requests.", "version": NaN}', (1, 54), "json-syntax"),
+        (
+            '{"description": "x",\n "description": "Reviews pull requests.",\n "version": "1"}',
+            (2, 2),
+            "yaml-duplicate-key",
+        ),
+        ("[" * 200 + "]" * 200, (1, 66), "yaml-too-deep"),
+        ('{"description": "Reviews pull requests.", "version": 1}', (1, 54), "wrong-type"),
+    ],
+)
+def test_hostile_skill_json_is_a_diagnostic_at_its_place(
+    workdir: Path, text: str, where: tuple[int, int], rule: str
+) -> None:
+    write_registry(workdir / "registry", review=Files({"skill.json": text}))
+    _, found = validate(Path("registry"))
+    assert (*where, rule) in [(f[1], f[2], f[3]) for f in found]
