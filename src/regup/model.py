@@ -582,6 +582,8 @@ SKILL_KEYS: tuple[str, ...] = (
     "metadata",
     "_meta",
 )
+#: What starts a skill's key in ``registry/provenance.json`` (see :meth:`Skill.state_key`).
+SKILL_STATE_PREFIX = "skill:"
 #: Keys of a skill's package, in ToolHive's order.
 SKILL_PACKAGE_KEYS: tuple[str, ...] = (
     "registryType",
@@ -774,6 +776,11 @@ class Skill:
     def qualified_name(self, namespace: str) -> str:
         """``<namespace>/<name>``, the skill's key in the API (its own namespace first)."""
         return f"{self.namespace or namespace}/{self.name}"
+
+    def state_key(self, namespace: str) -> str:
+        """The skill's key in ``registry/provenance.json``: ``skill:<namespace>/<name>``,
+        apart from the entries' names (a skill may share its name with a server)."""
+        return f"{SKILL_STATE_PREFIX}{self.qualified_name(namespace)}"
 
     def to_document(self, *, include_name: bool | None = None) -> JsonDict:
         """The authored form; ``name`` only when it was written (or ``include_name``)."""

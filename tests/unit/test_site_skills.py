@@ -106,3 +106,17 @@ def test_a_build_without_skills_has_no_skill_pages() -> None:
     ctx = EmitContext(config=CONFIG, timestamp="2025-07-01T00:00:00Z")
     out = render.render_pages(site(), ctx.timestamp, {})
     assert not any(p.startswith(("skills/", "skill-")) for p in out)
+
+
+def test_a_stored_provenance_check_shows_on_the_skill_page() -> None:
+    from regup.checks import Outcome, ProvenanceCheck
+
+    ctx = site(REVIEW)
+    checked = SiteContext(
+        ctx.registry,
+        CONFIG,
+        {REVIEW.state_key(NS): ProvenanceCheck(outcome=Outcome.VERIFIED)},
+    )
+    labels = [b.label for b in s.skill_page(checked, REVIEW).badges]
+    assert labels[:2] == ["active", "Provenance verified"]
+    assert "Provenance verified" not in [b.label for b in s.skill_page(ctx, REVIEW).badges]

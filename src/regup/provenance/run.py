@@ -24,7 +24,7 @@ from pathlib import Path
 import httpx
 
 from regup.checks import Outcome
-from regup.model import Entry, Provenance, Skill
+from regup.model import SKILL_STATE_PREFIX, Entry, Provenance, Skill
 from regup.net import make_client
 from regup.provenance.oci import OciClient
 from regup.provenance.state import Result, load_state, save_state
@@ -61,13 +61,9 @@ class VerifyRun:
         return {o.value: counted[o] for o in Outcome if counted[o]}
 
 
-#: Results of skills are stored under ``skill:<namespace>/<name>`` in the state file, apart
-#: from the entries' names (a skill may share its name with a server).
-SKILL_KEY_PREFIX = "skill:"
-
-
 def skill_key(skill: Skill, namespace: str) -> str:
-    return f"{SKILL_KEY_PREFIX}{skill.qualified_name(namespace)}"
+    """Where a skill's result is stored (:meth:`~regup.model.Skill.state_key`)."""
+    return skill.state_key(namespace)
 
 
 @dataclass(frozen=True)
@@ -160,6 +156,6 @@ def verify_entries(
     if write:
         keep = all_names
         if keep is not None and not skills:  # a run of entries only keeps the skills' records
-            keep = keep | {k for k in state.results if k.startswith(SKILL_KEY_PREFIX)}
+            keep = keep | {k for k in state.results if k.startswith(SKILL_STATE_PREFIX)}
         written = save_state(registry_dir, state.merged(list(results), keep=keep))
     return VerifyRun(mode, results, written, {s.name: s.path for s in subjects})

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from urllib.parse import urlsplit
 
+from regup.checks import ProvenanceCheck
 from regup.emit.api import skill_dir
 from regup.emit.canonical import Artifacts
 from regup.jsonio import dump_json
@@ -34,6 +35,7 @@ from regup.site.paths import (
     skill_filter_path,
     skill_path,
 )
+from regup.site.wording import OUTCOME_LABELS
 
 #: What each filter is called on the page, and the value a skill without a licence has.
 _FACET_TITLES = {"status": "Status", "license": "Licence"}
@@ -64,9 +66,14 @@ def facet_values(skill: Skill, facet: str) -> tuple[str, ...]:
     return (skill.license or NO_LICENSE,)
 
 
-def badges(skill: Skill) -> tuple[Badge, ...]:
+def badges(skill: Skill, check: ProvenanceCheck | None = None) -> tuple[Badge, ...]:
+    """Status, licence, package kinds, and the stored provenance outcome of its oci package
+    (``regup verify``), when there is one."""
     status = skill.effective_status
     out = [Badge(status, _STATUS_TONES.get(status, "neutral"), "Status of the skill")]
+    if check is not None:
+        label, tone = OUTCOME_LABELS[check.outcome]
+        out.append(Badge(label, tone, check.detail or "Checked by regup verify"))
     out.append(Badge(skill.license or NO_LICENSE, "neutral", "Licence (SPDX identifier)"))
     for kind, title in (("oci", "Installable as an OCI artifact"), ("git", "Fetched from Git")):
         if any(p.registry_type == kind for p in skill.packages):
@@ -214,7 +221,7 @@ def skill_page(site: SiteContext, skill: Skill) -> SkillPage:
         qualified_name=f"{namespace}/{skill.name}",
         title=skill.display_name,
         description=skill.description,
-        badges=badges(skill),
+        badges=badges(skill, site.provenance.get(skill.state_key(site.config.namespace))),
         notice=notice,
         facts=tuple(facts),
         snippets=tuple(skill_snippets(install_name(site, skill), site.base_url)),
