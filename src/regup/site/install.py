@@ -214,8 +214,8 @@ def skill_snippets(name: str, base_url: str) -> list[Snippet]:
             "Install with ToolHive",
             f"thv skill install {name}",
             "sh",
-            "Fetches the skill's OCI artifact (or, failing that, its Git folder) and installs "
-            "it for your AI clients; --clients and --scope project narrow where it goes.",
+            "Installs the skill's OCI artifact (its Git folder when it has no OCI package) for "
+            "your AI clients; --clients and --scope project choose where it goes.",
         ),
         Snippet(
             "thv-skill-registry",
