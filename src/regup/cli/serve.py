@@ -67,7 +67,8 @@ def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memor
 
     The API answers like a registry does: JSON content type, CORS, encoded names (%2F),
     the cursor, limit, search, version and updated_since parameters, 404s as JSON (the
-    catalog's 404 page for browsers), /v0/ as well as /v0.1/, ETags and gzip. Each request
+    catalog's 404 page for browsers), /v0/ as well as /v0.1/, ETags and gzip; skills
+    under /v0.1/x/dev.toolhive/skills with search, status, limit and cursor. Each request
     is logged to stderr (-q silences it). Point a client at it, e.g. `thv config
     set-registry http://127.0.0.1:8080 --allow-private-ip`. Stop with Ctrl+C.
     """
