@@ -68,6 +68,7 @@ REMOTE: JsonDict = {
     "status": "Active",
     "transport": "streamable-http",
     "url": "https://mcp.example.com/mcp",
+    "version": "1.0.0",  # a remote has no image tag to take one from
     "tags": ["issues"],
     "tools": ["search_issues", "get_issue"],
     "headers": [

@@ -23,7 +23,6 @@ from regup.names import entry_name_from_upstream
 
 PUBLISHER_PROVIDED = "io.modelcontextprotocol.registry/publisher-provided"
 TOOLHIVE_PUBLISHER = "io.github.stacklok"
-DEFAULT_VERSION = "1.0.0"
 
 #: Fields of ToolHive's extension block shared by both kinds, in the order ToolHive writes them.
 SHARED_EXTENSIONS = (
@@ -41,14 +40,21 @@ REMOTE_EXTENSIONS = ("oauth_config", "env_vars")
 TOOLHIVE_METADATA = ("stars", "last_updated")
 
 
-def derived_version(image: str | None) -> str:
-    """The version regup uses when an entry gives none: the image tag's, else ``1.0.0``."""
+def derived_version(image: str | None) -> str | None:
+    """The version an image tag gives (``v1.2.3`` gives ``1.2.3``); None for ``:latest``,
+    no tag, a tag that is not a version, or no image (remote servers)."""
     if image:
         try:
-            return ImageRef.parse(image).version or DEFAULT_VERSION
+            return ImageRef.parse(image).version
         except ImageRefError:
-            return DEFAULT_VERSION
-    return DEFAULT_VERSION
+            return None
+    return None
+
+
+def entry_version(entry: Entry) -> str | None:
+    """The version an entry publishes: its ``version``, else its image tag's. None when it
+    has neither; the ``version-missing`` rule refuses such entries, regup never invents one."""
+    return entry.version or derived_version(entry.image)
 
 
 class UnrepresentableServer(ImportSourceError):

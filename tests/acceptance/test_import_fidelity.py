@@ -13,9 +13,25 @@ def test_reference_registry_round_trips_through_import_and_build(
 ) -> None:
     source = next(reference_dir.glob("toolhive-registry-*.json"))
     registry, out = tmp_path / "registry", tmp_path / "dist"
-    imported = run_cli(["--registry", str(registry), "import", str(source)])
+    # ToolHive's format has no versions: remotes and :latest images need one from the user
+    refused = run_cli(["--registry", str(registry), "import", str(source), "--dry-run"])
+    assert refused.exit_code == 0, refused.output
+    assert "Not imported (37):" in refused.stdout
+    assert refused.stdout.count("[version-missing]") == 37
+    imported = run_cli(
+        [
+            "--registry",
+            str(registry),
+            "import",
+            str(source),
+            "--version-for-unversioned",
+            "2026.2.18",
+        ]
+    )
     assert imported.exit_code == 0, imported.output
     assert "Not imported" not in imported.stdout
+    assert "version: 2026.2.18\n" in (registry / "linear" / "spec.yaml").read_text()
+    assert "\nversion:" not in (registry / "fetch" / "spec.yaml").read_text()  # its tag is one
 
     validated = run_cli(["--registry", str(registry), "validate"])
     assert validated.exit_code == 0, validated.output

@@ -87,17 +87,31 @@ def test_new_in_a_registry_without_namespace_says_how_to_set_one(in_tmp: Path) -
     assert 'namespace = "io.github.your-org"' in result.stderr
 
 
+def test_a_remote_or_latest_image_needs_a_version_and_none_is_invented(in_tmp: Path) -> None:
+    base = ["--description", "Hosted tickets and projects of Example.", "--tool", "t"]
+    for where in (["--url", "https://mcp.example.com/mcp"], ["--image", "ghcr.io/e/w:latest"]):
+        refused = run_cli(["new", "hosted", *where, *base, "--no-input"])
+        assert refused.exit_code == 2, refused.output
+        assert "missing --version" in refused.stderr
+    assert not (in_tmp / "registry" / "hosted").exists()
+    tagged = run_cli(["new", "tagged", "--image", "ghcr.io/e/w:v1.2.0", *base, "--no-input"])
+    assert tagged.exit_code == 0, tagged.output  # the tag is the version
+    assert "\nversion:" not in spec(in_tmp, "tagged")
+
+
 def test_remote_from_flags_with_headers(in_tmp: Path) -> None:
     result = run_cli(
         [
             "new", "hosted", "--url", "https://mcp.example.com/mcp", "--no-input",
             "--description", "Hosted tickets and projects of Example.", "--tier", "Official",
             "--tool", "search_tickets", "--header", "Authorization:secret:required=Bearer token",
+            "--version", "2.3.0",
         ]
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     text = spec(in_tmp, "hosted")
     assert "transport: streamable-http\nurl: https://mcp.example.com/mcp\n" in text
+    assert "version: 2.3.0\n" in text
     assert "headers:\n  - name: Authorization\n" in text
     assert run_cli(["validate", "hosted", "--strict"]).exit_code == 0
 
@@ -207,9 +221,9 @@ def test_existing_entry_needs_overwrite(in_tmp: Path) -> None:
 def test_dry_run_prints_and_writes_nothing(in_tmp: Path) -> None:
     result = run_cli(
         ["new", "weather", "--image", "ghcr.io/e/w:latest", "--description",
-         "Some weather tool here.", "--tool", "t", "--dry-run"]
+         "Some weather tool here.", "--tool", "t", "--dry-run", "--version", "0.4.1"]
     )  # fmt: skip
-    assert result.exit_code == 0
+    assert result.exit_code == 0, result.output
     assert result.stdout.startswith("description: Some weather tool here.\n")
     assert "[image-latest]" in result.stderr
     assert not (in_tmp / "registry" / "weather").exists()

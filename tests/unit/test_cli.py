@@ -175,7 +175,7 @@ def test_validate_names_and_paths(make_registry: RegistryFactory, in_tmp: Path) 
 
 
 def test_warnings_exit_0_unless_strict(make_registry: RegistryFactory, in_tmp: Path) -> None:
-    make_registry(fetch=container(image="ghcr.io/example/fetch:latest"))
+    make_registry(fetch=container(image="ghcr.io/example/fetch:latest", version="2.0.0"))
     relaxed = run_cli(["validate"])
     assert relaxed.exit_code == 0 and "warning:" in relaxed.stdout
     strict = run_cli(["validate", "--strict"])
@@ -185,7 +185,9 @@ def test_warnings_exit_0_unless_strict(make_registry: RegistryFactory, in_tmp: P
 
 
 def test_validate_json(make_registry: RegistryFactory, in_tmp: Path) -> None:
-    make_registry(fetch=container(), broken=container(tier="gold", image="x:latest"))
+    make_registry(
+        fetch=container(), broken=container(tier="gold", image="x:latest", version="1.0.0")
+    )
     result = run_cli(["validate", "--format", "json"])
     assert result.exit_code == 1
     payload = json.loads(result.stdout)

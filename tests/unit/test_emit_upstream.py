@@ -33,6 +33,7 @@ from regup.serverjson import (
     PUBLISHER_PROVIDED,
     TOOLHIVE_PUBLISHER,
     UnrepresentableServer,
+    derived_version,
     document_from_server,
     from_upstream,
 )
@@ -123,12 +124,14 @@ RICH: dict[str, JsonDict] = {
     ),
     "no-network": container(
         image="docker.io/example/offline@sha256:" + "a" * 64,
+        version="0.9.0",
         permissions={"network": {"outbound": {}}},
         repository_url="https://gitlab.com/example/group/offline",
         metadata=None,
     ),
     "sse-box": container(
         image="quay.io/example/sse-box",
+        version="2025.10.1",
         transport="sse",
         repository_url="https://codeberg.org/example/sse-box",
         description=LONG,
@@ -208,11 +211,17 @@ def reference_entries(reference_dir: Path) -> list[Entry]:
     data = json.loads(
         (reference_dir / "toolhive-registry-2026-02-18.json").read_text(encoding="utf-8")
     )
+    # ToolHive's format has no versions: remotes and :latest images get the date the
+    # reference was taken, as a maintainer would write it (regup never invents one).
     return [
-        Entry.from_document(name, doc)
+        Entry.from_document(name, doc if _has_version(doc) else {**doc, "version": "2026.2.18"})
         for section in ("servers", "remote_servers")
         for name, doc in data[section].items()
     ]
+
+
+def _has_version(doc: JsonDict) -> bool:
+    return derived_version(doc.get("image")) is not None
 
 
 def through_json(value: Any) -> Any:
@@ -444,13 +453,24 @@ def test_names_use_the_configured_namespace() -> None:
     [
         ("everything", "2.0.0"),
         ("fetch", "1.2.3"),
-        ("no-network", "1.0.0"),
-        ("sse-box", "1.0.0"),
+        ("no-network", "0.9.0"),
+        ("sse-box", "2025.10.1"),
         ("remote-sse", "1.0.0"),
     ],
 )
-def test_version_is_the_entry_s_else_the_image_tag_else_1_0_0(name: str, version: str) -> None:
+def test_version_is_the_entry_s_else_the_image_tag(name: str, version: str) -> None:
     assert to_upstream(_entry(name), CONFIG)["version"] == version
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [remote(version=None), container(image="ghcr.io/example/fetch:latest"), container(image="x")],
+    ids=["remote", "latest", "untagged"],
+)
+def test_no_version_is_ever_invented(doc: JsonDict) -> None:
+    entry = Entry.from_document("unversioned", {k: v for k, v in doc.items() if v is not None})
+    with pytest.raises(ValueError, match="has no version"):
+        to_upstream(entry, CONFIG)
 
 
 def test_a_v_prefixed_tag_gives_a_plain_version() -> None:

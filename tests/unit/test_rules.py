@@ -41,6 +41,7 @@ transport: streamable-http
 url: https://mcp.example.com/mcp
 tools:
   - search_issues
+version: "1.0.0"
 """
 
 ENV = "env_vars:\n  - name: {}\n    description: Some variable here.\n"
@@ -485,7 +486,7 @@ CASES: list[Case] = [
         "kind-field",
         E,
         entry(BASE_R + "permissions:\n  privileged: false\n"),
-        (SPEC, 8, 1),
+        (SPEC, 9, 1),
         entry(BASE_R),
     ),
     Case(
@@ -532,7 +533,7 @@ CASES: list[Case] = [
         "header-name",
         E,
         entry(BASE_R + "headers:\n  - name: X Api Key\n    description: Key of your account.\n"),
-        (SPEC, 9, 11),
+        (SPEC, 10, 11),
         entry(BASE_R + "headers:\n  - name: X-Api-Key\n    description: Key of your account.\n"),
     ),
     Case(
@@ -566,7 +567,7 @@ CASES: list[Case] = [
             BASE_R + "headers:\n  - name: X-Key\n    description: First header.\n"
             "  - name: x-key\n    description: Same header, other case.\n"
         ),
-        (SPEC, 11, 11),
+        (SPEC, 12, 11),
         entry(
             BASE_R + "headers:\n  - name: X-Key\n    description: First header.\n"
             "  - name: X-Other\n    description: Second header.\n"
@@ -593,7 +594,7 @@ CASES: list[Case] = [
             BASE_R + "headers:\n  - name: X-Region\n    description: Data region.\n"
             "    default: mars\n    choices: [eu, us]\n"
         ),
-        (SPEC, 11, 14),
+        (SPEC, 12, 14),
         entry(
             BASE_R + "headers:\n  - name: X-Region\n    description: Data region.\n"
             "    default: eu\n    choices: [eu, us]\n"
@@ -643,9 +644,25 @@ CASES: list[Case] = [
     Case(
         "image-latest",
         W,
+        entry(sub(BASE_C, "fetch:1.2.3", "fetch:latest") + 'version: "1.2.3"\n'),
+        (SPEC, 5, 8),
+        entry(sub(BASE_C, "fetch:1.2.3", "fetch:1.2.4")),
+    ),
+    Case(
+        "version-missing",
+        E,
+        entry(sub(BASE_R, 'version: "1.0.0"\n', "")),
+        (SPEC, 5, 6),
+        entry(BASE_R),
+        variant="remote",
+    ),
+    Case(
+        "version-missing",
+        E,
         entry(sub(BASE_C, "fetch:1.2.3", "fetch:latest")),
         (SPEC, 5, 8),
         entry(sub(BASE_C, "fetch:1.2.3", "fetch:1.2.4")),
+        variant="latest",
     ),
     Case(
         "image-digest",
@@ -657,7 +674,7 @@ CASES: list[Case] = [
     Case(
         "image-latest",
         W,
-        entry(sub(BASE_C, "ghcr.io/example/fetch:1.2.3", "nginx")),
+        entry(sub(BASE_C, "ghcr.io/example/fetch:1.2.3", "nginx") + 'version: "1.27.0"\n'),
         (SPEC, 5, 8),
         entry(sub(BASE_C, "ghcr.io/example/fetch:1.2.3", "nginx:1.27")),
         variant="untagged",
@@ -729,7 +746,7 @@ CASES: list[Case] = [
             BASE_R
             + "oauth_config:\n  client_id: abc\n  authorize_url: https://auth.example.com/a\n"
         ),
-        (SPEC, 9, 3),
+        (SPEC, 10, 3),
         entry(
             BASE_R
             + "oauth_config:\n  client_id: abc\n  authorize_url: https://auth.example.com/a\n"
@@ -944,7 +961,10 @@ def test_a_101_character_folder_name_says_3_to_100_characters(workdir: Path) -> 
 
 
 def test_strict_turns_warnings_into_errors(workdir: Path) -> None:
-    write_registry(workdir / "registry", fetch=sub(BASE_C, "fetch:1.2.3", "fetch:latest"))
+    write_registry(
+        workdir / "registry",
+        fetch=sub(BASE_C, "fetch:1.2.3", "fetch:latest") + 'version: "1.2.3"\n',
+    )
     docs, _ = load_paths(Path("registry"), ())
     relaxed = validate_documents(docs)
     strict = validate_documents(docs, strict=True)

@@ -24,6 +24,7 @@ from regup.importers.base import Candidate, shorten_description
 from regup.load import SPEC_FILE, RawDocument, display_path, parse_document
 from regup.model import Source
 from regup.names import DESCRIPTION_MIN, ENTRY_NAME, UPSTREAM_DESCRIPTION_LIMIT
+from regup.serverjson import derived_version
 from regup.validate import validate_documents
 from regup.writeback import write_registry_files
 from regup.yamlio import SourceMap
@@ -52,6 +53,19 @@ def check_name(value: str) -> str:
             f"{value!r} is not a valid entry name: lowercase letters, digits and '-', at least "
             "three characters, no '-' at either end"
         )
+    return value
+
+
+def needs_version(image: str | None) -> bool:
+    """Whether an entry with this image (None: a remote server) must say its ``version``:
+    regup takes it from the image tag when the tag is a version, and never invents one."""
+    return derived_version(image) is None
+
+
+def check_version(value: str) -> str:
+    value = value.strip()
+    if not value or len(value) > 255 or any(ch.isspace() for ch in value):
+        raise ValueError(f"{value!r} is not a version: one word such as 1.4.0 or 2025.6.18")
     return value
 
 
@@ -165,6 +179,7 @@ class NewRequest:
     url: str | None = None
     transport: str | None = None
     target_port: int | None = None
+    version: str | None = None
     description: str | None = None
     title: str | None = None
     tier: str | None = None
@@ -223,6 +238,16 @@ def entry_document(request: NewRequest) -> tuple[dict[str, Any], list[str]]:
             f"give a --description (one sentence, {DESCRIPTION_MIN} to "
             f"{UPSTREAM_DESCRIPTION_LIMIT} characters)"
         )
+    if request.version is None and needs_version(request.image):
+        raise ConfigError(
+            "give a --version (the server's release, e.g. 1.4.0): "
+            + (
+                "a remote server has no image tag to take it from"
+                if request.url
+                else f"the tag of {request.image} is not a version"
+            )
+        )
+    put("version", request.version)
     put("tier", request.tier or "Community")
     put("status", "Active")
     remote = bool(request.url)

@@ -24,8 +24,10 @@ from regup.authoring.new import (
     check_url,
     check_var_description,
     check_var_name,
+    check_version,
     create_entry,
     github_tags,
+    needs_version,
 )
 from regup.authoring.newskill import GitSpec, NewSkillRequest, create_skill
 from regup.cli import AppState, pass_state
@@ -123,6 +125,11 @@ def _interactive(request: NewRequest, facts: RepoFacts | None) -> NewRequest:
             url = click.prompt("Endpoint URL", value_proc=_checked(check_url))
         changes.update(image=image, url=url)
     remote = bool(url)
+    if request.version is None and needs_version(image):
+        what = "the server behind the URL" if remote else "the image's tag is not a version"
+        changes["version"] = click.prompt(
+            f"Version of the server ({what}; e.g. 1.4.0)", value_proc=_checked(check_version)
+        )
     transport = request.transport
     if transport is None:
         choices = REMOTE_TRANSPORTS if remote else CONTAINER_TRANSPORTS
@@ -187,6 +194,11 @@ def check_tags_or_empty(value: str) -> list[str]:
     "--target-port",
     type=click.IntRange(1, 65535),
     help="Port of an sse / streamable-http container.",
+)
+@click.option(
+    "--version",
+    callback=_flag(check_version),
+    help="The server's version; needed for a remote server or an image whose tag is not one.",
 )
 @click.option(
     "--description", callback=_flag(check_description), help="One sentence, 10-100 characters."
@@ -314,6 +326,12 @@ def new_command(
         flag
         for flag, absent in (
             ("--image or --url", not (request.image or request.url)),
+            (
+                "--version",
+                bool(request.image or request.url)
+                and request.version is None
+                and needs_version(request.image),
+            ),
             ("--description", request.description is None and from_github is None),
             ("--tool", not request.tools),
         )

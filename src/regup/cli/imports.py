@@ -45,9 +45,20 @@ def _report(result: ImportResult, dry_run: bool, quiet: bool) -> None:
     "--only", "only", multiple=True, metavar="NAME", help="Import only these servers (repeatable)."
 )
 @click.option("--overwrite", is_flag=True, help="Replace entries that already exist.")
+@click.option(
+    "--version-for-unversioned",
+    metavar="VERSION",
+    help="Version for servers the source gives none (remote servers and :latest images in "
+    "ToolHive's format); without it they are not imported, as regup never invents one.",
+)
 @pass_state
 def import_command(
-    state: AppState, source: str, dry_run: bool, only: tuple[str, ...], overwrite: bool
+    state: AppState,
+    source: str,
+    dry_run: bool,
+    only: tuple[str, ...],
+    overwrite: bool,
+    version_for_unversioned: str | None,
 ) -> None:
     """Write registry/<name>/spec.yaml files (and skills/<name>/skill.yaml) from SOURCE.
 
@@ -57,7 +68,12 @@ def import_command(
     an MCP Registry API v0.1. Nothing is written when the source cannot be read.
     """
     request = ImportRequest(
-        source, state.registry_dir, dry_run=dry_run, only=only, overwrite=overwrite
+        source,
+        state.registry_dir,
+        dry_run=dry_run,
+        only=only,
+        overwrite=overwrite,
+        version_for_unversioned=version_for_unversioned,
     )
     _report(run_import(request), dry_run, state.quiet)
 

@@ -9,7 +9,7 @@ envelope (``upstream/registry.json``, servers only: the format has no groups), t
 Where each field goes:
 
 - ``name`` is ``<namespace>/<entry>``; ``version`` is the entry's ``version``, else the image
-  tag when it is a version, else ``1.0.0``; ``title``, ``websiteUrl``, ``icons``;
+  tag when it is a version (never an invented one: the ``version-missing`` rule); ``title``, ``websiteUrl``, ``icons``;
   ``repository {url, source}`` only for hosts whose source is known (github, gitlab).
 - a container is exactly one OCI package (image, transport, environment variables); a remote
   server exactly one ``remotes[]`` item (type, url, headers).
@@ -47,7 +47,7 @@ from regup.serverjson import (
     TOOLHIVE_METADATA,
     TOOLHIVE_PUBLISHER,
     UnrepresentableServer,
-    derived_version,
+    entry_version,
     from_upstream,
 )
 
@@ -92,7 +92,14 @@ def check_config(config: Config) -> None:
 
 
 def upstream_version(entry: Entry) -> str:
-    return entry.version or derived_version(entry.image)
+    """The entry's version (see :func:`~regup.serverjson.entry_version`).
+
+    Raises :class:`ValueError` for an entry without one (validation refuses those first).
+    """
+    version = entry_version(entry)
+    if version is None:
+        raise ValueError(f"entry {entry.name} has no version")
+    return version
 
 
 def repository_source(url: str) -> str | None:

@@ -43,6 +43,7 @@ from regup.load import (
     parse_document,
 )
 from regup.model import Source
+from regup.serverjson import derived_version
 from regup.validate import validate_documents
 from regup.writeback import write_registry_files
 from regup.yamlio import MAX_DEPTH, SourceMap, dump_yaml
@@ -55,6 +56,10 @@ class ImportRequest:
     dry_run: bool = False
     only: Sequence[str] = ()
     overwrite: bool = False
+    #: The version given to servers the source gives none (remote servers and images
+    #: whose tag is not a version, which ToolHive's format cannot version); None leaves
+    #: them out with a reason, because regup never invents a version.
+    version_for_unversioned: str | None = None
 
 
 @dataclass
@@ -149,6 +154,16 @@ def run_import(request: ImportRequest) -> ImportResult:
             )
             continue
         shorten_description(candidate)
+        if (
+            request.version_for_unversioned
+            and not candidate.document.get("version")
+            and derived_version(candidate.document.get("image")) is None
+        ):
+            candidate.document["version"] = request.version_for_unversioned
+            candidate.notes.append(
+                f"version {request.version_for_unversioned} (--version-for-unversioned): "
+                "the source gives none"
+            )
         rel = f"{candidate.name}/{SPEC_FILE}"
         text = _render_entry(candidate)
         size = len(text.encode())

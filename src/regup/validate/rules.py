@@ -20,6 +20,7 @@ from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, EnvVar, Group, Header, Kind
 from regup.names import ENTRY_NAME, ENTRY_NAME_MAX, UPSTREAM_DESCRIPTION_LIMIT
+from regup.serverjson import entry_version
 from regup.timeutil import parse_timestamp
 from regup.yamlio import SourceMap, YamlPath, format_path
 
@@ -117,6 +118,12 @@ RULES: dict[str, Rule] = {
         Rule("duplicate-port", E, "allow_port lists each port once."),
         Rule("image-ref", E, "The image reference parses (host[:port]/path[:tag][@digest])."),
         Rule("image-latest", W, "The image is pinned to a version tag, not latest."),
+        Rule(
+            "version-missing",
+            E,
+            "A server has a version: its image tag when the tag is a version, else `version:` "
+            "(remote servers, :latest or untagged images). regup never invents one.",
+        ),
         Rule(
             "image-digest",
             E,
@@ -406,6 +413,33 @@ def _image(entry: Entry, c: Checker) -> None:
     elif ref.is_latest_or_untagged:
         what = "uses :latest" if ref.tag == "latest" else "has no tag"
         c.report("image-latest", ("image",), f"image {entry.image} {what}; pin a version tag")
+
+
+@entry_check
+def _version(entry: Entry, c: Checker) -> None:
+    if entry_version(entry) is not None:
+        return
+    if entry.image is not None:
+        try:
+            if ImageRef.parse(entry.image).digest is not None:
+                return  # image-digest already says to use the version tag
+        except ImageRefError:
+            return  # image-ref already reports the reference
+        c.report(
+            "version-missing",
+            ("image",),
+            f"image {entry.image} gives no version (its tag is not one): pin a version tag "
+            "(…:1.4.0) or add `version: 1.4.0`, the server's release, to the entry; the MCP "
+            "registry API and ToolHive pick and cache servers by version",
+        )
+    elif entry.url is not None:
+        c.report(
+            "version-missing",
+            ("url",),
+            "a remote server has no image tag to take a version from: add `version: 1.4.0` "
+            "(the release of the server behind the URL, or the date of its API as 2025.06.18) "
+            "to the entry; the MCP registry API and ToolHive pick and cache servers by version",
+        )
 
 
 @entry_check
