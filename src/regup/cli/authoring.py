@@ -198,7 +198,8 @@ def check_tags_or_empty(value: str) -> list[str]:
 @click.option(
     "--version",
     callback=_flag(check_version),
-    help="The server's version; needed for a remote server or an image whose tag is not one.",
+    help="The server's version; needed for a remote server or an image whose tag is not one "
+    "(with --skill: the skill's version, always needed).",
 )
 @click.option(
     "--description", callback=_flag(check_description), help="One sentence, 10-100 characters."
@@ -266,9 +267,6 @@ def check_tags_or_empty(value: str) -> list[str]:
     help="Create registry/skills/NAME/skill.yaml, a skill, instead of a server.",
 )
 @click.option(
-    "--version", "skill_version", metavar="VERSION", help="The skill's version (--skill)."
-)
-@click.option(
     "--oci",
     metavar="REF",
     help="OCI reference of the skill artifact, e.g. ghcr.io/o/s:1.0 (--skill).",
@@ -292,7 +290,6 @@ def new_command(
     dry_run: bool,
     license_: str | None,
     skill: bool,
-    skill_version: str | None,
     oci: str | None,
     git: GitSpec | None,
     **values: Any,
@@ -306,10 +303,11 @@ def new_command(
     needs --description, --version and --oci and/or --git.
     """
     if skill:
-        _new_skill(state, name, license_, skill_version, oci, git, no_input, dry_run, values)
+        version = values.pop("version")
+        _new_skill(state, name, license_, version, oci, git, no_input, dry_run, values)
         return
-    if skill_version or oci or git:
-        raise click.UsageError("--version, --oci and --git describe a skill; add --skill")
+    if oci or git:
+        raise click.UsageError("--oci and --git describe a skill; add --skill")
     if values["url"] and values["transport"] == "stdio":
         raise click.BadParameter(
             "a remote server uses sse or streamable-http", param_hint="--transport"
