@@ -97,7 +97,9 @@ def world(tmp_path: Path) -> Iterator[World]:
                 image=f"{image}:1.10.0", repository_url="https://github.com/org/fetch/tree/main/x"
             ),
             fetch_latest=container(
-                image=f"{image}:latest", repository_url="https://github.com/org/old"
+                image=f"{image}:latest",
+                version="1.2.3",
+                repository_url="https://github.com/org/old",
             ),
             fetch_missing=container(
                 image=f"{image}:9.9.9", repository_url="https://github.com/org/nothere"
