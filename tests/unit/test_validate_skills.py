@@ -189,3 +189,28 @@ def test_hostile_skill_json_is_a_diagnostic_at_its_place(
     write_registry(workdir / "registry", review=Files({"skill.json": text}))
     _, found = validate(Path("registry"))
     assert (*where, rule) in [(f[1], f[2], f[3]) for f in found]
+
+
+def test_validate_a_skill_by_path_or_by_name(workdir: Path) -> None:
+    from tests.helpers import config_toml, run_cli
+
+    (workdir / "regup.toml").write_text(config_toml())
+    write_registry(
+        workdir / "registry",
+        fetch=container(),
+        skills=Files(
+            {
+                "review/skill.yaml": skill()["skill.yaml"],
+                "broken/skill.yaml": skill(status="gone")["skill.yaml"],
+            }
+        ),
+    )
+    good = run_cli(["validate", "registry/skills/review/skill.yaml"])
+    assert good.exit_code == 0, good.output
+    by_name = run_cli(["validate", "broken", "--format", "json"])
+    assert by_name.exit_code == 1
+    found = json.loads(by_name.stdout)
+    rows = found if isinstance(found, list) else found["diagnostics"]
+    assert {(d["path"], d["rule"]) for d in rows} == {
+        ("registry/skills/broken/skill.yaml", "invalid-value")
+    }
