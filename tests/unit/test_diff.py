@@ -924,3 +924,16 @@ def test_a_malformed_health_file_is_a_note_not_a_failure(tmp_path: Path) -> None
     result = diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
     assert result.empty
     assert any("health is not compared" in note for note in result.notes)
+
+
+def test_a_registry_json_side_holds_no_skills_so_they_are_not_compared(tmp_path: Path) -> None:
+    old = write_registry(tmp_path / "old", fetch=container())
+    write_registry(
+        tmp_path / "new", fetch=container(), skills=Files({"review/skill.yaml": to_yaml(SKILL)})
+    )
+    dist = build_dist(old, tmp_path / "d1")
+    folders = diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
+    assert [s.name for s in folders.skills] == ["review"]
+    mixed = diff(str(dist / "registry.json"), "new", registry_dir=REGISTRY, cwd=tmp_path)
+    assert mixed.skills == ()
+    assert "registry.json holds no skills, so skills are not compared" in mixed.notes

@@ -58,13 +58,16 @@ def compare(old: Snapshot, new: Snapshot) -> RegistryDiff:
     groups = _group_diffs(
         {g.name: g for g in old.registry.groups}, {g.name: g for g in new.registry.groups}
     )
-    skills = skill_diffs(old.registry.skills, new.registry.skills)
+    # registry.json (ToolHive's former format) holds no skills: they are not compared.
+    skills = skill_diffs(old.registry.skills, new.registry.skills) if complete else ()
     notes = [*old.notes, *new.notes]
     if not complete:
         notes.append(
             f"{REGISTRY_JSON} has no version, license, website, icons or examples, so those "
             "fields are not compared"
         )
+        if old.registry.skills or new.registry.skills:
+            notes.append(f"{REGISTRY_JSON} holds no skills, so skills are not compared")
     return RegistryDiff(old.label, new.label, tuple(servers), groups, tuple(notes), skills)
 
 
