@@ -444,7 +444,16 @@
     });
   }
 
+  /* Search forms land on the page of every server without JavaScript; with it, they go
+     to the search page. */
+  function setupForms() {
+    document.querySelectorAll("form[data-search]").forEach(function (form) {
+      form.action = form.dataset.search;
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    setupForms();
     setupTheme();
     setupCopy();
     setupSearch();

@@ -248,6 +248,41 @@ def test_toggling_a_filter_and_show_more_keep_the_keyboard_focus(tab: Tab, base_
     assert tab.errors == []
 
 
+def test_without_javascript_a_search_lands_on_every_server_with_its_tools(
+    browser: Any, base_url: str
+) -> None:
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        for start, field in (("", "#site-q"), ("", "#index-q"), ("search/", "#search-q")):
+            page.goto(base_url + start)
+            page.fill(field, "pollen")
+            page.press(field, "Enter")
+            page.wait_for_load_state()
+            assert "/search/every/?q=pollen" in page.url, page.url
+            row = page.locator("ul.every li", has_text="lookup_pollen_count")
+            assert row.count() == 1
+            assert row.locator("code.name").inner_text() == "weather"
+            assert "Tags: weather" in row.inner_text()
+            row.locator("a").first.click()
+            page.wait_for_url("**/servers/weather/")
+        page.goto(base_url + "search/every/")
+        names = page.locator("ul.every code.name").all_inner_texts()
+        assert names == sorted(names) and "server-05" in names
+        assert page.locator("ul.every li.deprecated code.name").all_inner_texts() == ["server-05"]
+    finally:
+        context.close()
+
+
+def test_with_javascript_the_same_forms_go_to_the_search_page(tab: Tab, base_url: str) -> None:
+    tab.page.goto(base_url)
+    tab.page.fill("#site-q", "pollen")
+    tab.page.press("#site-q", "Enter")
+    tab.page.wait_for_url("**/search/?q=pollen")
+    tab.page.wait_for_selector("#search-results li.card")
+    assert tab.errors == []
+
+
 def test_search_by_tool_name_finds_its_server(tab: Tab, base_url: str) -> None:
     names = _search(tab, base_url, "find_weather_forecast")
     assert names[0] == "weather"
@@ -429,6 +464,7 @@ def test_dark_theme_follows_the_system_and_the_toggle(browser: Any, base_url: st
         ("servers/server-05/", "light"),  # deprecated
         ("search/?q=cloud", "dark"),
         ("search/?q=container", "light"),  # a deprecated result, matched tools
+        ("search/every/", "dark"),
         ("browse/name/", "light"),
         ("tag/database/", "dark"),
         ("facets/", "light"),
@@ -447,7 +483,7 @@ def test_no_serious_accessibility_violations(
     try:
         page = context.new_page()
         page.goto(base_url + path)
-        if path.startswith("search/"):
+        if path.startswith("search/?"):
             page.wait_for_selector("#search-results li.card")
         results = Axe().run(page)
         serious = [
@@ -539,7 +575,7 @@ def test_words_of_hundreds_of_characters_do_not_widen_the_page(
             "search/?q=short_tool",
         ):
             page.goto(long_words_url + path)
-            if path.startswith("search/"):
+            if path.startswith("search/?"):
                 page.wait_for_selector("#search-results li.card")
             assert "W" * 100 in page.locator("main").inner_text(), path  # shown, not cut
             scroll_width = page.evaluate("document.documentElement.scrollWidth")

@@ -26,6 +26,7 @@ TEMPLATE_OF: dict[type, str] = {
     pg.GroupPage: "group.html",
     pg.UsePage: "use.html",
     pg.SearchPage: "search.html",
+    pg.EveryPage: "every.html",
     pg.NotFoundPage: "404.html",
     pg.SkillsPage: "skills.html",
     pg.SkillPage: "skill.html",

@@ -31,6 +31,8 @@ from regup.site.pages import (
     Chrome,
     ConfigRow,
     CountLink,
+    EveryPage,
+    EveryRow,
     FacetGroup,
     FacetsPage,
     GroupPage,
@@ -48,6 +50,7 @@ from regup.site.pages import (
     UsePage,
 )
 from regup.site.paths import (
+    EVERY_PATH,
     FACETS,
     PAGE_SIZE,
     SORTS,
@@ -123,6 +126,7 @@ def chrome(site: SiteContext, path: str, *, root: str | None = None) -> Chrome:
         script=f"{prefix}static/site.js",
         icon=f"{prefix}static/icon.svg",
         search_href=f"{prefix}search/",
+        every_href=f"{prefix}{EVERY_PATH}",
         nav=tuple(
             Link(label, prefix + href)
             for label, href in NAV
@@ -587,6 +591,26 @@ def search_page(site: SiteContext) -> SearchPage:
         browse=browse_links(root),
         pagefind=root + "pagefind/pagefind.js",
         words=root + WORDS_FILE,
+    )
+
+
+def every_page(site: SiteContext) -> EveryPage:
+    root = root_of(EVERY_PATH)
+    return EveryPage(
+        chrome=chrome(site, EVERY_PATH),
+        title="Every server, with its tags and tools",
+        rows=tuple(
+            EveryRow(
+                name=e.name,
+                title=e.display_name,
+                href=root + server_path(e.name),
+                description=e.description,
+                tags=e.tags,
+                tools=e.tools,
+                deprecated=e.deprecated,
+            )
+            for e in sorted(site.registry.entries, key=lambda e: e.name)
+        ),
     )
 
 

@@ -92,6 +92,8 @@ class Chrome:
     script: str
     icon: str
     search_href: str
+    #: Where search forms land without JavaScript: every server with its tags and tools.
+    every_href: str
     nav: tuple[Link, ...]
     canonical: str | None
     feed_href: str
@@ -301,6 +303,29 @@ class SearchPage:
 
 
 @dataclass(frozen=True)
+class EveryRow:
+    """A server on the page of every server: its name, title, tags and tools."""
+
+    name: str
+    title: str
+    href: str
+    description: str
+    tags: tuple[str, ...]
+    tools: tuple[str, ...]
+    deprecated: bool
+
+
+@dataclass(frozen=True)
+class EveryPage:
+    """Every server with its tags and tools on one page: where a search lands without
+    JavaScript, for the browser's own find."""
+
+    chrome: Chrome = doc("Shared page parts.")
+    title: str = doc("Heading.")
+    rows: tuple[EveryRow, ...] = doc("Every server, by name.")
+
+
+@dataclass(frozen=True)
 class NotFoundPage:
     """The 404 page (links are root-absolute: it is served at any depth)."""
 
@@ -370,6 +395,7 @@ PAGE_TYPES: tuple[type, ...] = (
     GroupPage,
     UsePage,
     SearchPage,
+    EveryPage,
     NotFoundPage,
     SkillsPage,
     SkillPage,

@@ -52,3 +52,6 @@ def root_of(path: str) -> str:
 #: The words the search page corrects typos against and suggests from (fetched only when a
 #: query finds nothing), beside the search page.
 WORDS_FILE = "search/words.json"
+#: The page of every server with its tags and tools, where search forms land without
+#: JavaScript (with it, they go to the search page).
+EVERY_PATH = "search/every/"

@@ -253,6 +253,7 @@ def _render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes
         page(paths.group_path(group.name), "group.html", c.group_page(site, group))
     page("use/", "use.html", c.use_page(site, sorted(files)))
     page("search/", "search.html", c.search_page(site))
+    page(paths.EVERY_PATH, "every.html", c.every_page(site))
     out["404.html"] = render("404.html", c.not_found_page(site))
     out["feed.xml"] = feed(site, timestamp)
     if site.base_url:
