@@ -123,6 +123,8 @@
       return opts;
     }
 
+    var hasSkills = false; /* a registry with skills counts results, not servers */
+
     function renderFilters(counts) {
       /* the filters are drawn anew: keep the keyboard focus on the box it was on */
       var focused = document.activeElement;
@@ -388,8 +390,9 @@
           if (next) next.focus();
           focusFrom = null;
         }
-        var count = results.length + (results.length === 1 ? " server" : " servers");
-        if (typo) status.textContent = "No server matches “" + typo + "”; " + count + " match “" + query + "”";
+        var noun = hasSkills ? "result" : "server";
+        var count = results.length + " " + noun + (results.length === 1 ? "" : "s");
+        if (typo) status.textContent = "No " + noun + " matches “" + typo + "”; " + count + " match “" + query + "”";
         else status.textContent = count + (query ? " match “" + query + "”" : "");
         if (!results.length && query) showEmpty(query);
         if (results.length > shown) {
@@ -438,6 +441,7 @@
       return pagefind.filters(); /* loads the filter index, so results carry counts */
     }).then(function (all) {
       statuses = (all && all.status) || {};
+      hasSkills = !!(all && all.kind && all.kind.skill);
       run();
     }).catch(function (err) {
       status.textContent = "The search index could not load: " + err.message;

@@ -131,6 +131,7 @@ def test_search_finds_skills_and_the_kind_filter_has_them(tab: Tab, site_url: st
     first = tab.page.locator("#search-results li.card").first
     assert first.locator("code.name").inner_text() == "notes"
     assert first.locator(".figures").inner_text() == "skill · version 1.2.0"
+    assert tab.page.locator("#search-status").inner_text() == "1 result match “meeting”"
     assert first.locator("a").first.get_attribute("href", timeout=1000).endswith("skills/notes/")
     tab.page.goto(f"{site_url}search/")
     tab.page.wait_for_selector("#search-results li.card")
