@@ -120,3 +120,10 @@ def test_a_stored_provenance_check_shows_on_the_skill_page() -> None:
     labels = [b.label for b in s.skill_page(checked, REVIEW).badges]
     assert labels[:2] == ["active", "Provenance verified"]
     assert "Provenance verified" not in [b.label for b in s.skill_page(ctx, REVIEW).badges]
+
+
+def test_the_front_page_counts_skills_when_there_are_some() -> None:
+    from regup.site.contexts import index_page
+
+    assert ("skills", "2") in [(c.label, c.value) for c in index_page(site(REVIEW, OLD)).counts]
+    assert "skills" not in [c.label for c in index_page(site()).counts]

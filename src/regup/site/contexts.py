@@ -280,6 +280,7 @@ def index_page(site: SiteContext) -> IndexPage:
             Stat("container", number(len(reg.containers))),
             Stat("remote", number(len(reg.remotes))),
             Stat("tools", number(tools)),
+            *((Stat("skills", number(len(reg.skills))),) if reg.skills else ()),
         ),
         facets=facet_groups(site, root, tag_limit=30),
         browse=browse_links(root),

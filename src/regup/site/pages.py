@@ -175,7 +175,7 @@ class IndexPage:
     title: str = doc("The page title (the registry's name).")
     intro: str = doc("One sentence: what this registry is.")
     steps: tuple[Step, ...] = doc("How to use it, in three steps.")
-    counts: tuple[Stat, ...] = doc("Servers, container, remote and tool counts.")
+    counts: tuple[Stat, ...] = doc("Servers, container, remote, tool (and skill) counts.")
     facets: tuple[FacetGroup, ...] = doc("Links to every facet page, with counts.")
     browse: tuple[Link, ...] = doc("Links to the full lists by name, stars and last update.")
     recent: tuple[ServerCard, ...] = doc("The most recently updated servers.")
