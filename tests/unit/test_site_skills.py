@@ -127,3 +127,16 @@ def test_the_front_page_counts_skills_when_there_are_some() -> None:
 
     assert ("skills", "2") in [(c.label, c.value) for c in index_page(site(REVIEW, OLD)).counts]
     assert "skills" not in [c.label for c in index_page(site()).counts]
+
+
+def test_the_page_of_everything_lists_the_skills_for_readers_without_javascript() -> None:
+    from regup.site.contexts import every_page
+
+    page = every_page(site(REVIEW, OLD))
+    assert [(r.name, r.href, r.deprecated) for r in page.skills] == [
+        ("old", "../../skills/old/", True),
+        ("review", "../../skills/review/", False),
+    ]
+    html = render.render_pages(site(REVIEW), "2025-07-01T00:00:00Z", {})["search/every/index.html"]
+    assert b"<h2>Skills</h2>" in html and b"skills/review/" in html
+    assert every_page(site()).skills == ()

@@ -60,6 +60,7 @@ from regup.site.paths import (
     group_path,
     root_of,
     server_path,
+    skill_path,
 )
 from regup.site.toolviews import tool_views
 from regup.site.wording import (
@@ -597,6 +598,7 @@ def search_page(site: SiteContext) -> SearchPage:
 
 def every_page(site: SiteContext) -> EveryPage:
     root = root_of(EVERY_PATH)
+    ns = site.config.namespace
     return EveryPage(
         chrome=chrome(site, EVERY_PATH),
         title="Every server, with its tags and tools",
@@ -611,6 +613,18 @@ def every_page(site: SiteContext) -> EveryPage:
                 deprecated=e.deprecated,
             )
             for e in sorted(site.registry.entries, key=lambda e: e.name)
+        ),
+        skills=tuple(
+            EveryRow(
+                name=s.name,
+                title=s.display_name,
+                href=root + skill_path(s.name, None if s.namespace in (None, ns) else s.namespace),
+                description=s.description,
+                tags=(),
+                tools=s.allowed_tools,
+                deprecated=s.inactive,
+            )
+            for s in sorted(site.registry.skills, key=lambda s: (s.name, s.namespace or ""))
         ),
     )
 

@@ -323,6 +323,10 @@ class EveryPage:
     chrome: Chrome = doc("Shared page parts.")
     title: str = doc("Heading.")
     rows: tuple[EveryRow, ...] = doc("Every server, by name.")
+    skills: tuple[EveryRow, ...] = doc(
+        "Every skill, by name (tools: the ones it may use), when the registry has skills.",
+        (),
+    )
 
 
 @dataclass(frozen=True)
