@@ -270,3 +270,9 @@ def test_the_not_found_document_is_a_json_problem() -> None:
     """Static hosts answer it (with status 404) for anything missing under v0.1/."""
     body = load(emit_api(registry(), CTX), NOT_FOUND_PATH)
     assert body["status"] == 404 and body["title"] == "Not Found" and body["detail"]
+
+
+def test_the_skills_tree_is_deterministic() -> None:
+    forward = skills_registry()
+    backward = Registry(entries=(), skills=tuple(reversed(forward.skills)))
+    assert emit_api(forward, CTX) == emit_api(backward, CTX)

@@ -869,3 +869,9 @@ def test_the_envelope_with_skills_is_valid_with_the_skill_schema_resolved_locall
 
 def test_an_envelope_without_skills_has_no_skills_key() -> None:
     assert "skills" not in upstream_registry(rich_registry(), CTX)["data"]
+
+
+def test_the_envelope_s_skills_do_not_depend_on_their_order() -> None:
+    forward = skill_registry()
+    backward = Registry(entries=forward.entries, skills=tuple(reversed(forward.skills)))
+    assert upstream_registry(forward, CTX) == upstream_registry(backward, CTX)
