@@ -92,7 +92,6 @@
     var chosen = {};
     var shown = PAGE;
     var pagefind = null;
-    var statuses = {};
     var focusFrom = null;
     var runId = 0;
     input.value = params.get("q") || "";
@@ -123,7 +122,8 @@
       return opts;
     }
 
-    var hasSkills = false; /* a registry with skills counts results, not servers */
+    var countNoun = app.dataset.noun || "server"; /* "result" when the registry has skills */
+    var filtersLoaded = false;
 
     function renderFilters(counts) {
       /* the filters are drawn anew: keep the keyboard focus on the box it was on */
@@ -231,15 +231,14 @@
     }
 
     /* Pagefind's results with deprecated servers after the others (unless a status is
-       chosen): the same search again, limited to the statuses that are not deprecated. */
+       chosen): the same search again, without the deprecated ones. */
     function find(query, opts) {
       var all = pagefind.search(query, opts);
-      var others = Object.keys(statuses).filter(function (s) { return s !== "Deprecated"; });
-      if ((chosen.status || []).length || sortSelect.value || !statuses.Deprecated || !others.length) {
+      if ((chosen.status || []).length || sortSelect.value) {
         return all.then(function (s) { return s && { search: s, results: s.results }; });
       }
       var live = JSON.parse(JSON.stringify(opts));
-      live.filters.status = { any: others };
+      live.filters.status = { none: ["Deprecated"] };
       return Promise.all([all, pagefind.search(query, live)]).then(function (pair) {
         if (!pair[0] || !pair[1]) return null;
         var first = {};
@@ -376,7 +375,8 @@
     }
 
     function show(id, found, query, typo) {
-      renderFilters(found.search.filters || {});
+      var counts = found.search.filters || {};
+      if (filtersLoaded || Object.keys(counts).length) renderFilters(counts);
       var results = found.results;
       /* load a few more than shown, so that a server named by the query can move up */
       var loaded = results.slice(0, shown + (query ? LOOKAHEAD : 0));
@@ -390,7 +390,7 @@
           if (next) next.focus();
           focusFrom = null;
         }
-        var noun = hasSkills ? "result" : "server";
+        var noun = countNoun;
         var count = results.length + " " + noun + (results.length === 1 ? "" : "s");
         if (typo) status.textContent = "No " + noun + " matches “" + typo + "”; " + count + " match “" + query + "”";
         else status.textContent = count + (query ? " match “" + query + "”" : "");
@@ -438,11 +438,15 @@
       pagefind = module;
       return pagefind.options({ baseUrl: "/" });
     }).then(function () {
-      return pagefind.filters(); /* loads the filter index, so results carry counts */
-    }).then(function (all) {
-      statuses = (all && all.status) || {};
-      hasSkills = !!(all && all.kind && all.kind.skill);
-      run();
+      run(); /* the first results do not wait for the filter index */
+      return pagefind.filters().then(function () {
+        /* with the filter index loaded, searches carry counts: draw the filters again */
+        filtersLoaded = true;
+        var query = input.value.trim();
+        return pagefind.search(query ? words(query).join(" ") : null, options()).then(function (s) {
+          if (s) renderFilters(s.filters || {});
+        });
+      });
     }).catch(function (err) {
       status.textContent = "The search index could not load: " + err.message;
     });

@@ -593,6 +593,7 @@ def search_page(site: SiteContext) -> SearchPage:
         browse=browse_links(root),
         pagefind=root + "pagefind/pagefind.js",
         words=root + WORDS_FILE,
+        noun="result" if site.registry.skills else "server",
     )
 
 

@@ -300,6 +300,7 @@ class SearchPage:
     browse: tuple[Link, ...] = doc("Browse pages, for readers without JavaScript.")
     pagefind: str = doc("The href of Pagefind's pagefind.js.")
     words: str = doc("The href of the words typos are corrected against (search/words.json).")
+    noun: str = doc("What results are counted as: 'server', or 'result' when there are skills.")
 
 
 @dataclass(frozen=True)
