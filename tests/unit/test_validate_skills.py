@@ -63,7 +63,7 @@ def test_a_skills_folder_entry_without_a_skill_file_is_a_layout_error(workdir: P
 
 def test_all_errors_of_a_skill_at_once_with_line_and_column(workdir: Path) -> None:
     text = (
-        "description: short\n"  # 1: too short
+        "description: " + "long " * 210 + "\n"  # 1: past ToolHive's 1024 characters
         "version: 1.0.0\n"
         "status: Active\n"  # 3: wrong case
         "allowedTools: [Read, Read]\n"  # 4: duplicate
@@ -106,7 +106,7 @@ def test_semantic_rules_of_packages(workdir: Path) -> None:
         (10, "image-ref", Severity.ERROR),
         (12, "image-latest", Severity.WARNING),
         (14, "url-scheme", Severity.ERROR),
-        (17, "invalid-format", Severity.ERROR),  # schema and semantic problems in one run
+        (17, "skill-package", Severity.ERROR),  # a digest does not belong to a git package
     ]
 
 
@@ -214,3 +214,18 @@ def test_validate_a_skill_by_path_or_by_name(workdir: Path) -> None:
     assert {(d["path"], d["rule"]) for d in rows} == {
         ("registry/skills/broken/skill.yaml", "invalid-value")
     }
+
+
+def test_values_toolhive_s_skill_schema_accepts_are_never_refused(workdir: Path) -> None:
+    """toolhive-core's bounds: a one-word description, any digest or commit text, a long
+    version; only keys it does not know and empty values are refused."""
+    packages = [
+        {"registryType": "oci", "identifier": "ghcr.io/e/s:1", "digest": "sha512:" + "a" * 128},
+        {"registryType": "git", "url": "https://github.com/e/s", "commit": "HEAD~1"},
+    ]
+    write_registry(
+        workdir / "registry",
+        review=skill(description="Reviews", version="v" * 300, packages=packages),
+    )
+    skills, found = validate(Path("registry"))
+    assert found == [] and len(skills) == 1

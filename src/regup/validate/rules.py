@@ -152,7 +152,7 @@ RULES: dict[str, Rule] = {
         Rule(
             "description-length",
             E,
-            "description is 10 to 500 characters (a skill's: 10 to 1024).",
+            "description is 10 to 500 characters (a skill's: 1 to 1024, as ToolHive's schema).",
         ),
         Rule(
             "description-long",
