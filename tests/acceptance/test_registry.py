@@ -112,3 +112,46 @@ def test_at_least_30_skills_with_catalog_facts_and_our_own_words(reference_dir: 
         runs = {tuple(theirs[i : i + 6]) for i in range(len(theirs) - 5)}
         shared = [ours[i : i + 6] for i in range(len(ours) - 5) if tuple(ours[i : i + 6]) in runs]
         assert shared == [], (skill.name, shared)
+
+
+def test_this_registry_s_envelope_with_its_skills_passes_toolhive_s_schemas(
+    reference_dir: Path, tmp_path: Path
+) -> None:
+    """The real build's upstream/registry.json against upstream-registry.schema.json, its
+    server and skill schemas resolved locally (never over the network)."""
+    import jsonschema
+    from referencing import Registry as SchemaRegistry
+    from referencing import Resource
+    from referencing.jsonschema import DRAFT7, DRAFT202012
+
+    result = run_cli(["--registry", str(REGISTRY), "build", "--no-site", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    envelope = json.loads((tmp_path / "upstream" / "registry.json").read_text())
+    folder = reference_dir / "schemas"
+    loaded = {
+        name: json.loads((folder / name).read_text())
+        for name in (
+            "upstream-registry.schema.json",
+            "server.schema.json",
+            "toolhive-skill.schema.json",
+            "publisher-provided.schema.json",
+        )
+    }
+    resources = SchemaRegistry().with_resources(
+        (
+            schema["$id"],
+            Resource.from_contents(
+                schema,
+                default_specification=DRAFT7 if name == "server.schema.json" else DRAFT202012,
+            ),
+        )
+        for name, schema in loaded.items()
+    )
+    schema = loaded["upstream-registry.schema.json"]
+    validator = jsonschema.Draft202012Validator(schema, registry=resources)
+    assert [e.message for e in validator.iter_errors(envelope)] == []
+    assert len(envelope["data"]["skills"]) >= 30
+    api = json.loads(
+        (tmp_path / "v0.1" / "x" / "dev.toolhive" / "skills" / "index.html").read_text()
+    )
+    assert api["metadata"]["count"] == len(envelope["data"]["skills"])
