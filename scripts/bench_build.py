@@ -54,7 +54,11 @@ def entry_yaml(i: int, rng: random.Random) -> str:
     ]
     remote = i % 4 == 0
     if remote:
-        lines += ["transport: streamable-http", f"url: https://mcp{i}.example.com/mcp"]
+        lines += [
+            "transport: streamable-http",
+            f"url: https://mcp{i}.example.com/mcp",
+            f"version: 2.{i % 10}.0",
+        ]
     else:
         lines += [
             "transport: " + rng.choice(["stdio", "stdio", "streamable-http"]),
