@@ -109,17 +109,22 @@ def skill_info(skill: Skill, namespace: str) -> JsonDict:
     return {"name": payload.pop("name"), "kind": "skill", **payload}
 
 
-def entry_info(entry: Entry, check: JsonDict | None = None) -> JsonDict:
+def entry_info(
+    entry: Entry, check: JsonDict | None = None, card: list[JsonDict] | None = None
+) -> JsonDict:
     """Every field of an entry, in canonical order, with its name and kind first.
 
     ``check`` is the entry's last provenance result (``ProvenanceCheck.to_meta()`` of
     ``registry/provenance.json``), shown as ``provenance_check``; ``install`` holds every
-    client's install snippet (:func:`regup.install.install_texts`).
+    client's install snippet (:func:`regup.install.install_texts`); ``card`` is the score
+    card (:meth:`regup.scorecard.ScoreCard.to_json`), shown as ``score_card``.
     """
     doc = entry.to_document(include_name=False)
     info: JsonDict = {"name": entry.name, "kind": entry.kind.value, **doc}
     if check:
         info["provenance_check"] = check
+    if card is not None:
+        info["score_card"] = card
     # The catalog's snippets, from the same install model: the two cannot disagree.
     info["install"] = install_texts(entry)
     return info

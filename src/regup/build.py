@@ -72,9 +72,11 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     """Every output file of a valid registry, in memory.
 
     Raises :class:`~regup.errors.ConfigError` when the configuration has no usable namespace
-    and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed.
+    and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed
+    (:class:`~regup.errors.HealthError` for registry/health.json).
     """
     # The state module is provenance's offline half: reading it never touches the network.
+    from regup.healthstate import load_health
     from regup.provenance.state import load_state
 
     # Every output names servers <namespace>/<entry>, the catalog included: refuse a
@@ -85,6 +87,7 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
         config=request.config,
         timestamp=build_timestamp(validation.registry),
         provenance={name: result.published() for name, result in checks.items()},
+        health=load_health(request.registry_dir).entries,
     )
     artifacts: Artifacts = {}
     for name in request.outputs:

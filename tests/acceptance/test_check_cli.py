@@ -95,3 +95,26 @@ def test_unknown_names_are_a_clear_error(make_registry: RegistryFactory) -> None
     result = run_cli(["--registry", str(registry), "check", "nope"])
     assert result.exit_code == 1
     assert "no valid entry named nope" in result.stderr
+
+
+def test_info_prints_the_score_card_of_the_last_check(make_registry: RegistryFactory) -> None:
+    with serve_mcp() as server:
+        registry = make_registry(weather=weather(server.url))
+        before = run_cli(["--registry", str(registry), "info", "weather"])
+        assert "Healthy: Not checked yet: regup check has no result for it yet" in before.stdout
+        assert (
+            run_cli(
+                ["--registry", str(registry), "check", "--signal", "live", "--signal", "drift"]
+            ).exit_code
+            == 0
+        )
+    shown = run_cli(["--registry", str(registry), "info", "weather", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    card = {row["label"]: row for row in json.loads(shown.stdout)["score_card"]}
+    assert card["Healthy"]["verdict"] == "Healthy"
+    assert card["Healthy"]["level"] == "good"
+    assert card["Healthy"]["date"].startswith("as of ")
+    assert card["Tools unchanged"]["verdict"] == "Unchanged"
+    assert "Pinned" not in card
+    text = run_cli(["--registry", str(registry), "info", "weather"]).stdout
+    assert "score_card:" in text and "  Healthy: Healthy (as of " in text

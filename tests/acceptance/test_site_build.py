@@ -211,3 +211,59 @@ def test_the_search_index_is_swapped_in_whole(tmp_path: Path) -> None:
         for p in clean_index.rglob("*")
         if p.is_file()
     }
+
+
+def test_the_score_card_shows_stored_health_and_not_checked_yet(tmp_path: Path) -> None:
+    import json
+
+    registry = _registry(tmp_path / "registry")
+    health = {
+        "version": 1,
+        "entries": {
+            "server-0": {
+                "repository": {
+                    "state": "active",
+                    "detail": "example/fetch: last push 2026-11-20; license MIT",
+                    "facts": {"license": "MIT", "pushed_at": "2026-11-20T08:00:00Z"},
+                    "since": "2026-11-01",
+                    "checked_on": "2026-12-01",
+                    "good_on": "2026-12-01",
+                },
+                "image": {
+                    "state": "behind",
+                    "detail": "tag 1.2.3; 1.10.0 is the newest release of ghcr.io/example/fetch",
+                    "facts": {"newest_tag": "1.10.0"},
+                    "since": "2026-11-28",
+                    "checked_on": "2026-12-01",
+                },
+            },
+            "hosted": {
+                "live": {
+                    "state": "unreachable",
+                    "detail": "cannot reach https://mcp.example.com/mcp",
+                    "since": "2026-11-30",
+                    "checked_on": "2026-12-01",
+                    "good_on": "2026-11-29",
+                },
+            },
+        },
+    }
+    (registry / "health.json").write_text(json.dumps(health))
+    out = tmp_path / "dist"
+    result = run_cli(["--registry", str(registry), "build", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = (out / "site" / "servers" / "server-0" / "index.html").read_text()
+    card = page[page.index('id="score-card"') : page.index('id="provenance"')]
+    assert '<span class="badge good">Maintained</span>' in card
+    assert "last push 2026-11-20" in card and "as of 2026-12-01" in card
+    assert '<span class="badge good">MIT</span>' in card
+    assert '<span class="badge warn">Pinned, a newer release exists</span>' in card
+    assert "1.10.0 is the newest release" in card
+    assert card.count("Not checked yet") == 3  # healthy, tools, verified
+    hosted = (out / "site" / "servers" / "hosted" / "index.html").read_text()
+    card = hosted[hosted.index('id="score-card"') : hosted.index('id="provenance"')]
+    assert '<span class="badge bad">Unreachable</span>' in card
+    assert "since 2026-11-30; last good 2026-11-29" in card
+    assert "Pinned" not in card  # a remote server has no image
+    plain = (out / "site" / "servers" / "server-1" / "index.html").read_text()
+    assert plain.count("Not checked yet") >= 5

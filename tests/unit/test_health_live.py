@@ -14,7 +14,7 @@ import pytest
 from regup.authoring.mcpclient import HttpTarget, Reach, StdioTarget, handshake
 from regup.errors import HealthError
 from regup.health.live import check_live, compare_tools, tool_hash
-from regup.health.state import Record
+from regup.healthstate import Record
 from regup.load import load_registry
 from regup.model import Entry
 from regup.net import make_client

@@ -16,7 +16,7 @@ import pytest
 
 from regup.checks import Outcome
 from regup.health.run import CheckRequest, CheckResult, check
-from regup.health.state import Signal
+from regup.healthstate import Signal
 from regup.provenance.state import ProvenanceState, Result, save_state
 from tests.fakeservices import FakeGitHub, FakeRepo, serve_services
 from tests.helpers import container, remote, write_registry

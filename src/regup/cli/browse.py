@@ -14,9 +14,11 @@ from rich.text import Text
 from regup.browse import ListRow, SkillRow, entry_info, list_rows, search, skill_info, skill_rows
 from regup.cli import AppState, format_option, pass_state
 from regup.errors import NotFoundError
+from regup.healthstate import load_health
 from regup.load import load_registry
 from regup.model import Registry
 from regup.provenance.state import load_state
+from regup.scorecard import score_card
 from regup.terminal import printable, printable_json
 from regup.validate import validate_documents
 
@@ -182,10 +184,17 @@ def info_command(state: AppState, name: str, fmt: str, want_skill: bool) -> None
         what = "skill" if want_skill else "server or skill"
         raise NotFoundError(f"no {what} named {name!r} in {state.registry_dir}.{hint}")
     result = load_state(state.registry_dir).get(entry.name)
-    info = entry_info(entry, result.published().to_meta() if result is not None else None)
+    published = result.published() if result is not None else None
+    card = score_card(entry, load_health(state.registry_dir).get(entry.name), published)
+    info = entry_info(entry, published.to_meta() if published else None, card.to_json())
     if fmt == "json":
         _echo_json(info)
     else:
+        # one line per row: "Healthy: Unreachable (since …): cannot reach …"
+        info["score_card"] = {
+            row.label: f"{row.verdict}{f' ({row.date})' if row.date else ''}: {row.evidence}"
+            for row in card.rows
+        }
         click.echo("\n".join(_render_value(info)))
 
 

@@ -18,7 +18,7 @@ from regup.enrich.github import GITHUB_API
 from regup.enrich.transport import DEFAULT_DEADLINE, Deadline
 from regup.errors import CheckFailedError
 from regup.health.run import DEFAULT_HANDSHAKE_TIMEOUT, CheckRequest, check
-from regup.health.state import Signal
+from regup.healthstate import Signal
 from regup.report.health import REPORTERS
 
 

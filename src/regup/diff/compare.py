@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from regup.diff.snapshot import REGISTRY_JSON, Snapshot
 from regup.diff.types import Change, GroupDiff, RegistryDiff, ServerDiff, SkillDiff, plural
-from regup.health.state import HealthState, Record, Signal
+from regup.healthstate import HealthState, Record, Signal
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import (
     PROVENANCE_FIELDS,

@@ -22,7 +22,7 @@ from typing import Any
 from regup.emit.toolhive import read_toolhive_source
 from regup.errors import DiffInputError, HealthError, ImportSourceError
 from regup.files import SYMLINK_OUTSIDE
-from regup.health.state import HealthState, load_health
+from regup.healthstate import HealthState, load_health
 from regup.load import GROUP_FILE, SPEC_FILE, load_registry
 from regup.model import Entry as ModelEntry
 from regup.model import (

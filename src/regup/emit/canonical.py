@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from regup.checks import ProvenanceCheck
 from regup.config import Config
+from regup.healthstate import EntryHealth
 from regup.model import Registry
 from regup.timeutil import format_timestamp, parse_timestamp
 
@@ -23,6 +24,8 @@ class EmitContext:
     timestamp: str
     #: Stored provenance checks by entry name (from registry/provenance.json).
     provenance: Mapping[str, ProvenanceCheck] = field(default_factory=dict)
+    #: Stored health records by entry name (from registry/health.json).
+    health: Mapping[str, EntryHealth] = field(default_factory=dict)
 
 
 def build_timestamp(registry: Registry, environ: Mapping[str, str] | None = None) -> str:

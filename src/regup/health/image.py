@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from regup.enrich.transport import Breaker
-from regup.health.state import Finding
+from regup.healthstate import Finding
 from regup.imageref import ImageRef, ImageRefError, release_key
 from regup.provenance.oci import OciClient, OciError, OciNotFound, OciUnavailable
 from regup.provenance.state import Result

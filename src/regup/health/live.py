@@ -35,7 +35,7 @@ from regup.authoring.mcpclient import (
     handshake,
 )
 from regup.errors import HealthError, NetworkError
-from regup.health.state import Finding, Record
+from regup.healthstate import Finding, Record
 from regup.jsonio import dump_json
 from regup.model import Entry
 from regup.tooldefs import JsonDict

@@ -13,7 +13,7 @@ from typing import Any
 
 from regup.enrich.github import RepoStats
 from regup.enrich.transport import Failure
-from regup.health.state import Finding
+from regup.healthstate import Finding
 from regup.model import Entry
 from regup.repository import NotARepositoryError, RepoRef, parse_repository_url
 

@@ -35,7 +35,8 @@ from regup.errors import NotFoundError
 from regup.health.image import ImageLookups, check_image
 from regup.health.live import LiveResult, check_live
 from regup.health.repo import answer_fault, plan_repository, repository_finding, shared_stars
-from regup.health.state import (
+from regup.health.store import save_health
+from regup.healthstate import (
     EntryHealth,
     Finding,
     HealthState,
@@ -43,7 +44,6 @@ from regup.health.state import (
     Signal,
     dated,
     load_health,
-    save_health,
 )
 from regup.load import load_registry
 from regup.model import Entry

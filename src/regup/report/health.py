@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from regup.health.run import CheckResult
-from regup.health.state import Level, Signal, level_of
+from regup.healthstate import Level, Signal, level_of
 from regup.terminal import printable
 
 

@@ -49,7 +49,9 @@ def build_site(
     :class:`~regup.errors.OutputError` when the search index cannot be built.
     """
     base_url = (options.base_url or ctx.config.base_url).rstrip("/")
-    site = SiteContext(registry, ctx.config, ctx.provenance, base_url, frozenset(files))
+    site = SiteContext(
+        registry, ctx.config, ctx.provenance, base_url, frozenset(files), health=ctx.health
+    )
     records = search.records(registry, ctx.provenance, ctx.config.namespace)
     search.remove_stale_scratch_folders()
     index_files = search.reused_index(records, options.previous_index)

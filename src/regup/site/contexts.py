@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.emit.upstream import server_path as upstream_server_path
+from regup.healthstate import EntryHealth
 from regup.model import Entry, Group, Kind, Registry
 from regup.repository import parse_repository_url
+from regup.scorecard import score_card
 from regup.site import wording
 from regup.site.install import UNKNOWN_BASE_URL, group_snippet, install, registry_snippets
 from regup.site.markdown import render_markdown
@@ -88,6 +90,8 @@ class SiteContext:
     cards: dict[tuple[str, str], ServerCard] = field(
         default_factory=dict, compare=False, repr=False
     )
+    #: Stored health records by entry name (registry/health.json).
+    health: Mapping[str, EntryHealth] = field(default_factory=dict)
 
     def absolute(self, path: str) -> str | None:
         return f"{self.base_url}/{path}" if self.base_url else None
@@ -526,6 +530,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         tools_note=tools_note,
         stats=tuple(stats),
         provenance=provenance_view(entry, status),
+        score_card=score_card(entry, site.health.get(entry.name), status),
         tags=tuple(Link(t, root + facet_path("tag", t)) for t in entry.tags),
         groups=tuple(Link(g.title or g.name, root + group_path(g.name)) for g in groups),
         links=tuple(links),

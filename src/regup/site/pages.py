@@ -13,6 +13,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from regup.scorecard import ScoreCard
 from regup.site.install import InstallLink, Snippet
 
 
@@ -241,6 +242,10 @@ class ServerPage:
     tools_note: str | None = doc("Said when some or all tools are names only.")
     stats: tuple[Stat, ...] = doc("Stars, pulls, last update.")
     provenance: ProvenanceView = doc("Provenance badge, summary and details.")
+    score_card: ScoreCard = doc(
+        "Healthy, tools unchanged, maintained, license, pinned, verified: each a verdict in "
+        "plain words with its tone, evidence and date ('Not checked yet' without a record)."
+    )
     tags: tuple[Link, ...] = doc("Tag pages.")
     groups: tuple[Link, ...] = doc("Groups that include this server.")
     links: tuple[Link, ...] = doc("Repository, website, JSON in both formats, edit link.")

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from regup.errors import HealthError
-from regup.health.state import (
+from regup.health.store import save_health
+from regup.healthstate import (
     FACTS,
     RESTAMP_DAYS,
     STATES,
@@ -21,7 +22,6 @@ from regup.health.state import (
     dated,
     level_of,
     load_health,
-    save_health,
 )
 
 DAY = date(2026, 12, 1)

@@ -1,8 +1,9 @@
 """Health signals as data, and the committed state file that keeps them.
 
-This is the offline half of ``regup check``: it imports nothing that talks to the network,
-so ``regup build``, ``regup info``, ``regup diff`` and the catalog can read the last
-results without checking anything.
+This is the offline half of ``regup check`` (:mod:`regup.health`), in the base layer: it
+imports nothing that talks to the network, so ``regup build``, ``regup info``, ``regup
+diff`` and the catalog can read the last results without checking anything. Writing the
+file is :func:`regup.health.store.save_health`'s (only write-back writes into registry/).
 
 The state file is ``registry/health.json`` (beside the entry folders, like
 ``provenance.json``)::
@@ -331,23 +332,3 @@ def load_health(registry_dir: Path) -> HealthState:
     except UnsafeFileError as exc:
         raise HealthError(f"cannot read {path}: {exc.message} [{exc.rule}]") from None
     return HealthState.loads(data, str(path))
-
-
-def save_health(registry_dir: Path, state: HealthState) -> bool:
-    """Write the state file atomically if its content changed; returns whether it did.
-
-    Raises :class:`regup.errors.WriteBackError` when it cannot be written.
-    """
-    from regup.writeback import write_registry_files
-
-    data = state.dumps()
-    path = state_path(registry_dir)
-    if not state.entries and not os.path.lexists(path):
-        return False  # nothing checked, nothing to keep: no empty file
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_registry_files(registry_dir, {STATE_FILE: data.decode()})
-    return True
