@@ -89,6 +89,17 @@ def test_a_bare_401_is_not_called_auth_required(tmp_path: Path) -> None:
     assert result.live.facts["status"] == 401
 
 
+def test_a_bare_401_is_auth_required_when_the_entry_declares_a_required_header(
+    tmp_path: Path,
+) -> None:
+    header = {"name": "X-Api-Key", "description": "Your key.", "required": True, "secret": True}
+    with serve_mcp(require_header=("X-Api-Key", "k")) as server:
+        entry = entries(tmp_path, locked=weather(server.url, headers=[header]))["locked"]
+        result = check_live(entry, timeout=10, run_containers=False)
+    assert result.live is not None and result.live.state == "auth-required"
+    assert "needs the X-Api-Key header" in result.live.detail
+
+
 @pytest.mark.parametrize(
     ("transport", "reply"),
     [

@@ -3,8 +3,9 @@
 A remote server is reached at its ``url`` over its declared transport (streamable-http or
 sse) with :func:`regup.authoring.mcpclient.handshake`: ``initialize``, then ``tools/list``,
 within a timeout. A 401/403 without a ``WWW-Authenticate`` challenge still counts as
-*auth-required* when the origin publishes OAuth protected-resource or authorization-server
-metadata (RFC 9728 / RFC 8414 well-known documents). A container server is *not run* unless
+*auth-required* when the entry declares a required header or an OAuth configuration, or the
+origin publishes OAuth protected-resource or authorization-server metadata (RFC 9728 / RFC
+8414 well-known documents). A container server is *not run* unless
 the check is asked to run containers; then its image is started with docker (stdio: ``docker
 run -i``; sse and streamable-http: ``docker run -d`` with its port published on 127.0.0.1).
 
@@ -84,6 +85,8 @@ def check_live(
     if entry.url is not None:
         transport: HttpTransport = "sse" if entry.transport == "sse" else "streamable-http"
         shake = handshake(HttpTarget(entry.url, transport), timeout=timeout)
+        if shake.reach is Reach.NOT_MCP and shake.status in (401, 403):
+            shake = _declared_credentials(entry, shake)
         if shake.reach is Reach.NOT_MCP and shake.status in (401, 403) and http is not None:
             shake = _oauth_metadata(shake, entry.url, http)
         return _result(entry, shake, transport, previous_live)
@@ -151,6 +154,20 @@ def compare_tools(
         "tools " + "; ".join(parts) + ": review them, a changed description changes what an "
         "assistant does",
         facts,
+    )
+
+
+def _declared_credentials(entry: Entry, shake: Handshake) -> Handshake:
+    """``shake`` as auth-required when the entry itself says credentials are needed (a
+    required header, or an OAuth configuration): the refusal is the one it announces."""
+    needed = [h.name for h in entry.headers if h.required]
+    if not needed and entry.oauth_config is None:
+        return shake
+    what = f"the {', '.join(needed)} header" if needed else "OAuth sign-in"
+    return Handshake(
+        Reach.AUTH_REQUIRED,
+        f"answered HTTP {shake.status} without credentials; the entry says it needs {what}",
+        status=shake.status,
     )
 
 
