@@ -460,10 +460,145 @@
     });
   }
 
+  /* The fill-in form of a server page. The server marks where a value goes: in JSON and
+     TOML each placeholder inside a string (<span data-fill="NAME">), quoted for that
+     language by QUOTE; in shell text each word that holds one (<span data-sh="WORD">, the
+     word unquoted), filled and quoted again as shlex.quote does. The one-click links get
+     the non-secret values in their JSON payload. Nothing leaves the page: the inputs have
+     no name and sit in no form (nothing to submit), nothing is stored, nothing is fetched.
+     Secrets never go into a link. */
+  var QUOTE = {
+    /* JSON: the content of a JSON string, what JSON.stringify writes between its quotes
+       (json.dumps with ensure_ascii=False writes the same). */
+    json: function (v) { return JSON.stringify(v).slice(1, -1); },
+    /* TOML: the content of a basic string: \ and " escaped, control characters as
+       \b \t \n \f \r or \uXXXX (what regup.install.formats.toml_string writes). */
+    toml: function (v) {
+      return v.replace(/[\\"\u0000-\u001f\u007f]/g, function (c) {
+        var named = { "\\": "\\\\", "\"": "\\\"", "\b": "\\b", "\t": "\\t", "\n": "\\n",
+          "\f": "\\f", "\r": "\\r" }[c];
+        return named || "\\u" + ("000" + c.charCodeAt(0).toString(16).toUpperCase()).slice(-4);
+      });
+    },
+    /* Shell: one whole word, as shlex.quote writes it: bare when every character is safe,
+       else in single quotes, each ' written as '"'"'. */
+    sh: function (v) {
+      if (!v) return "''";
+      if (!/[^\w@%+=:,.\/-]/.test(v)) return v;
+      return "'" + v.replace(/'/g, "'\"'\"'") + "'";
+    }
+  };
+
+  function escapeRegExp(text) { return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"); }
+
+  /* `text` with each key of `swaps` replaced by its value, in one pass: a value that
+     happens to hold another placeholder is left as typed. */
+  function swapAll(text, swaps) {
+    var keys = Object.keys(swaps).sort(function (a, b) { return b.length - a.length; });
+    if (!keys.length) return text;
+    return text.replace(new RegExp(keys.map(escapeRegExp).join("|"), "g"), function (m) {
+      return swaps[m];
+    });
+  }
+
+  function toBase64(text) {
+    var bytes = new TextEncoder().encode(text), out = "";
+    for (var i = 0; i < bytes.length; i++) out += String.fromCharCode(bytes[i]);
+    return btoa(out);
+  }
+
+  function fromBase64(text) {
+    var raw = atob(text), bytes = new Uint8Array(raw.length);
+    for (var i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return new TextDecoder().decode(bytes);
+  }
+
+  /* `href` with the `filled` values (non-secret only) in its JSON payload: VS Code's whole
+     query, Cursor's base64 `config`; a VS Code input whose value is given is no longer
+     prompted for. */
+  function filledLink(href, filled) {
+    var cut = href.indexOf("?") + 1, head = href.slice(0, cut), query = href.slice(cut);
+    var config = query.indexOf("&config="), b64 = config >= 0;
+    if (b64) { head += query.slice(0, config + 8); query = query.slice(config + 8); }
+    var json = decodeURIComponent(query);
+    var data = JSON.parse(b64 ? fromBase64(json) : json);
+    var swaps = {};
+    filled.forEach(function (f) {
+      swaps["<" + f.name + ">"] = f.value;
+      swaps["${input:" + f.input + "}"] = f.value;
+    });
+    var swap = function (value) {
+      if (typeof value === "string") return swapAll(value, swaps);
+      if (Array.isArray(value)) return value.map(swap);
+      if (value && typeof value === "object") {
+        var out = {};
+        Object.keys(value).forEach(function (k) { out[k] = swap(value[k]); });
+        return out;
+      }
+      return value;
+    };
+    var inputs = data.inputs;
+    delete data.inputs;
+    data = swap(data);
+    if (Array.isArray(inputs)) {
+      inputs = inputs.filter(function (i) {
+        return !filled.some(function (f) { return f.input === i.id; });
+      });
+      if (inputs.length) data.inputs = inputs;
+    }
+    json = JSON.stringify(data);
+    return head + encodeURIComponent(b64 ? toBase64(json) : json);
+  }
+
+  function setupFill() {
+    var form = document.getElementById("fill");
+    if (!form) return;
+    var inputs = [].slice.call(form.querySelectorAll("input[data-name]"));
+    var marks = [].slice.call(document.querySelectorAll("#install code [data-fill]"))
+      .map(function (span) {
+        var lang = (span.closest("code").className.match(/language-(\w+)/) || [])[1];
+        return { span: span, text: span.textContent, quote: QUOTE[lang] };
+      }).filter(function (m) { return m.quote; });
+    var words = [].slice.call(document.querySelectorAll("#install code [data-sh]"));
+    var links = [].slice.call(document.querySelectorAll("#install .install-links a"))
+      .map(function (a) { return { a: a, href: a.getAttribute("href") }; });
+    var update = function () {
+      var values = {}, placeholders = {}, plain = [];
+      inputs.forEach(function (input) {
+        if (!input.value) return;
+        values[input.dataset.name] = input.value;
+        placeholders["<" + input.dataset.name + ">"] = input.value;
+        if (!input.hasAttribute("data-secret")) {
+          plain.push({ name: input.dataset.name, input: input.dataset.input, value: input.value });
+        }
+      });
+      marks.forEach(function (m) {
+        var value = values[m.span.dataset.fill];
+        m.span.textContent = value ? m.quote(value) : m.text;
+      });
+      words.forEach(function (span) {
+        span.textContent = QUOTE.sh(swapAll(span.dataset.sh, placeholders));
+      });
+      links.forEach(function (l) {
+        var needs = l.a.dataset.needs;
+        if (needs !== undefined) {
+          l.a.hidden = !needs.split(" ").every(function (n) {
+            return plain.some(function (f) { return f.name === n; });
+          });
+        }
+        l.a.setAttribute("href", plain.length ? filledLink(l.href, plain) : l.href);
+      });
+    };
+    inputs.forEach(function (input) { input.addEventListener("input", update); });
+    form.hidden = false;
+    update(); /* values the browser restored on back/forward */
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     setupForms();
     setupTheme();
     setupCopy();
+    setupFill();
     setupSearch();
   });
 })();

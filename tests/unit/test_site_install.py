@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html as html_module
 import json
 import re
 import shlex
@@ -10,6 +11,7 @@ from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 import pytest
 import yaml
+from markupsafe import Markup
 
 from regup.model import Entry
 from regup.site.install import (
@@ -18,6 +20,7 @@ from regup.site.install import (
     install_links,
     percent_encode,
     registry_snippets,
+    shell_words,
     snippets,
 )
 from tests.helpers import container, remote
@@ -112,6 +115,94 @@ def test_install_is_the_snippets_and_the_links() -> None:
     ways = install(entry)
     assert ways.snippets == snippets(entry)
     assert ways.links == install_links(entry)
+
+
+# --- The fill-in form ----------------------------------------------------------------------
+
+
+def _fill_entry() -> Entry:
+    return _entry(
+        container(
+            env_vars=[
+                {"name": "HOST", "description": "Host to use.", "required": True},
+                {"name": "TOKEN", "description": "Token.", "required": True, "secret": True},
+                {"name": "REGION", "description": "Region.", "required": True, "default": "eu"},
+            ],
+            mounts=[{"name": "DATA", "description": "Data.", "target": "/data"}],
+        )
+    )
+
+
+def _text_of(html: str) -> str:
+    """What a browser shows of snippet HTML: the text, tags dropped, entities decoded."""
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
+def test_the_form_asks_for_what_the_snippets_leave_to_replace() -> None:
+    fill = install(_fill_entry()).fill
+    assert fill is not None
+    assert [(f.name, f.kind, f.secret) for f in fill.fields] == [
+        ("HOST", "environment variable", False),
+        ("TOKEN", "environment variable", True),
+        ("DATA", "host folder", False),
+    ]  # REGION has a default: nothing to fill in
+    (cursor,) = fill.pending  # Cursor's link waits for HOST and DATA, then works
+    assert (cursor.label, cursor.needs) == ("Install in Cursor", "HOST DATA")
+    assert install(_entry(container())).fill is None
+    assert install(_entry(container())).code["docker"] == Markup(
+        html_module.escape(snippets(_entry(container()))[-1].text, quote=False)
+    )
+
+
+def test_no_link_waits_for_a_secret() -> None:
+    entry = _entry(remote())  # one header, a secret: Cursor reads it from the environment
+    fill = install(entry).fill
+    assert fill is not None and fill.pending == ()
+    assert [link.label for link in install_links(entry)] == [
+        "Install in VS Code",
+        "Install in Cursor",
+    ]
+
+
+def test_marked_snippets_show_exactly_the_snippet_text() -> None:
+    ways = install(_fill_entry())
+    for snippet in ways.snippets:
+        assert _text_of(ways.code[snippet.id]) == snippet.text, snippet.id
+
+
+def test_shell_fill_points_are_whole_words_with_their_unquoted_text() -> None:
+    ways = install(_fill_entry())
+    docker = str(ways.code["docker"])
+    words = [html_module.unescape(w) for w in re.findall(r'data-sh="([^"]*)"', docker)]
+    assert words == ["HOST=<HOST>", "<DATA>:/data:ro"]
+    for word in words:
+        assert f">{Markup.escape(shlex.quote(word))}</span>" in docker
+    # a secret in ToolHive's and Docker's lines is a name, never a fill point
+    assert "TOKEN" not in "".join(re.findall(r'data-sh="([^"]*)"', docker + ways.code["thv"]))
+    claude = str(ways.code["claude-code"])
+    assert "TOKEN=&lt;TOKEN&gt;" in " ".join(re.findall(r'data-sh="([^"]*)"', claude))
+
+
+def test_json_and_toml_fill_points_sit_inside_strings() -> None:
+    ways = install(_fill_entry())
+    vscode = str(ways.code["vscode"])
+    assert '"HOST": "<span data-fill="HOST">${input:host}</span>"' in vscode
+    assert '"TOKEN": "${input:token}"' in vscode  # a secret keeps its password prompt
+    assert '<span data-fill="HOST">&lt;HOST&gt;</span>' in str(ways.code["codex"])
+    assert '<span data-fill="TOKEN">&lt;TOKEN&gt;</span>' in str(ways.code["claude-desktop"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "thv run -e 'A=<A>' x",
+        "a 'b c'\"'\"'d' e\nf '' g",
+        "claude mcp add --header 'X-Org: <X-Org>' -- docker run '<D>:/d:ro'",
+    ],
+)
+def test_shell_words_are_what_shlex_splits(text: str) -> None:
+    words = [text[start:end] for start, end in shell_words(text)]
+    assert [shlex.split(w)[0] for w in words] == shlex.split(text)
 
 
 # --- "Use this registry" ------------------------------------------------------------------

@@ -521,6 +521,8 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         target=tuple(target),
         snippets=ways.snippets,
         install_links=ways.links,
+        snippet_code=ways.code,
+        fill=ways.fill,
         config_rows=_config_rows(entry),
         oauth=_oauth(entry),
         network=network_sentences(entry),

@@ -4,19 +4,27 @@ and the "use this registry" and group commands.
 Every snippet comes from the entry's install model (:func:`regup.install.install_model`),
 rendered once per client; this module adds only what is the site's own: VS Code's
 ``vscode:mcp/install`` link and Cursor's deeplink, offered only when what they install
-works as it is (no ``<...>`` left to replace, no container that must first be started).
+works as it is (no ``<...>`` left to replace, no container that must first be started),
+and the fill-in form: its fields and each snippet's text as HTML with the places a value
+goes marked for the page's script (``templates/static/site.js``, ``setupFill``), which
+fills them in the browser only and never puts a secret in a link.
 """
 
 from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
-from dataclasses import dataclass
+import re
+import shlex
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 from urllib.parse import quote
+
+from markupsafe import Markup
 
 from regup.install import (
     InstallModel,
+    Setting,
     Snippet,
     cursor_item,
     install_model,
@@ -25,7 +33,17 @@ from regup.install import (
 )
 from regup.model import Entry
 
-__all__ = ["Install", "InstallLink", "Snippet", "install", "install_links", "snippets"]
+__all__ = [
+    "Fill",
+    "FillField",
+    "Install",
+    "InstallLink",
+    "Snippet",
+    "fill_form",
+    "install",
+    "install_links",
+    "snippets",
+]
 
 
 @dataclass(frozen=True)
@@ -34,6 +52,9 @@ class InstallLink:
 
     label: str
     href: str
+    #: The fill-in fields this link waits for (space-separated): it is hidden until the
+    #: page's script has a value for each; empty for a link that works as it is.
+    needs: str = ""
 
 
 #: ``urllib.parse.quote(c, safe="")`` of every ASCII character, for :meth:`str.translate`.
@@ -60,42 +81,195 @@ def _has_placeholder(model: InstallModel, text: str) -> bool:
     return any(p in text for p in names + [m.placeholder for m in model.mounts])
 
 
-def _install_links(model: InstallModel) -> tuple[InstallLink, ...]:
-    if model.local_http:
-        return ()  # the container must be started first: a link alone would not work
-    links = []
+def _vscode_link(model: InstallModel) -> InstallLink:
     item, inputs = vscode_config(model)
     vscode = {"name": model.name, **item}
     if inputs:
         vscode["inputs"] = inputs
     payload = json.dumps(vscode, separators=(",", ":"), ensure_ascii=False)
-    links.append(InstallLink("Install in VS Code", "vscode:mcp/install?" + percent_encode(payload)))
-    cursor = json.dumps(cursor_item(model), separators=(",", ":"), ensure_ascii=False)
-    if not _has_placeholder(model, cursor):
-        config = base64.b64encode(cursor.encode()).decode()
-        # What urlencode() makes of these two values: neither holds a space.
-        query = f"name={percent_encode(model.name)}&config={percent_encode(config)}"
-        links.append(
-            InstallLink(
-                "Install in Cursor", "cursor://anysphere.cursor-deeplink/mcp/install?" + query
-            )
-        )
+    return InstallLink("Install in VS Code", "vscode:mcp/install?" + percent_encode(payload))
+
+
+def _cursor_json(model: InstallModel) -> str:
+    return json.dumps(cursor_item(model), separators=(",", ":"), ensure_ascii=False)
+
+
+def _cursor_link(model: InstallModel) -> InstallLink:
+    cursor = _cursor_json(model)
+    config = base64.b64encode(cursor.encode()).decode()
+    # What urlencode() makes of these two values: neither holds a space.
+    query = f"name={percent_encode(model.name)}&config={percent_encode(config)}"
+    return InstallLink(
+        "Install in Cursor", "cursor://anysphere.cursor-deeplink/mcp/install?" + query
+    )
+
+
+def _install_links(model: InstallModel) -> tuple[InstallLink, ...]:
+    if model.local_http:
+        return ()  # the container must be started first: a link alone would not work
+    links = [_vscode_link(model)]
+    if not _has_placeholder(model, _cursor_json(model)):
+        links.append(_cursor_link(model))
     return tuple(links)
 
 
 @dataclass(frozen=True)
+class FillField:
+    """One value the fill-in form takes: an env var, a header or a host folder."""
+
+    #: The name the snippets' placeholder carries (``<NAME>``).
+    name: str
+    #: What it is: "environment variable", "header" or "host folder".
+    kind: str
+    description: str
+    secret: bool
+    #: VS Code's input id (``${input:<id>}``), replaced by a non-secret value.
+    input_id: str
+
+
+@dataclass(frozen=True)
+class Fill:
+    """The fill-in form of a server page: its fields, every snippet's text with the places
+    a value goes marked, and the links that work only once values are filled in."""
+
+    fields: tuple[FillField, ...]
+    #: Links hidden until filled in (Cursor's, when its config holds a placeholder).
+    pending: tuple[InstallLink, ...]
+
+
+@dataclass(frozen=True)
 class Install:
-    """Every way to install one server: the snippets and the one-click links."""
+    """Every way to install one server: the snippets, the one-click links, and the fill-in
+    form when the entry has values to supply."""
 
     snippets: tuple[Snippet, ...]
     links: tuple[InstallLink, ...]
+    #: Snippet id → its text as HTML, each fill point a ``<span data-fill="NAME">``.
+    code: dict[str, Markup] = field(default_factory=dict)
+    fill: Fill | None = None
 
 
 def install(entry: Entry, registry_command: str | None = None) -> Install:
     """:func:`snippets` and :func:`install_links` of ``entry``, the model built once;
     ``registry_command`` (``thv config set-registry …``) is named in ToolHive's hint."""
     model = install_model(entry)
-    return Install(render_all(model, registry_command), _install_links(model))
+    rendered = render_all(model, registry_command)
+    fill = fill_form(model)
+    code = {s.id: mark_fill_points(s, _markers(model, s.id) if fill else {}) for s in rendered}
+    return Install(rendered, _install_links(model), code, fill)
+
+
+def _to_supply(model: InstallModel) -> list[Setting]:
+    return [s for s in (*model.env, *model.headers) if s.value is None]
+
+
+def _markers(model: InstallModel, snippet_id: str) -> dict[str, str]:
+    """Marker text → field name: every ``<NAME>`` placeholder, and in VS Code's snippet the
+    ``${input:id}`` prompt of each non-secret value (a secret keeps its password prompt)."""
+    out: dict[str, str] = {}
+    for setting in _to_supply(model):
+        out[setting.placeholder] = setting.name
+        if snippet_id == "vscode" and not setting.secret:
+            out["${input:" + setting.input_id + "}"] = setting.name
+    for mount in model.mounts:
+        out[mount.placeholder] = mount.name
+        if snippet_id == "vscode":
+            out["${input:" + mount.input_id + "}"] = mount.name
+    return out
+
+
+def shell_words(text: str) -> Iterator[tuple[int, int]]:
+    """Start and end of each word of shell ``text`` as :func:`shlex.join` writes it (bare,
+    or single-quoted with each ``'`` as ``'"'"'``): words end at a space or a newline
+    outside quotes."""
+    quote_char = ""
+    start: int | None = None
+    for pos, char in enumerate(text):
+        if quote_char:
+            if char == quote_char:
+                quote_char = ""
+            continue
+        if char in " \n":
+            if start is not None:
+                yield start, pos
+            start = None
+            continue
+        if char in "'\"":
+            quote_char = char
+        if start is None:
+            start = pos
+    if start is not None:
+        yield start, len(text)
+
+
+def _text_html(text: str) -> Markup:
+    """``text`` as element content: only ``&``, ``<`` and ``>`` need escaping there (quotes,
+    which autoescape writes as five bytes each, are plain text in content)."""
+    return Markup(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))  # noqa: S704
+
+
+def _mark_shell(text: str, markers: dict[str, str]) -> Markup:
+    """Each shell word holding a placeholder wrapped in ``<span data-sh="WORD">``, WORD the
+    word unquoted: the page's script puts the values in WORD and quotes it again as
+    :func:`shlex.quote` does, so the filled line is the one the renderer would write."""
+    parts: list[Markup] = []
+    pos = 0
+    for start, end in shell_words(text):
+        word = shlex.split(text[start:end])[0]
+        if not any(m in word for m in markers):
+            continue
+        parts.append(_text_html(text[pos:start]))
+        parts.append(Markup('<span data-sh="{}">{}</span>').format(word, text[start:end]))
+        pos = end
+    parts.append(_text_html(text[pos:]))
+    return Markup("").join(parts)
+
+
+def mark_fill_points(snippet: Snippet, markers: dict[str, str]) -> Markup:
+    """``snippet``'s text as HTML with its fill points marked for the page's script: in
+    JSON and TOML each marker (inside a string) as ``<span data-fill="NAME">``, in shell
+    text each word that holds one (see :func:`_mark_shell`)."""
+    if not markers:
+        return _text_html(snippet.text)
+    if snippet.language == "sh":
+        return _mark_shell(snippet.text, markers)
+    pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
+    parts: list[str] = []
+    pos = 0
+    for match in pattern.finditer(snippet.text):
+        parts.append(_text_html(snippet.text[pos : match.start()]))
+        parts.append(
+            Markup('<span data-fill="{}">{}</span>').format(markers[match.group()], match.group())
+        )
+        pos = match.end()
+    parts.append(_text_html(snippet.text[pos:]))
+    return Markup("").join(parts)
+
+
+def fill_form(model: InstallModel) -> Fill | None:
+    """The fill-in form of ``model``, None when it has nothing to supply."""
+    fields = [
+        FillField(
+            s.name,
+            "environment variable" if s in model.env else "header",
+            s.description,
+            s.secret,
+            s.input_id,
+        )
+        for s in _to_supply(model)
+    ]
+    fields += [
+        FillField(m.name, "host folder", m.description, False, m.input_id) for m in model.mounts
+    ]
+    if not fields:
+        return None
+    pending: list[InstallLink] = []
+    cursor = _cursor_json(model)
+    if not model.local_http and _has_placeholder(model, cursor):
+        needs = [f.name for f in fields if f"<{f.name}>" in cursor]
+        if not any(f.secret for f in fields if f.name in needs):  # never a secret in a link
+            pending.append(InstallLink(**{**vars(_cursor_link(model)), "needs": " ".join(needs)}))
+    return Fill(tuple(fields), tuple(pending))
 
 
 #: What the "use this registry" commands say when the site has no ``base_url``.

@@ -14,7 +14,7 @@ from typing import Any
 from markupsafe import Markup
 
 from regup.scorecard import ScoreCard
-from regup.site.install import InstallLink, Snippet
+from regup.site.install import Fill, InstallLink, Snippet
 
 
 def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
@@ -231,6 +231,10 @@ class ServerPage:
     target: tuple[Stat, ...] = doc("Image or URL, transport, port.")
     snippets: tuple[Snippet, ...] = doc("Install snippets, `thv run` first.")
     install_links: tuple[InstallLink, ...] = doc("One-click install links (VS Code, Cursor).")
+    snippet_code: dict[str, Markup] = doc(
+        "Snippet id to its text as HTML, each fill-in point a span the form's script fills."
+    )
+    fill: Fill | None = doc("The fill-in form's fields and waiting links; None: nothing to fill.")
     config_rows: tuple[ConfigRow, ...] = doc("Env vars and headers.")
     oauth: tuple[Stat, ...] = doc("OAuth settings of a remote server.")
     network: tuple[str, ...] = doc("Network permissions in plain words.")
