@@ -463,7 +463,8 @@
   /* The fill-in form of a server page. The server marks where a value goes: in JSON and
      TOML each placeholder inside a string (<span data-fill="NAME">), quoted for that
      language by QUOTE; in shell text each word that holds one (<span data-sh="WORD">, the
-     word unquoted), filled and quoted again as shlex.quote does. The one-click links get
+     word unquoted), filled and quoted again as shlex.quote does; VS Code's inputs list
+     (<span data-inputs>) loses the prompt of each non-secret value given. The links get
      the non-secret values in their JSON payload. Nothing leaves the page: the inputs have
      no name and sit in no form (nothing to submit), nothing is stored, nothing is fetched.
      Secrets never go into a link. */
@@ -560,6 +561,9 @@
         return { span: span, text: span.textContent, quote: QUOTE[lang] };
       }).filter(function (m) { return m.quote; });
     var words = [].slice.call(document.querySelectorAll("#install code [data-sh]"));
+    /* VS Code's inputs list: [[id, item text], ...]; a filled value is no longer asked. */
+    var lists = [].slice.call(document.querySelectorAll("#install code [data-inputs]"))
+      .map(function (span) { return { span: span, items: JSON.parse(span.dataset.inputs) }; });
     var links = [].slice.call(document.querySelectorAll("#install .install-links a"))
       .map(function (a) { return { a: a, href: a.getAttribute("href") }; });
     var update = function () {
@@ -578,6 +582,12 @@
       });
       words.forEach(function (span) {
         span.textContent = QUOTE.sh(swapAll(span.dataset.sh, placeholders));
+      });
+      lists.forEach(function (l) {
+        var kept = l.items.filter(function (item) {
+          return !plain.some(function (f) { return f.input === item[0]; });
+        }).map(function (item) { return item[1]; });
+        l.span.textContent = kept.length ? "  \"inputs\": [\n" + kept.join(",\n") + "\n  ],\n" : "";
       });
       links.forEach(function (l) {
         var needs = l.a.dataset.needs;

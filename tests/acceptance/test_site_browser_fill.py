@@ -232,6 +232,8 @@ def test_typed_values_fill_every_snippet_as_the_renderer_quotes_them(
         "API_URL": NASTY,
         "API_TOKEN": "${input:api-token}",  # a secret keeps its password prompt
     }
+    assert [i["id"] for i in vscode["inputs"]] == ["api-token"]  # the others are given
+    assert f"{FOLDER}:/data:ro" in vscode["servers"]["fetcher"]["args"]
     assert SECRET not in after["vscode"] + after["cursor"] + after["codex"] + after["thv"]
     # Emptying a field brings its placeholder back.
     _fill(tab, {"API_URL": "", "API_TOKEN": "", "DATA_DIR": ""})
@@ -251,6 +253,12 @@ def test_a_remote_servers_headers_fill_in_too(tab: Tab, site_url: str, tmp_path:
     assert claude[-4:] == ["--header", f"X-Org: {NASTY}", "--header", f"X-Api-Key: {SECRET}"]
     headers = json.loads(after["vscode"])["servers"]["tracker"]["headers"]
     assert headers == {"X-Org": NASTY, "X-Api-Key": "${input:x-api-key}"}
+    # VS Code keeps the secret's prompt: what it renders with the plain header known
+    plain = {s.id: s.text for s in render_all(_known("tracker", {"X-Org": NASTY}))}
+    assert after["vscode"] == plain["vscode"]
+    _fill(tab, {"X-Org": ""})  # the prompt comes back
+    unknown = {s.id: s.text for s in render_all(_known("tracker", {}))}
+    assert _snippets(tab)["vscode"] == unknown["vscode"]
     assert tab.errors == []
 
 

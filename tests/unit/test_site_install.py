@@ -190,6 +190,11 @@ def test_json_and_toml_fill_points_sit_inside_strings() -> None:
     assert '"TOKEN": "${input:token}"' in vscode  # a secret keeps its password prompt
     assert '<span data-fill="HOST">&lt;HOST&gt;</span>' in str(ways.code["codex"])
     assert '<span data-fill="TOKEN">&lt;TOKEN&gt;</span>' in str(ways.code["claude-desktop"])
+    # VS Code's inputs list is marked whole, with each item's id and text
+    (items,) = re.findall(r'data-inputs="([^"]*)"', vscode)
+    listed = json.loads(html_module.unescape(items))
+    assert [i for i, _ in listed] == ["data", "host", "token"]
+    assert all(text in ways.snippets[3].text for _, text in listed)
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,9 @@ import base64
 import json
 import re
 import shlex
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 from markupsafe import Markup
@@ -27,6 +28,7 @@ from regup.install import (
     Setting,
     Snippet,
     cursor_item,
+    dump_json,
     install_model,
     render_all,
     vscode_config,
@@ -155,7 +157,10 @@ def install(entry: Entry, registry_command: str | None = None) -> Install:
     model = install_model(entry)
     rendered = render_all(model, registry_command)
     fill = fill_form(model)
-    code = {s.id: mark_fill_points(s, _markers(model, s.id) if fill else {}) for s in rendered}
+    inputs = vscode_config(model)[1] if fill else []
+    code = {
+        s.id: mark_fill_points(s, _markers(model, s.id) if fill else {}, inputs) for s in rendered
+    }
     return Install(rendered, _install_links(model), code, fill)
 
 
@@ -225,25 +230,52 @@ def _mark_shell(text: str, markers: dict[str, str]) -> Markup:
     return Markup("").join(parts)
 
 
-def mark_fill_points(snippet: Snippet, markers: dict[str, str]) -> Markup:
-    """``snippet``'s text as HTML with its fill points marked for the page's script: in
-    JSON and TOML each marker (inside a string) as ``<span data-fill="NAME">``, in shell
-    text each word that holds one (see :func:`_mark_shell`)."""
+def _mark_strings(text: str, markers: dict[str, str]) -> Markup:
+    """Each marker of JSON or TOML ``text`` (inside a string) as ``<span data-fill="NAME">``."""
     if not markers:
-        return _text_html(snippet.text)
-    if snippet.language == "sh":
-        return _mark_shell(snippet.text, markers)
+        return _text_html(text)
     pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
-    parts: list[str] = []
+    parts: list[Markup] = []
     pos = 0
-    for match in pattern.finditer(snippet.text):
-        parts.append(_text_html(snippet.text[pos : match.start()]))
+    for match in pattern.finditer(text):
+        parts.append(_text_html(text[pos : match.start()]))
         parts.append(
             Markup('<span data-fill="{}">{}</span>').format(markers[match.group()], match.group())
         )
         pos = match.end()
-    parts.append(_text_html(snippet.text[pos:]))
+    parts.append(_text_html(text[pos:]))
     return Markup("").join(parts)
+
+
+def _inputs_block(text: str, inputs: Sequence[Mapping[str, Any]]) -> tuple[int, int, str]:
+    """Where VS Code's ``inputs`` list sits in its snippet ``text``, as :func:`dump_json`
+    lays it out, and ``[[input id, item text], …]`` as JSON; ``(0, 0, "")`` when absent."""
+    items = [[str(i["id"]), "    " + dump_json(dict(i), "    ")] for i in inputs]
+    block = '  "inputs": [\n' + ",\n".join(t for _, t in items) + "\n  ],\n"
+    start = text.find(block) if items else -1
+    if start < 0:
+        return 0, 0, ""
+    return start, start + len(block), json.dumps(items, ensure_ascii=False)
+
+
+def mark_fill_points(
+    snippet: Snippet, markers: dict[str, str], inputs: Sequence[Mapping[str, Any]] = ()
+) -> Markup:
+    """``snippet``'s text as HTML with its fill points marked for the page's script: in
+    JSON and TOML each marker (inside a string) as ``<span data-fill="NAME">``, in shell
+    text each word that holds one (see :func:`_mark_shell`); VS Code's ``inputs`` list
+    (given as ``inputs``) as ``<span data-inputs="[[id, text], …]">``, so the script drops
+    the prompt of each value filled in, as the renderer leaves out a known value's."""
+    if not markers:
+        return _text_html(snippet.text)
+    if snippet.language == "sh":
+        return _mark_shell(snippet.text, markers)
+    text = snippet.text
+    start, end, items = _inputs_block(text, inputs)
+    if not items:
+        return _mark_strings(text, markers)
+    block = Markup('<span data-inputs="{}">{}</span>').format(items, text[start:end])
+    return _mark_strings(text[:start], markers) + block + _mark_strings(text[end:], markers)
 
 
 def fill_form(model: InstallModel) -> Fill | None:
