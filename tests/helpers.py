@@ -222,3 +222,37 @@ def dead_pid() -> int:
         check=True,
     )
     return int(done.stdout)
+
+
+def server_json_after_round_trip(original: Mapping[str, Any], publisher_key: str) -> JsonDict:
+    """What regup emits for an entry read from ``original`` (a server.json with ToolHive's
+    extension block): the same document apart from the deliberate differences that
+    site/docs/authoring.md lists under "server.json as the source".
+
+    - ``isRequired: false`` / ``isSecret: false`` are left out (ToolHive's ``omitempty``).
+    - a description over the official 100-character limit is cut at a word, the full text
+      goes under regup's publisher key.
+    - ``transport`` inside the ``io.github.stacklok`` block is left out (no ToolHive reader
+      has that field).
+    """
+    from regup.names import short_description
+    from regup.serverjson import PUBLISHER_PROVIDED, TOOLHIVE_PUBLISHER
+
+    doc = copy.deepcopy(dict(original))
+    for package in doc.get("packages", []):
+        for var in package.get("environmentVariables", []):
+            for key in ("isRequired", "isSecret"):
+                if var.get(key) is False:
+                    del var[key]
+    for remote in doc.get("remotes", []):
+        for header in remote.get("headers", []):
+            for key in ("isRequired", "isSecret"):
+                if header.get(key) is False:
+                    del header[key]
+    publishers = doc["_meta"][PUBLISHER_PROVIDED]
+    for block in publishers[TOOLHIVE_PUBLISHER].values():
+        block.pop("transport", None)
+    if short_description(doc["description"]) != doc["description"]:
+        publishers.setdefault(publisher_key, {})["description"] = doc["description"]
+        doc["description"] = short_description(doc["description"])
+    return doc

@@ -28,7 +28,7 @@ class ListRow:
             name=entry.name,
             kind=entry.kind.value,
             tier=entry.tier,
-            status=entry.status,
+            status=entry.status_label,
             transport=entry.transport,
             stars=entry.stars,
             description=entry.description,

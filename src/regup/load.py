@@ -1,8 +1,11 @@
-"""Load a registry folder: find every ``spec.yaml`` / ``group.yaml`` / skill file and parse it
-with positions.
+"""Load a registry folder: find every ``spec.yaml`` / ``server.json`` / ``group.yaml`` /
+skill file and parse it with positions.
 
-A skill is ``<name>/skill.yaml`` or ``<name>/skill.json`` (beside a ``spec.yaml`` or alone),
-or ``skills/<name>/skill.json`` / ``skill.yaml`` as ToolHive's catalog lays them out.
+A server is ``<name>/spec.yaml`` or ``<name>/server.json`` (an upstream document with
+ToolHive's extension block, read into the authored form by :mod:`regup.serverjson` with
+every value's position in the JSON). A skill is ``<name>/skill.yaml`` or
+``<name>/skill.json`` (beside a server file or alone). ToolHive's catalog layout works too:
+``servers/<name>/server.json`` (or ``spec.yaml``) and ``skills/<name>/skill.json``.
 
 One broken file never hides the others: each file gives a :class:`RawDocument` carrying
 either its data or the diagnostics that say why it could not be read. Only a missing
@@ -25,15 +28,22 @@ from regup.files import UnsafeFileError, read_input_file
 from regup.gcpause import paused_gc
 from regup.jsonio import JsonInputError, load_json
 from regup.model import Source
+from regup.serverjson import read_server_source
 from regup.tooldefs import TOOLS_FILE, ToolsFile, read_tools_file
 from regup.yamlio import SourceMap, YamlSyntaxError, load_yaml
 
 SPEC_FILE = "spec.yaml"
+#: An entry authored as an upstream document (toolhive-catalog's form), instead of spec.yaml.
+SERVER_FILE = "server.json"
+#: The files that define an entry; a folder holds one of them.
+ENTRY_FILES = (SPEC_FILE, SERVER_FILE)
 GROUP_FILE = "group.yaml"
 #: A skill's file, in an entry's folder or in ``skills/<name>/`` (one of them per folder).
 SKILL_FILES = ("skill.yaml", "skill.json")
 #: The catalog-style folder of skills (``skills/<name>/skill.json``) at the registry's top.
 SKILLS_FOLDER = "skills"
+#: The catalog-style folder of servers (``servers/<name>/server.json``) at the registry's top.
+SERVERS_FOLDER = "servers"
 MAX_FILE_BYTES = 1_000_000
 
 DocKind = Literal["entry", "group", "skill"]
@@ -55,6 +65,11 @@ class RawDocument:
     suppressed: dict[int, frozenset[str]] = field(default_factory=dict)
     #: The entry's ``tools.json`` (tool definitions), when the folder has one.
     tools_file: ToolsFile | None = None
+    #: Problems found while reading that do not stop validation (a ``server.json``'s keys
+    #: regup cannot carry): reported together with the schema's and the rules' findings.
+    notes: list[Diagnostic] = field(default_factory=list)
+    #: The namespace a ``server.json`` source names itself under (``<namespace>/<name>``).
+    namespace: str | None = None
 
     @property
     def positions(self) -> SourceMap:
@@ -106,12 +121,39 @@ def read_document(
     has_tools = (
         TOOLS_FILE in siblings if siblings is not None else (path.parent / TOOLS_FILE).is_file()
     )
-    if kind == "entry" and path.name == SPEC_FILE and has_tools:
+    if kind == "entry" and path.name in ENTRY_FILES and has_tools:
         tools = path.parent / TOOLS_FILE
         doc.tools_file = read_tools_file(tools, display_path(tools), inside=inside)
+    if kind == "entry" and path.name == SERVER_FILE:
+        return parse_server_json(doc, text)
     if path.suffix == ".json":
         return parse_json_document(doc, text)
     return parse_document(doc, text)
+
+
+def parse_server_json(doc: RawDocument, text: str) -> RawDocument:
+    """A ``server.json`` source: read as JSON (with positions, duplicate keys and bounds as
+    :func:`parse_json_document` has them), then into the authored form, whose values keep
+    their line and column in the JSON so that every later diagnostic points there."""
+    parse_json_document(doc, text)
+    if doc.diagnostics:
+        return doc
+    source = read_server_source(doc.data, doc.positions, doc.name)
+    doc.namespace = source.namespace
+    for problem in source.problems:
+        at = doc.positions.key if problem.key else doc.positions.value
+        line, col = at(problem.path)
+        severity = Severity.WARNING if problem.warning else Severity.ERROR
+        diagnostic = Diagnostic(
+            doc.source.display, line, col, severity, problem.rule, problem.message
+        )
+        if source.document is None:
+            doc.diagnostics.append(diagnostic)
+        else:
+            doc.notes.append(diagnostic)
+    doc.data = source.document
+    doc.source = Source(doc.source.path, doc.source.display, source.positions)
+    return doc
 
 
 def parse_json_document(doc: RawDocument, text: str) -> RawDocument:
@@ -203,24 +245,26 @@ def _listing(folder: Path) -> set[str]:
 
 
 def _folder_documents(folder: Path) -> list[RawDocument]:
-    spec, group = folder / SPEC_FILE, folder / GROUP_FILE
+    group = folder / GROUP_FILE
     names = _listing(folder)
     inside = folder.parent
     skill = _skill_document(folder, names, inside)
     skills = [skill] if skill is not None else []
-    if SPEC_FILE in names and GROUP_FILE in names:
-        doc = read_document(spec, "entry", siblings=names, inside=inside)
+    present = [f for f in (*ENTRY_FILES, GROUP_FILE) if f in names]
+    if len(present) > 1:
+        kind: DocKind = "group" if present[0] == GROUP_FILE else "entry"
+        doc = read_document(folder / present[0], kind, siblings=names, inside=inside)
         doc.error(
             1,
             1,
             "folder-layout",
-            f"{folder.name}/ holds both {SPEC_FILE} and {GROUP_FILE}; keep one",
+            f"{folder.name}/ holds both {' and '.join(present)}; keep one",
         )
         return [doc, *skills]
     if GROUP_FILE in names:
         return [read_document(group, "group", siblings=names, inside=inside), *skills]
-    if SPEC_FILE in names:
-        return [read_document(spec, "entry", siblings=names, inside=inside), *skills]
+    if present:
+        return [read_document(folder / present[0], "entry", siblings=names, inside=inside), *skills]
     if skills:
         return skills
     doc = RawDocument(folder.name, "entry", Source(folder, display_path(folder) + "/", SourceMap()))
@@ -228,7 +272,7 @@ def _folder_documents(folder: Path) -> list[RawDocument]:
         1,
         1,
         "folder-layout",
-        f"{folder.name}/ has no {SPEC_FILE} (or {GROUP_FILE} for a group, "
+        f"{folder.name}/ has no {SPEC_FILE} or {SERVER_FILE} (or {GROUP_FILE} for a group, "
         f"{' or '.join(SKILL_FILES)} for a skill)",
     )
     return [doc]
@@ -236,10 +280,17 @@ def _folder_documents(folder: Path) -> list[RawDocument]:
 
 def _is_skills_folder(folder: Path) -> bool:
     """``skills/`` holding skill folders, not an entry of that name."""
-    if folder.name != SKILLS_FOLDER:
-        return False
-    own = (SPEC_FILE, GROUP_FILE, *SKILL_FILES)
-    return not any((folder / name).exists() for name in own)
+    return folder.name == SKILLS_FOLDER and not _holds_own_file(folder)
+
+
+def _is_servers_folder(folder: Path) -> bool:
+    """``servers/`` holding server folders (the catalog layout), not an entry of that name."""
+    return folder.name == SERVERS_FOLDER and not _holds_own_file(folder)
+
+
+def _holds_own_file(folder: Path) -> bool:
+    own = (*ENTRY_FILES, GROUP_FILE, *SKILL_FILES)
+    return any((folder / name).exists() for name in own)
 
 
 def _skills_folder_documents(folder: Path) -> list[RawDocument]:
@@ -280,6 +331,9 @@ def load_registry(registry: Path) -> list[RawDocument]:
         for folder in folders:
             if _is_skills_folder(folder):
                 docs += _skills_folder_documents(folder)
+            elif _is_servers_folder(folder):
+                for server in registry_folders(folder):
+                    docs += _folder_documents(server)
             else:
                 docs += _folder_documents(folder)
     return docs
@@ -306,7 +360,7 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
     for target in targets:
         path = Path(target)
         if path.is_dir():
-            candidates = (GROUP_FILE, SPEC_FILE, *SKILL_FILES)
+            candidates = (GROUP_FILE, *ENTRY_FILES, *SKILL_FILES)
             path = path / next((c for c in candidates if (path / c).is_file()), SPEC_FILE)
         if path.is_file():
             resolved = _real(path)
@@ -327,7 +381,8 @@ def load_paths(registry: Path, targets: Sequence[str]) -> tuple[list[RawDocument
         else:
             raise LoadError(
                 f"{target!r} is neither an entry of {registry} nor a file; "
-                "give an entry or skill name, a folder or a spec.yaml / skill.yaml path"
+                "give an entry or skill name, a folder or a spec.yaml / server.json / "
+                "skill.yaml path"
             )
     if not docs and not registry.is_dir():
         raise LoadError.missing_registry(registry)

@@ -166,6 +166,8 @@ class Permissions:
     privileged: bool | None = None
     has_network: bool = False
     outbound: Outbound | None = None
+    #: The permission profile's name (ToolHive's ``permissions.name``).
+    name: str | None = None
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Permissions:
@@ -179,10 +181,12 @@ class Permissions:
             privileged=doc.get("privileged"),
             has_network=network is not None,
             outbound=outbound,
+            name=doc.get("name"),
         )
 
     def to_document(self) -> JsonDict:
         out: JsonDict = {}
+        _put(out, "name", self.name)
         _put(out, "read", self.read)
         _put(out, "write", self.write)
         _put(out, "privileged", self.privileged)
@@ -284,21 +288,55 @@ class OAuthConfig:
         return out
 
 
+KUBERNETES_FIELDS = ("kind", "namespace", "name", "uid", "image", "transport")
+
+
+@dataclass(frozen=True)
+class Kubernetes:
+    """Where ToolHive's operator runs the server (``metadata.kubernetes``)."""
+
+    kind: str | None = None
+    namespace: str | None = None
+    name: str | None = None
+    uid: str | None = None
+    image: str | None = None
+    transport: str | None = None
+
+    @classmethod
+    def from_document(cls, doc: Mapping[str, Any]) -> Kubernetes:
+        return cls(**{k: doc.get(k) for k in KUBERNETES_FIELDS})
+
+    def to_document(self) -> JsonDict:
+        out: JsonDict = {}
+        for key in KUBERNETES_FIELDS:
+            _put(out, key, getattr(self, key))
+        return out
+
+
 @dataclass(frozen=True)
 class Metadata:
     stars: int | None = None
     pulls: int | None = None
     last_updated: str | None = None
+    kubernetes: Kubernetes | None = None
 
     @classmethod
     def from_document(cls, doc: Mapping[str, Any]) -> Metadata:
-        return cls(doc.get("stars"), doc.get("pulls"), doc.get("last_updated"))
+        kube = doc.get("kubernetes")
+        return cls(
+            doc.get("stars"),
+            doc.get("pulls"),
+            doc.get("last_updated"),
+            Kubernetes.from_document(kube) if isinstance(kube, Mapping) else None,
+        )
 
     def to_document(self) -> JsonDict:
         out: JsonDict = {}
         _put(out, "stars", self.stars)
         _put(out, "pulls", self.pulls)
         _put(out, "last_updated", self.last_updated)
+        if self.kubernetes is not None:
+            out["kubernetes"] = self.kubernetes.to_document()
         return out
 
 
@@ -333,6 +371,7 @@ class Source:
 #: Keys of ``spec.yaml`` in their canonical order (the order of the README's examples).
 ENTRY_KEYS: tuple[str, ...] = (
     "name",
+    "namespace",
     "title",
     "description",
     "overview",
@@ -344,6 +383,7 @@ ENTRY_KEYS: tuple[str, ...] = (
     "url",
     "target_port",
     "proxy_port",
+    "stateless",
     "repository_url",
     "website_url",
     "license",
@@ -372,7 +412,7 @@ NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
     ("headers", "*"): _VARIABLE_KEYS,
     ("icons", "*"): ("src", "mime_type", "sizes", "theme"),
     ("mounts", "*"): ("name", "description", "target", "access"),
-    ("permissions",): ("read", "write", "privileged", "network"),
+    ("permissions",): ("name", "read", "write", "privileged", "network"),
     ("permissions", "network", "outbound"): ("allow_host", "allow_port", "insecure_allow_all"),
     ("oauth_config",): (
         "issuer",
@@ -387,12 +427,13 @@ NESTED_ORDER: dict[tuple[str, ...], tuple[str, ...]] = {
     ),
     ("provenance",): (*PROVENANCE_FIELDS, "attestation"),
     ("provenance", "attestation"): ("predicate_type", "predicate"),
-    ("metadata",): ("stars", "pulls", "last_updated"),
+    ("metadata",): ("stars", "pulls", "last_updated", "kubernetes"),
+    ("metadata", "kubernetes"): KUBERNETES_FIELDS,
 }
 
 #: Keys regup adds to the ToolHive format; they never appear in ``registry.json``.
 REGUP_ONLY_KEYS: frozenset[str] = frozenset(
-    {"version", "website_url", "license", "icons", "examples", "mounts"}
+    {"namespace", "version", "website_url", "license", "icons", "examples", "mounts"}
 )
 
 
@@ -413,6 +454,7 @@ class Entry:
     version: str | None = None
     target_port: int | None = None
     proxy_port: int | None = None
+    stateless: bool | None = None
     repository_url: str | None = None
     website_url: str | None = None
     license: str | None = None
@@ -431,6 +473,10 @@ class Entry:
     metadata: Metadata | None = None
     custom_metadata: JsonDict | None = field(default=None, hash=False)
     declared_name: bool = False
+    #: The upstream namespace when it is not the registry's own: an entry authored as
+    #: ``server.json`` names it (``<namespace>/<entry>``), a ``spec.yaml`` may state it;
+    #: upstream outputs use it instead of the configured one.
+    namespace: str | None = None
     source: Source | None = field(default=None, compare=False, repr=False, hash=False)
 
     @classmethod
@@ -446,6 +492,7 @@ class Entry:
         return cls(
             name=name,
             declared_name="name" in doc,
+            namespace=_opt(doc, "namespace"),
             description=doc["description"],
             tier=doc["tier"],
             status=doc["status"],
@@ -458,6 +505,7 @@ class Entry:
             version=_opt(doc, "version"),
             target_port=_opt(doc, "target_port"),
             proxy_port=_opt(doc, "proxy_port"),
+            stateless=_opt(doc, "stateless"),
             repository_url=_opt(doc, "repository_url"),
             website_url=_opt(doc, "website_url"),
             license=_opt(doc, "license"),
@@ -488,7 +536,14 @@ class Entry:
 
     @property
     def deprecated(self) -> bool:
-        return self.status == "Deprecated"
+        """``status`` is kept as written: ToolHive writes ``Deprecated`` and ``deprecated``."""
+        return self.status.lower() == "deprecated"
+
+    @property
+    def status_label(self) -> str:
+        """``Active`` or ``Deprecated``, whichever case the entry wrote (registry.json's
+        enum, the catalog's facet)."""
+        return "Deprecated" if self.deprecated else "Active"
 
     @property
     def last_updated(self) -> str | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.helpers import run_cli
+from tests.helpers import run_cli, server_json_after_round_trip
 
 
 def test_reference_registry_round_trips_through_import_and_build(
@@ -46,3 +46,30 @@ def test_reference_registry_round_trips_through_import_and_build(
         for name, server in original[kind].items():
             assert rebuilt[kind][name] == server, f"{kind}.{name} differs"
     assert len(rebuilt["servers"]) + len(rebuilt["remote_servers"]) >= 100
+
+
+def test_catalog_server_json_round_trips_through_import_and_build(
+    reference_dir: Path, tmp_path: Path
+) -> None:
+    """Every server.json of ToolHive's catalog → ``regup import`` → spec.yaml →
+    ``regup build`` → the same server.json (key order aside), apart from the deliberate
+    differences of ``server_json_after_round_trip`` (site/docs/authoring.md)."""
+    sources = sorted((reference_dir / "toolhive-catalog" / "servers").glob("*/server.json"))
+    assert len(sources) == 32
+    registry, out = tmp_path / "registry", tmp_path / "dist"
+    config = tmp_path / "regup.toml"
+    config.write_text('[registry]\nnamespace = "io.github.stacklok"\n', encoding="utf-8")
+    for source in sources:
+        imported = run_cli(["--registry", str(registry), "import", str(source)])
+        assert imported.exit_code == 0, imported.output
+        assert (registry / source.parent.name / "spec.yaml").is_file(), imported.output
+    built = run_cli(
+        ["--registry", str(registry), "--config", str(config), "build", "--out", str(out)]
+    )
+    assert built.exit_code == 0, built.output
+    for source in sources:
+        original = json.loads(source.read_text(encoding="utf-8"))
+        emitted = json.loads(
+            (out / "upstream" / "servers" / f"{source.parent.name}.json").read_text()
+        )
+        assert emitted == server_json_after_round_trip(original, "io.github.regup"), source

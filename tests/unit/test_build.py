@@ -119,7 +119,7 @@ def test_cli_build_refuses_invalid_registry(make_registry: RegistryFactory, in_t
     make_registry(broken=container(tools=[]))
     result = run_cli(["--registry", "registry", "build"])
     assert result.exit_code == 1
-    assert "registry/broken/spec.yaml:" in result.stderr and "[tools-missing]" in result.stderr
+    assert "registry/broken/spec.yaml:" in result.stderr and "[empty-value]" in result.stderr
     assert "Error: the registry has 1 error; nothing was written." in result.stderr
     assert not (in_tmp / "dist").exists()
 

@@ -694,13 +694,32 @@ def test_document_from_server_gives_the_authored_form_without_name() -> None:
     doc = document_from_server(_foreign())
     assert "name" not in doc
     assert doc["image"] == "docker.io/example/weather:0.4.0"
-    assert list(doc)[:4] == ["description", "tier", "status", "transport"]
+    # another namespace than the registry's is kept, so the upstream name stays the same
+    assert list(doc)[:5] == ["namespace", "description", "tier", "status", "transport"]
+    assert doc["namespace"] == "com.example"
+    assert "namespace" not in document_from_server(_foreign(), Config(namespace="com.example"))
 
 
-def test_lowercase_official_status_is_normalised() -> None:
+@pytest.mark.parametrize("status", ["deprecated", "Deprecated", "active", "Active"])
+def test_status_is_kept_as_toolhive_wrote_it(status: str) -> None:
     meta = {
         PUBLISHER_PROVIDED: {
-            TOOLHIVE_PUBLISHER: {"docker.io/example/weather:0.4.0": {"status": "deprecated"}}
+            TOOLHIVE_PUBLISHER: {"docker.io/example/weather:0.4.0": {"status": status}}
+        }
+    }
+    entry = from_upstream(_foreign(_meta=meta), CONFIG)
+    assert entry.status == status
+    assert entry.deprecated is (status.lower() == "deprecated")
+    # registry.json knows only the capitalised form; the extension block keeps it as written
+    assert toolhive_server(entry)["status"] == status.capitalize()
+    block = to_upstream(entry, CONFIG)["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER]
+    assert block["docker.io/example/weather:0.4.0"]["status"] == status
+
+
+def test_official_deleted_status_reads_as_deprecated() -> None:
+    meta = {
+        PUBLISHER_PROVIDED: {
+            TOOLHIVE_PUBLISHER: {"docker.io/example/weather:0.4.0": {"status": "deleted"}}
         }
     }
     assert from_upstream(_foreign(_meta=meta), CONFIG).status == "Deprecated"

@@ -370,7 +370,7 @@ CASES: list[Case] = [
     Case(
         "invalid-value",
         E,
-        entry(sub(BASE_C, "status: Active", "status: active")),
+        entry(sub(BASE_C, "status: Active", "status: retired")),
         (SPEC, 3, 9),
         entry(BASE_C),
     ),
@@ -485,6 +485,13 @@ CASES: list[Case] = [
     Case(
         "kind-field",
         E,
+        entry(BASE_R + "args:\n  - --verbose\n"),
+        (SPEC, 8, 1),
+        entry(BASE_R),
+    ),
+    Case(
+        "remote-permissions",
+        W,
         entry(BASE_R + "permissions:\n  privileged: false\n"),
         (SPEC, 9, 1),
         entry(BASE_R),
@@ -709,19 +716,19 @@ CASES: list[Case] = [
         entry(sub(BASE_C, "  - fetch\n", "  - fetch\n  - fetch_page\n")),
     ),
     Case(
-        "tools-missing",
+        "empty-value",
         E,
         entry(sub(BASE_C, "tools:\n  - fetch\n", "tools: []\n")),
         (SPEC, 6, 8),
         entry(BASE_C),
+        variant="tools",
     ),
     Case(
         "tools-missing",
-        E,
+        W,
         entry(sub(BASE_C, "tools:\n  - fetch\n", "")),
         (SPEC, 1, 1),
         entry(BASE_C),
-        variant="absent",
     ),
     Case(
         "description-length",
@@ -891,6 +898,116 @@ COVERED_ELSEWHERE = {
     "schema": "test_schema_fallback_rule",  # in test_schema
     "tag-unknown": "test_tags_outside_the_vocabulary_are_warned",  # needs a regup.toml
 }
+
+
+SERVER_JSON = """{
+  "$schema": "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json",
+  "name": "io.github.example/fetch",
+  "description": "Fetches web pages and turns them into Markdown.",
+  "version": "1.2.0",
+  "packages": [
+    {
+      "registryType": "oci",
+      "identifier": "ghcr.io/example/fetch:1.2.0",
+      "transport": {"type": "stdio"}
+    }
+  ],
+  "_meta": {
+    "io.modelcontextprotocol.registry/publisher-provided": {
+      "io.github.stacklok": {
+        "ghcr.io/example/fetch:1.2.0": {
+          "status": "active",
+          "tier": "Community",
+          "tools": ["fetch"]
+        }
+      }
+    }
+  }
+}
+"""
+SERVER_FILE = "registry/fetch/server.json"
+
+
+def server_json(text: str) -> dict[str, Content]:
+    return {"fetch": Files({"server.json": text})}
+
+
+CASES += [
+    Case(
+        "server-json-shape",
+        E,
+        server_json(SERVER_JSON.replace('"registryType": "oci"', '"registryType": "npm"')),
+        (SERVER_FILE, 1, 1),
+        server_json(SERVER_JSON),
+    ),
+    Case(
+        "server-json-shape",
+        E,
+        server_json(
+            SERVER_JSON.replace('"ghcr.io/example/fetch:1.2.0": {', '"ghcr.io/example/other:1": {')
+        ),
+        (SERVER_FILE, 16, 9),
+        server_json(SERVER_JSON),
+        variant="block-key",
+    ),
+    Case(
+        "server-json-unsupported",
+        E,
+        server_json(
+            SERVER_JSON.replace(
+                '"transport": {"type": "stdio"}',
+                '"runtimeHint": "docker", "transport": {"type": "stdio"}',
+            )
+        ),
+        (SERVER_FILE, 10, 7),
+        server_json(SERVER_JSON),
+    ),
+    Case(
+        "server-json-ignored",
+        W,
+        server_json(
+            SERVER_JSON.replace('"status": "active",', '"status": "active", "transport": "stdio",')
+        ),
+        (SERVER_FILE, 17, 31),
+        server_json(SERVER_JSON),
+    ),
+    Case(
+        "unknown-key",
+        E,
+        server_json(
+            SERVER_JSON.replace(
+                '"version": "1.2.0",', '"version": "1.2.0", "websiteURL": "https://example.com",'
+            )
+        ),
+        (SERVER_FILE, 5, 23),
+        server_json(SERVER_JSON),
+        variant="server-json",
+    ),
+    Case(
+        "invalid-value",
+        E,
+        server_json(SERVER_JSON.replace('"tier": "Community"', '"tier": "community"')),
+        (SERVER_FILE, 18, 19),
+        server_json(SERVER_JSON),
+        variant="server-json-position",
+    ),
+    Case(
+        "name-mismatch",
+        E,
+        server_json(SERVER_JSON.replace("io.github.example/fetch", "io.github.example/fetcher")),
+        (SERVER_FILE, 3, 11),
+        server_json(SERVER_JSON),
+        variant="server-json",
+    ),
+    Case(
+        "folder-layout",
+        E,
+        {"fetch": Files({"server.json": SERVER_JSON, "spec.yaml": BASE_C})},
+        ("registry/fetch/spec.yaml", 1, 1),
+        server_json(SERVER_JSON),
+        variant="spec-and-server-json",
+    ),
+]
 
 
 def diagnose(

@@ -74,6 +74,7 @@ def import_command(
         only=only,
         overwrite=overwrite,
         version_for_unversioned=version_for_unversioned,
+        namespace=state.config.namespace or None,
     )
     _report(run_import(request), dry_run, state.quiet)
 

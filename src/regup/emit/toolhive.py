@@ -23,6 +23,7 @@ from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ImportSourceError
 from regup.jsonio import dump_json
 from regup.model import REGUP_ONLY_KEYS, Entry, Group, JsonDict, Kind, Registry
+from regup.names import short_description
 from regup.resources import load_schema
 
 #: ToolHive's schema of the format, pinned to the last toolhive-core release that has it.
@@ -53,17 +54,35 @@ def published_schema(config: Config) -> JsonDict:
     return schema
 
 
+#: registry.json's limit on an env var's or header's description.
+VARIABLE_DESCRIPTION_MAX = 200
+
+
 def toolhive_server(entry: Entry) -> JsonDict:
     """One server object of ``servers`` / ``remote_servers`` (keyed by name, so no name)."""
     doc = entry.to_document(include_name=False)
     for key in REGUP_ONLY_KEYS:
         doc.pop(key, None)
+    # registry.json knows the capitalised status only; ToolHive's remote servers have no
+    # permissions (a server.json source may carry them in its extension block).
+    doc["status"] = entry.status_label
+    if entry.kind is Kind.REMOTE:
+        doc.pop("permissions", None)
+    for key in ("env_vars", "headers"):  # the format's limit; ToolHive's current one has none
+        for item in doc.get(key, ()):
+            if len(item["description"]) > VARIABLE_DESCRIPTION_MAX:
+                item["description"] = short_description(
+                    item["description"], VARIABLE_DESCRIPTION_MAX
+                )
     return doc
 
 
 def _split(entries: list[Entry]) -> tuple[JsonDict, JsonDict]:
-    servers = {e.name: toolhive_server(e) for e in entries if e.kind is Kind.CONTAINER}
-    remotes = {e.name: toolhive_server(e) for e in entries if e.kind is Kind.REMOTE}
+    # The format requires tools; an entry without them (ToolHive's current format allows
+    # that) is left out, as rule tools-missing says.
+    listed = [e for e in entries if e.tools]
+    servers = {e.name: toolhive_server(e) for e in listed if e.kind is Kind.CONTAINER}
+    remotes = {e.name: toolhive_server(e) for e in listed if e.kind is Kind.REMOTE}
     return servers, remotes
 
 

@@ -209,7 +209,7 @@ def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = No
     """
     doc: JsonDict = {
         "$schema": SERVER_SCHEMA_URL,
-        "name": upstream_name(entry.name, config.namespace),
+        "name": upstream_name(entry.name, entry.namespace or config.namespace),
         "description": short_description(entry.description),
         "version": upstream_version(entry),
     }

@@ -60,6 +60,9 @@ class ImportRequest:
     #: whose tag is not a version, which ToolHive's format cannot version); None leaves
     #: them out with a reason, because regup never invents a version.
     version_for_unversioned: str | None = None
+    #: The registry's own namespace: an imported server under it gets no ``namespace:``
+    #: (one under another namespace keeps it, so its upstream name stays the same).
+    namespace: str | None = None
 
 
 @dataclass
@@ -164,6 +167,8 @@ def run_import(request: ImportRequest) -> ImportResult:
                 f"version {request.version_for_unversioned} (--version-for-unversioned): "
                 "the source gives none"
             )
+        if request.namespace and candidate.document.get("namespace") == request.namespace:
+            del candidate.document["namespace"]
         rel = f"{candidate.name}/{SPEC_FILE}"
         text = _render_entry(candidate)
         size = len(text.encode())

@@ -16,6 +16,10 @@ class Candidate:
     document: dict[str, Any]
     name: str = ""
     notes: list[str] = field(default_factory=list)
+    #: Descriptions longer than this move to ``overview``. Upstream sources keep theirs up
+    #: to the authored limit: the upstream output shortens it and carries the full text in
+    #: regup's own block, so converting back gives the same document.
+    description_limit: int = UPSTREAM_DESCRIPTION_LIMIT
 
 
 @dataclass
@@ -78,7 +82,7 @@ def shorten_description(candidate: Candidate) -> None:
     """
     doc = candidate.document
     text = doc.get("description")
-    if not isinstance(text, str) or len(text) <= UPSTREAM_DESCRIPTION_LIMIT:
+    if not isinstance(text, str) or len(text) <= candidate.description_limit:
         return
     overview = doc.get("overview")
     if not overview:

@@ -15,6 +15,7 @@ from regup.emit.upstream import read_upstream_source
 from regup.errors import ImportSourceError
 from regup.importers.base import Candidate, GroupCandidate, Skipped, SourceContent
 from regup.importers.sources import fetch_json
+from regup.names import DESCRIPTION_MAX
 
 MAX_PAGES = 1000
 PAGE_SIZE = 100
@@ -30,7 +31,9 @@ def read_upstream(data: Any) -> SourceContent:
             content.skipped.append(Skipped(server.name, server.problem or "cannot be read"))
         else:
             doc = server.entry.to_document(include_name=False)
-            content.candidates.append(Candidate(original=server.name, document=doc))
+            content.candidates.append(
+                Candidate(original=server.name, document=doc, description_limit=DESCRIPTION_MAX)
+            )
     for group in source.groups:
         doc = {"description": group.description, "servers": list(group.members)}
         content.groups.append(GroupCandidate(group.name, doc))

@@ -192,6 +192,8 @@ def facet_values(entry: Entry, facet: str) -> tuple[str, ...]:
         return (entry.kind.value,)
     if facet == "tag":
         return entry.tags
+    if facet == "status":
+        return (entry.status_label,)
     return (str(getattr(entry, facet)),)
 
 

@@ -116,7 +116,7 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
         },
         filters={
             "tier": [entry.tier],
-            "status": [entry.status],
+            "status": [entry.status_label],
             "transport": [entry.transport],
             "kind": [entry.kind.value],
             "tag": list(entry.tags),

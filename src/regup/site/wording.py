@@ -194,7 +194,7 @@ def basic_badges(entry: Entry) -> tuple[Badge, ...]:
     item."""
     out = (
         Badge(entry.tier, "good" if entry.tier == "Official" else "neutral", "tier"),
-        Badge(entry.status, "bad" if entry.deprecated else "good", "status"),
+        Badge(entry.status_label, "bad" if entry.deprecated else "good", "status"),
         Badge(entry.transport, "info", "transport"),
         Badge("Container" if entry.kind is Kind.CONTAINER else "Remote", "info", "kind"),
     )

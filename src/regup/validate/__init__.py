@@ -296,10 +296,10 @@ def _validate(
     for doc in docs:
         found = list(doc.diagnostics)
         if found:
-            per_doc[id(doc)] = found
+            per_doc[id(doc)] = found + doc.notes
             continue
         schema_errors, bad_paths = check_schema(doc)
-        found += schema_errors + _name_field(doc) + _control_characters(doc)
+        found += doc.notes + schema_errors + _name_field(doc) + _control_characters(doc)
         if doc.tools_file is not None:
             found += doc.tools_file.problems + check_tools_file(doc.tools_file)
             found += _tools_file_text(doc.tools_file)
@@ -316,6 +316,8 @@ def _validate(
         else:
             if doc.kind == "entry":
                 entry = Entry.from_document(doc.name, doc.data, doc.source)
+                if doc.namespace is not None:
+                    entry = replace(entry, namespace=doc.namespace)
                 found += check_entry(entry) + check_tags(entry, tags)
                 if doc.tools_file is not None:
                     entry, tool_found = _with_tools_file(entry, doc.tools_file, found)

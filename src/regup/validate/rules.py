@@ -96,6 +96,12 @@ RULES: dict[str, Rule] = {
         Rule("image-or-url", E, "An entry has exactly one of image (container) and url (remote)."),
         Rule("remote-transport", E, "Remote servers use sse or streamable-http, never stdio."),
         Rule("kind-field", E, "Container-only and remote-only fields are not mixed."),
+        Rule(
+            "remote-permissions",
+            W,
+            "A remote server's permissions are published but not applied: ToolHive reads them "
+            "for containers only.",
+        ),
         Rule("port-range", E, "Ports are integers from 1 to 65535."),
         Rule("target-port-missing", W, "Container sse / streamable-http servers set target_port."),
         Rule("target-port-unused", W, "stdio servers have no target_port."),
@@ -137,7 +143,12 @@ RULES: dict[str, Rule] = {
             "Tags come from the registry's vocabulary (`tags` in regup.toml), when it has one.",
         ),
         Rule("tool-name", E, "Tool names match ^[\\w-]+$."),
-        Rule("tools-missing", E, "An entry lists at least one tool."),
+        Rule(
+            "tools-missing",
+            W,
+            "An entry lists its tools. ToolHive's current format allows none; registry.json "
+            "(the older format) requires them, so an entry without tools is left out of it.",
+        ),
         Rule(
             "tool-definitions",
             E,
@@ -163,7 +174,25 @@ RULES: dict[str, Rule] = {
             "oauth-endpoints", E, "oauth_config has an issuer, or both authorize_url and token_url."
         ),
         Rule("group-member", E, "Groups list existing entries."),
-        Rule("json-syntax", E, "A JSON file (skill.json) is valid JSON."),
+        Rule("json-syntax", E, "A JSON file (server.json, skill.json) is valid JSON."),
+        Rule(
+            "server-json-shape",
+            E,
+            "A server.json source has one OCI package or a remote, and one io.github.stacklok "
+            "block keyed by its image or URL.",
+        ),
+        Rule(
+            "server-json-unsupported",
+            E,
+            "A server.json source has no field a build would drop (runtimeArguments, other "
+            "publishers' blocks, …).",
+        ),
+        Rule(
+            "server-json-ignored",
+            W,
+            "A server.json source has no field that ToolHive ignores (transport in the "
+            "extension block, the registry's own _meta).",
+        ),
         Rule(
             "skill-name",
             E,
@@ -248,7 +277,15 @@ def _kind(entry: Entry, c: Checker) -> None:
                 ("transport",),
                 "a remote server cannot use stdio; use streamable-http or sse",
             )
-        for key in ("permissions", "provenance", "args", "docker_tags", "target_port", "mounts"):
+        if entry.permissions is not None:
+            c.report(
+                "remote-permissions",
+                ("permissions",),
+                "permissions of a remote server are published as written, but ToolHive "
+                "applies permissions to containers only",
+                key=True,
+            )
+        for key in ("provenance", "args", "docker_tags", "target_port", "mounts"):
             if getattr(entry, key) not in (None, ()):
                 c.report(
                     "kind-field",
@@ -265,6 +302,17 @@ def _kind(entry: Entry, c: Checker) -> None:
                     f"{key} applies to remote servers only (this one has image)",
                     key=True,
                 )
+
+
+@entry_check
+def _tools_listed(entry: Entry, c: Checker) -> None:
+    if not entry.tools:
+        c.report(
+            "tools-missing",
+            (),
+            "no tools listed: registry.json (ToolHive's older format, which requires them) "
+            "leaves this entry out; list them, or run `regup tools` to ask the server",
+        )
 
 
 @entry_check

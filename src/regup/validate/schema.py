@@ -151,8 +151,7 @@ def _diagnostic(doc: RawDocument, error: ValidationError) -> Iterator[Diagnostic
         )
         return
     if validator in {"minItems", "minLength"} and expected_value == 1:
-        rule = "tools-missing" if path == ("tools",) else "empty-value"
-        yield make(rule, f"{_where(path)} is empty; give a value or remove the key")
+        yield make("empty-value", f"{_where(path)} is empty; give a value or remove the key")
         return
     if validator in {"minLength", "maxLength"}:
         rule = "description-length" if path[-1:] == ("description",) else "invalid-length"
