@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from click.testing import CliRunner
@@ -234,12 +235,19 @@ def server_json_after_round_trip(original: Mapping[str, Any], publisher_key: str
       goes under regup's publisher key.
     - ``transport`` inside the ``io.github.stacklok`` block is left out (no ToolHive reader
       has that field).
+    - a package transport URL without a path (``http://localhost:8080``, what ToolHive's
+      converter writes) gets the transport's path (``/mcp``, ``/sse``): the address a client
+      connects to; ToolHive reads only the port of it.
     """
     from regup.names import short_description
     from regup.serverjson import PUBLISHER_PROVIDED, TOOLHIVE_PUBLISHER
 
     doc = copy.deepcopy(dict(original))
     for package in doc.get("packages", []):
+        transport = package.get("transport", {})
+        if "url" in transport and urlsplit(transport["url"]).path in ("", "/"):
+            path = {"sse": "/sse"}.get(transport["type"], "/mcp")
+            transport["url"] = transport["url"].rstrip("/") + path
         for var in package.get("environmentVariables", []):
             for key in ("isRequired", "isSecret"):
                 if var.get(key) is False:

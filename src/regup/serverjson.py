@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from regup.config import Config
 from regup.errors import ImportSourceError
 from regup.imageref import ImageRef, ImageRefError
+from regup.install.model import HTTP_PATHS
 from regup.model import Entry, JsonDict
 from regup.names import entry_name_from_upstream
 from regup.yamlio import SourceMap, YamlPath
@@ -617,6 +618,45 @@ def _block_key_problems(
     )
 
 
+def _transport_url_problems(
+    doc: Mapping[str, Any], authored: JsonDict, found: list[SourceProblem]
+) -> None:
+    """A package transport URL is read for its port only, as ToolHive reads it
+    (``extractTargetPort``); regup writes ``http://localhost[:port]<path>`` back, the address
+    a client connects to. A URL without a path (what ToolHive's converter writes) gets the
+    transport's path silently; anything else that would change is a warning."""
+    if "image" not in authored:
+        return
+    for index, package in enumerate(doc.get("packages") or ()):
+        if not isinstance(package, Mapping) or package.get("registryType") != "oci":
+            continue
+        transport = package.get("transport")
+        url = transport.get("url") if isinstance(transport, Mapping) else None
+        if not isinstance(url, str) or not url:
+            return
+        path = HTTP_PATHS.get(str(authored.get("transport")), "/mcp")
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:
+            return  # reported by the reader as an invalid port
+        if parts.scheme == "http" and host == "localhost" and parts.path in ("", "/", path):
+            if not parts.query and not parts.fragment:
+                return
+        port = f":{authored['target_port']}" if authored.get("target_port") else ""
+        found.append(
+            SourceProblem(
+                ("packages", index, "transport", "url"),
+                "server-json-ignored",
+                f"packages[{index}].transport.url {url!r} is read for its port only (as "
+                f"ToolHive reads it); regup publishes http://localhost{port}{path}, where a "
+                "client reaches the container once its port is published",
+                warning=True,
+            )
+        )
+        return
+
+
 def _block_at(doc: Any, path: YamlPath) -> Mapping[str, Any]:
     for part in path:
         doc = doc.get(part) if isinstance(doc, Mapping) else None
@@ -696,6 +736,7 @@ def read_server_source(data: Any, positions: SourceMap, folder: str) -> ServerSo
         found.append(SourceProblem((), "server-json-shape", str(exc).split(": ", 1)[-1]))
         return ServerSource(None, SourceMap(), namespace, found)
     _block_key_problems(data, document, found)
+    _transport_url_problems(data, document, found)
     block_at = _origin(("status",), origins)[:-1]
     block = _block_at(data, block_at)
     if "image" in document and "env_vars" in block:

@@ -849,7 +849,7 @@ def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) ->
     assert "provenance_check" not in json.dumps(
         server["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER]
     )
-    assert from_upstream(server) == registry.entries[0]
+    assert from_upstream(server, TEST_CONFIG) == registry.entries[0]
 
 
 # --- skills ----------------------------------------------------------------------------------

@@ -486,7 +486,7 @@ CASES: list[Case] = [
         "kind-field",
         E,
         entry(BASE_R + "args:\n  - --verbose\n"),
-        (SPEC, 8, 1),
+        (SPEC, 9, 1),
         entry(BASE_R),
     ),
     Case(

@@ -191,7 +191,8 @@ RULES: dict[str, Rule] = {
             "server-json-ignored",
             W,
             "A server.json source has no field that ToolHive ignores (transport in the "
-            "extension block, the registry's own _meta).",
+            "extension block, the registry's own _meta, a package transport URL other than "
+            "http://localhost[:port] with or without the transport's path).",
         ),
         Rule(
             "skill-name",
