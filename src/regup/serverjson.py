@@ -657,6 +657,49 @@ def _transport_url_problems(
         return
 
 
+def _dropped_items(doc: Mapping[str, Any], authored: JsonDict, found: list[SourceProblem]) -> None:
+    """An entry runs one OCI image or reaches one URL, as ToolHive's converter reads a
+    server (the single OCI package, else the first remote): any other package or remote
+    would be dropped by a build, so each one is reported."""
+    packages = doc.get("packages")
+    remotes = doc.get("remotes")
+    packages = packages if isinstance(packages, list) else []
+    remotes = remotes if isinstance(remotes, list) else []
+    container = "image" in authored
+    kept_package = next(
+        (
+            i
+            for i, p in enumerate(packages)
+            if isinstance(p, Mapping) and p.get("registryType") == "oci"
+        ),
+        None,
+    )
+    why = "runs its one OCI image" if container else "reaches its first remote"
+    for i, package in enumerate(packages):
+        if container and i == kept_package:
+            continue
+        kind = package.get("registryType") if isinstance(package, Mapping) else None
+        found.append(
+            SourceProblem(
+                ("packages", i),
+                "server-json-unsupported",
+                f"packages[{i}] ({kind or 'no registryType'}) has no place in a regup entry, "
+                f"which {why}, so a build would drop it; remove it",
+            )
+        )
+    for i in range(len(remotes)):
+        if not container and i == 0:
+            continue
+        found.append(
+            SourceProblem(
+                ("remotes", i),
+                "server-json-unsupported",
+                f"remotes[{i}] has no place in a regup entry, which {why}, so a build would "
+                "drop it; remove it",
+            )
+        )
+
+
 def _block_at(doc: Any, path: YamlPath) -> Mapping[str, Any]:
     for part in path:
         doc = doc.get(part) if isinstance(doc, Mapping) else None
@@ -737,6 +780,7 @@ def read_server_source(data: Any, positions: SourceMap, folder: str) -> ServerSo
         return ServerSource(None, SourceMap(), namespace, found)
     _block_key_problems(data, document, found)
     _transport_url_problems(data, document, found)
+    _dropped_items(data, document, found)
     block_at = _origin(("status",), origins)[:-1]
     block = _block_at(data, block_at)
     if "image" in document and "env_vars" in block:

@@ -303,6 +303,33 @@ def test_a_package_url_regup_would_change_is_a_warning(tmp_path: Path, url: str)
     assert emitted["packages"][0]["transport"]["url"] == "http://localhost:8080/mcp"
 
 
+def test_packages_and_remotes_a_build_would_drop_are_errors(tmp_path: Path) -> None:
+    doc = server_doc()
+    doc["packages"].append({"registryType": "npm", "identifier": "fetch-mcp"})
+    doc["remotes"] = [{"type": "streamable-http", "url": "https://mcp.example.com/mcp"}]
+    text = json.dumps(doc, indent=2)
+    _, found = load(tmp_path, fetch=Files({"server.json": text}))
+    assert [(d.rule, d.severity) for d in found] == [
+        ("server-json-unsupported", Severity.ERROR),
+        ("server-json-unsupported", Severity.ERROR),
+    ]
+    assert "packages[1] (npm)" in found[0].message and "remotes[0]" in found[1].message
+    lines = text.splitlines()
+    assert '"registryType": "npm"' in lines[found[0].line]  # the object opens the line before
+
+
+def test_a_second_remote_is_an_error(tmp_path: Path) -> None:
+    remote = {"type": "streamable-http", "url": "https://mcp.example.com/mcp"}
+    doc = server_doc(remotes=[remote, {**remote, "url": "https://eu.example.com/mcp"}])
+    del doc["packages"]
+    doc["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER] = {
+        remote["url"]: {"status": "active", "tools": ["fetch"]}
+    }
+    entries, found = load(tmp_path, fetch=Files({"server.json": json.dumps(doc)}))
+    assert [d.rule for d in found] == ["server-json-unsupported"]
+    assert "remotes[1]" in found[0].message
+
+
 def test_another_publishers_block_cannot_be_carried(tmp_path: Path) -> None:
     doc = server_doc()
     doc["_meta"][PUBLISHER_PROVIDED]["com.example"] = {"anything": 1}

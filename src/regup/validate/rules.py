@@ -185,7 +185,7 @@ RULES: dict[str, Rule] = {
             "server-json-unsupported",
             E,
             "A server.json source has no field a build would drop (runtimeArguments, other "
-            "publishers' blocks, …).",
+            "publishers' blocks, packages besides its OCI one, remotes besides the first, …).",
         ),
         Rule(
             "server-json-ignored",
