@@ -26,6 +26,7 @@ from regup.diagnostics import Diagnostic, Severity
 from regup.errors import LoadError
 from regup.files import UnsafeFileError, read_input_file
 from regup.gcpause import paused_gc
+from regup.iconfile import IconRead, icon_files_in, read_icon_file
 from regup.jsonio import JsonInputError, load_json
 from regup.model import Source
 from regup.serverjson import read_server_source
@@ -70,6 +71,8 @@ class RawDocument:
     notes: list[Diagnostic] = field(default_factory=list)
     #: The namespace a ``server.json`` source names itself under (``<namespace>/<name>``).
     namespace: str | None = None
+    #: The entry's icon file (``icon.svg``, ...), when the folder has one.
+    icon: IconRead | None = None
 
     @property
     def positions(self) -> SourceMap:
@@ -124,6 +127,11 @@ def read_document(
     if kind == "entry" and path.name in ENTRY_FILES and has_tools:
         tools = path.parent / TOOLS_FILE
         doc.tools_file = read_tools_file(tools, display_path(tools), inside=inside)
+    if kind == "entry" and path.name in ENTRY_FILES:
+        names = siblings if siblings is not None else _listing(path.parent)
+        if icon_files_in(names):
+            folder = display_path(path.parent).rstrip("/") + "/"
+            doc.icon = read_icon_file(path.parent, names, folder, inside=inside)
     if kind == "entry" and path.name == SERVER_FILE:
         return parse_server_json(doc, text)
     if path.suffix == ".json":

@@ -360,6 +360,16 @@ class Icon:
 
 
 @dataclass(frozen=True)
+class IconFile:
+    """The icon file beside an entry (``icon.svg``, ...), as read and checked by
+    :mod:`regup.iconfile`; the build publishes it with the catalog."""
+
+    filename: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+
+@dataclass(frozen=True)
 class Source:
     """Where a model came from: the file, and the position of every value in it."""
 
@@ -477,6 +487,9 @@ class Entry:
     #: ``server.json`` names it (``<namespace>/<entry>``), a ``spec.yaml`` may state it;
     #: upstream outputs use it instead of the configured one.
     namespace: str | None = None
+    #: The icon file beside the entry's file, published with the catalog and listed first
+    #: in the upstream ``icons`` (:mod:`regup.iconfile`).
+    icon_file: IconFile | None = None
     source: Source | None = field(default=None, compare=False, repr=False, hash=False)
 
     @classmethod

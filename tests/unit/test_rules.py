@@ -1009,6 +1009,22 @@ CASES += [
     ),
 ]
 
+ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle r="4"/></svg>'
+
+CASES += [
+    Case(
+        "icon-file",
+        E,
+        {
+            "fetch": Files(
+                {"spec.yaml": BASE_C, "icon.svg": ICON.replace("<circle", "<script/><circle")}
+            )
+        },
+        ("registry/fetch/icon.svg", 1, 1),
+        {"fetch": Files({"spec.yaml": BASE_C, "icon.svg": ICON})},
+    ),
+]
+
 
 def diagnose(
     root: Path, entries: Mapping[str, Content], prepare: Prepare | None, targets: Sequence[str]

@@ -35,6 +35,7 @@ from regup.checks import ProvenanceCheck
 from regup.config import Config, missing_namespace
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
+from regup.iconfile import upstream_icons
 from regup.install import local_url
 from regup.jsonio import dump_json
 from regup.model import Entry, Group, JsonDict, Kind, Registry
@@ -217,7 +218,8 @@ def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = No
         doc["title"] = entry.title
     if entry.website_url:
         doc["websiteUrl"] = entry.website_url
-    if entry.icons:
+    icons = upstream_icons(entry, config.base_url)
+    if icons:
         doc["icons"] = [
             _without_false(
                 {
@@ -227,7 +229,7 @@ def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = No
                     "theme": icon.theme,
                 }
             )
-            for icon in entry.icons
+            for icon in icons
         ]
     if entry.repository_url:
         source = repository_source(entry.repository_url)

@@ -130,6 +130,8 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     # Compact: the C encoder is many times faster than an indented dump, which matters for
     # tens of thousands of servers; browsers show JSON indented anyway.
     out = {f"{folder}toolhive.json": dump_json(toolhive, compact=True)}
+    if entry.icon_file is not None:
+        out[f"{folder}{entry.icon_file.filename}"] = entry.icon_file.data
     if upstream_server_path(entry.name) not in site.files:
         document = to_upstream(entry, site.config, site.provenance.get(entry.name))
         out[f"{folder}server.json"] = dump_json(document, compact=True)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from regup.checks import Outcome, ProvenanceCheck
+from regup.iconfile import published_path
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import Entry, Kind
 from regup.site.pages import Badge, ProvenanceView
@@ -246,7 +247,11 @@ def tint(entry: Entry) -> str:
 
 def icon_path(entry: Entry, base_url: str) -> str | None:
     """The site path of the entry's icon when it is published with this site (its URL is
-    under ``base_url``); other icons are never loaded: pages load only their own files."""
+    under ``base_url``, or it is the icon file beside the entry, which the build publishes);
+    other icons are never loaded: pages load only their own files."""
+    own = published_path(entry)
+    if own is not None:
+        return own
     if not base_url:
         return None
     prefix = base_url.rstrip("/") + "/"

@@ -303,6 +303,8 @@ def _validate(
         if doc.tools_file is not None:
             found += doc.tools_file.problems + check_tools_file(doc.tools_file)
             found += _tools_file_text(doc.tools_file)
+        if doc.icon is not None:
+            found += doc.icon.problems
         if schema_errors:
             partial = _best_effort(doc, bad_paths)
             if partial is not None:
@@ -318,6 +320,8 @@ def _validate(
                 entry = Entry.from_document(doc.name, doc.data, doc.source)
                 if doc.namespace is not None:
                     entry = replace(entry, namespace=doc.namespace)
+                if doc.icon is not None and doc.icon.icon is not None:
+                    entry = replace(entry, icon_file=doc.icon.icon)
                 found += check_entry(entry) + check_tags(entry, tags)
                 if doc.tools_file is not None:
                     entry, tool_found = _with_tools_file(entry, doc.tools_file, found)

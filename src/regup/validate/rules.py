@@ -176,6 +176,13 @@ RULES: dict[str, Rule] = {
         Rule("group-member", E, "Groups list existing entries."),
         Rule("json-syntax", E, "A JSON file (server.json, skill.json) is valid JSON."),
         Rule(
+            "icon-file",
+            E,
+            "An entry's icon file (icon.svg, icon.png, icon.webp or icon.jpg, one per folder, "
+            "at most 256 kB) is an image of its type; an SVG has no scripts, event handlers, "
+            "<foreignObject>, DOCTYPE or references to other files.",
+        ),
+        Rule(
             "server-json-shape",
             E,
             "A server.json source has one OCI package or a remote, and one io.github.stacklok "
