@@ -39,6 +39,25 @@ def config_toml(**keys: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_ledger(registry_dir: Path, times: Mapping[str, str] | None = None) -> Path:
+    """Write ``registry_dir/versions.json`` recording every entry's current version at
+    ``times[name]``, else at its ``metadata.last_updated``, else 2025-01-01: the ledger of a
+    registry built before, so builds and previews of it agree on every time."""
+    from regup.ledger import Ledger, VersionRecord, ledger_path, save_ledger
+    from regup.load import load_registry
+    from regup.timeutil import format_timestamp, parse_timestamp
+    from regup.validate import validate_documents
+
+    registry = validate_documents(load_registry(registry_dir)).registry
+    records: dict[str, Mapping[str, VersionRecord]] = {}
+    for entry in registry.entries:
+        when = (times or {}).get(entry.name) or entry.last_updated or "2025-01-01T00:00:00Z"
+        recorded = Ledger().record([entry], format_timestamp(parse_timestamp(when)))
+        records.update(recorded.entries)
+    save_ledger(registry_dir, Ledger(records))
+    return ledger_path(registry_dir)
+
+
 def write_config(folder: Path, **keys: str) -> Path:
     """Write ``folder/regup.toml`` (see :func:`config_toml`) and return its path."""
     path = folder / "regup.toml"

@@ -26,6 +26,7 @@ from regup.files import (
     write_atomic,
     write_outputs,
 )
+from regup.ledger import Ledger, load_ledger, recording_time, save_ledger
 from regup.load import load_registry
 from regup.validate import ValidationResult, validate_documents
 
@@ -48,6 +49,9 @@ class BuildRequest:
     outputs: Sequence[str] = tuple(EMITTERS)
     site: bool = True
     base_url: str | None = None
+    #: When a version the ledger has not seen (or changed content) is recorded; None: now
+    #: (``SOURCE_DATE_EPOCH`` when set, else the clock; see :func:`regup.ledger.recording_time`).
+    now: str | None = None
 
 
 @dataclass
@@ -62,14 +66,39 @@ class BuildResult:
     leftover: list[str] = field(default_factory=list)
     #: Temporary files an interrupted build left (removed unless ``check``).
     debris: list[str] = field(default_factory=list)
+    #: Entries whose versions ledger records this build changed (with ``check``: would
+    #: change; registry/versions.json is then out of date and nothing is written).
+    ledger_changed: list[str] = field(default_factory=list)
+    #: Whether registry/versions.json was written.
+    ledger_written: bool = False
 
     @property
     def ok(self) -> bool:
-        return self.validation.ok and not self.stale and not self.leftover and not self.debris
+        return (
+            self.validation.ok
+            and not self.stale
+            and not self.leftover
+            and not self.debris
+            and not (self.ledger_changed and not self.ledger_written)
+        )
 
 
-def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
-    """Every output file of a valid registry, in memory.
+def current_ledger(validation: ValidationResult, request: BuildRequest) -> tuple[Ledger, Ledger]:
+    """The committed versions ledger and the one this build publishes (the current version
+    of every entry recorded; see :meth:`regup.ledger.Ledger.record`).
+
+    Raises :class:`~regup.errors.LedgerError` when registry/versions.json is malformed.
+    """
+    committed = load_ledger(request.registry_dir)
+    now = request.now or recording_time()
+    return committed, committed.record(validation.registry.entries, now)
+
+
+def render(
+    validation: ValidationResult, request: BuildRequest, ledger: Ledger | None = None
+) -> Artifacts:
+    """Every output file of a valid registry, in memory, with the versions of ``ledger``
+    (by default the committed one brought up to date, as :func:`current_ledger` gives it).
 
     Raises :class:`~regup.errors.ConfigError` when the configuration has no usable namespace
     and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed
@@ -83,11 +112,14 @@ def render(validation: ValidationResult, request: BuildRequest) -> Artifacts:
     # configuration without a usable namespace before anything is rendered.
     check_config(request.config)
     checks = load_state(request.registry_dir).results
+    if ledger is None:
+        ledger = current_ledger(validation, request)[1]
     ctx = EmitContext(
         config=request.config,
         timestamp=build_timestamp(validation.registry),
         provenance={name: result.published() for name, result in checks.items()},
         health=load_health(request.registry_dir).entries,
+        versions=ledger,
     )
     artifacts: Artifacts = {}
     for name in request.outputs:
@@ -234,7 +266,12 @@ def check_names(out_dir: Path, artifacts: Artifacts, limit: int | None = None) -
 def build(request: BuildRequest) -> BuildResult:
     """Build the registry's outputs.
 
-    Raises :class:`~regup.errors.LoadError` when the registry folder is missing and
+    Records new versions and changed content in registry/versions.json (unless ``check``,
+    which reports them in ``ledger_changed`` and writes nothing).
+
+    Raises :class:`~regup.errors.LoadError` when the registry folder is missing,
+    :class:`~regup.errors.LedgerError` when registry/versions.json is malformed,
+    :class:`~regup.errors.WriteBackError` when it cannot be written and
     :class:`~regup.errors.OutputError` when a file cannot be written. An invalid registry is
     not an exception: the result carries its diagnostics and nothing is written.
     """
@@ -244,13 +281,19 @@ def build(request: BuildRequest) -> BuildResult:
     result = BuildResult(validation=validation, out_dir=request.out_dir)
     if not validation.ok:
         return result
-    result.artifacts = render(validation, request)
+    committed, ledger = current_ledger(validation, request)
+    result.ledger_changed = committed.changed_entries(ledger)
+    result.artifacts = render(validation, request, ledger)
     result.stale = stale_files(request.out_dir, result.artifacts)
     result.leftover = _leftovers(request.out_dir, result.artifacts)
     result.debris = [p.relative_to(request.out_dir).as_posix() for p in debris(request.out_dir)]
     if request.check:
         return result
     check_names(request.out_dir, result.artifacts)
+    # The ledger goes first: if writing the outputs fails, the next build publishes the
+    # same times instead of recording new ones.
+    if result.ledger_changed:
+        result.ledger_written = save_ledger(request.registry_dir, ledger)
     try:
         remove_debris(request.out_dir)
         if result.stale:

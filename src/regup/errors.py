@@ -85,6 +85,10 @@ class ProvenanceError(RegupError):
     """Provenance verification cannot run (not: an entry failed it, which is a result)."""
 
 
+class LedgerError(RegupError):
+    """The versions ledger (registry/versions.json) cannot be read."""
+
+
 class McpServerError(RegupError):
     """An MCP server could not be started, reached or asked for its tools."""
 

@@ -404,7 +404,14 @@ class PreviewApp:
         if search:
             items = [r for r in items if _matches(search, _name(r))]
         if version and version != LATEST:
-            items = [r for r in items if r["server"].get("version") == version]
+            # An exact version may be an earlier one: look through every server's versions
+            # (still in name order, so the cursor keeps working).
+            items = [
+                found
+                for r in items
+                for found in self.api.versions.get(_name(r), (r,))
+                if found["server"].get("version") == version
+            ]
         if since is not None:
             items = [r for r in items if (moment := _updated(r)) is not None and moment > since]
         page = list(items[:limit])

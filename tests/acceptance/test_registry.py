@@ -20,6 +20,22 @@ def test_registry_passes_validate_strict() -> None:
     assert "All " in result.stdout and " files valid." in result.stdout
 
 
+def test_the_versions_ledger_records_every_current_version() -> None:
+    """registry/versions.json is committed up to date (else `regup build --check` fails in
+    CI): every server's current version, with its content as the entries say it; and no
+    server publishes an invented version."""
+    from regup.ledger import load_ledger
+    from regup.serverjson import entry_version
+
+    entries = validate_documents(load_registry(REGISTRY)).registry.entries
+    ledger = load_ledger(REGISTRY)
+    assert ledger.record(entries, "2099-01-01T00:00:00Z") == ledger
+    assert ledger.changed_entries(ledger.record(entries, "2099-01-01T00:00:00Z")) == []
+    assert sorted(ledger.entries) == sorted(e.name for e in entries)
+    versions = [entry_version(e) for e in entries]
+    assert None not in versions
+
+
 def test_registry_is_formatted() -> None:
     result = run_cli(["--registry", str(REGISTRY), "fmt", "--check"])
     assert result.exit_code == 0, result.output

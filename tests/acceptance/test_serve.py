@@ -26,6 +26,7 @@ from tests.helpers import (
     remote,
     run_subprocess,
     write_config,
+    write_ledger,
     write_registry,
 )
 
@@ -109,6 +110,7 @@ def stop(preview: Preview) -> None:
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("serve")
     write_registry(root / "registry", **ENTRIES)
+    write_ledger(root / "registry")  # built before: its versions have their times
     write_config(root)
     return root
 

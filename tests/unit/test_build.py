@@ -139,6 +139,8 @@ def test_build_check(make_registry: RegistryFactory, in_tmp: Path) -> None:
     make_registry(fetch=container(description="Fetches web pages, now faster than before."))
     again = run_cli(["--registry", "registry", "build", "--check"])
     assert again.exit_code == 1 and "registry.json" in again.stderr
+    assert "registry/versions.json does not record fetch yet" in again.stderr
+    assert "tracker" not in again.stderr.split(";")[0]  # unchanged: recorded already
 
 
 def test_rebuild_rewrites_only_changed_files(
@@ -298,3 +300,17 @@ def test_an_implausible_star_count_in_a_file_is_not_published(
     assert not result.validation.ok and not (tmp_path / "dist").exists()
     messages = " ".join(d.message for d in result.validation.diagnostics)
     assert len(result.validation.diagnostics) == 2 and "metadata" in messages, messages
+
+
+@pytest.mark.parametrize("case", ["minimal", "full", "yaml-edges"])
+def test_the_valid_cases_commit_an_up_to_date_versions_ledger(case: str) -> None:
+    """Tests build these registries in place: a stale ledger would be rewritten inside
+    tests/cases by every run (regenerate with tests.helpers.write_ledger)."""
+    from regup.ledger import load_ledger
+    from regup.load import load_registry
+    from regup.validate import validate_documents
+
+    registry = CASES_DIR / "valid" / case / "registry"
+    entries = validate_documents(load_registry(registry)).registry.entries
+    ledger = load_ledger(registry)
+    assert ledger.changed_entries(ledger.record(entries, "2099-01-01T00:00:00Z")) == []

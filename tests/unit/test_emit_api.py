@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from regup.emit.api import (
 from regup.emit.canonical import EmitContext
 from regup.emit.upstream import to_upstream
 from regup.errors import ConfigError
+from regup.ledger import Ledger, VersionRecord
 from regup.model import Entry, Group, Registry
 from tests.helpers import TEST_NAMESPACE, container, remote
 
@@ -88,22 +90,89 @@ def test_the_list_is_one_page_of_latest_versions() -> None:
         assert response["_meta"][OFFICIAL_META]["isLatest"] is True
 
 
-def test_each_response_has_the_official_meta_with_dates_from_the_entry() -> None:
-    artifacts = emit_api(registry(), CTX)
-    fetch = load(artifacts, version_path("io.github.example/fetch", "latest"))
-    assert fetch["server"] == json.loads(json.dumps(to_upstream(registry().entries[0], CTX.config)))
-    assert fetch["_meta"] == {
+def ledger_of(*versions: tuple[Entry, str, str]) -> Ledger:
+    """A ledger recording each (entry, published, updated): first at ``published`` with a
+    placeholder description, then the entry's content at ``updated``."""
+    records: dict[str, dict[str, VersionRecord]] = {}
+    for entry, published, updated in versions:
+        before = replace(entry, description="An earlier text of this entry.")
+        first = Ledger(records).record([before], published)
+        merged = {**records, entry.name: dict(first.entries[entry.name])}
+        later = Ledger(merged).record([entry], updated)
+        records = {**merged, entry.name: dict(later.entries[entry.name])}
+    return Ledger(records)
+
+
+def test_each_response_has_the_official_meta_with_dates_from_the_ledger() -> None:
+    by_name = {e.name: e for e in registry().entries}
+    fetch, tracker = by_name["fetch"], by_name["tracker"]
+    ledger = ledger_of(
+        (fetch, "2025-01-01T00:00:00Z", "2025-02-02T00:00:00Z"),
+        (tracker, "2025-03-03T00:00:00Z", "2025-03-03T00:00:00Z"),
+    )
+    artifacts = emit_api(registry(), replace(CTX, versions=ledger))
+    latest = load(artifacts, version_path("io.github.example/fetch", "latest"))
+    assert latest["server"] == json.loads(json.dumps(to_upstream(fetch, CTX.config)))
+    assert latest["_meta"] == {
         OFFICIAL_META: {
             "status": "active",
-            "publishedAt": "2025-06-01T12:00:00Z",
-            "updatedAt": "2025-06-01T12:00:00Z",
+            "publishedAt": "2025-01-01T00:00:00Z",  # not metadata.last_updated (2025-06-01)
+            "updatedAt": "2025-02-02T00:00:00Z",
             "isLatest": True,
         }
     }
-    tracker = load(artifacts, version_path("io.github.example/tracker", "1.0.0"))
-    assert tracker["_meta"][OFFICIAL_META]["status"] == "deprecated"
+    old = load(artifacts, version_path("io.github.example/tracker", "1.0.0"))
+    assert old["_meta"][OFFICIAL_META]["status"] == "deprecated"
+    assert old["_meta"][OFFICIAL_META]["updatedAt"] == "2025-03-03T00:00:00Z"
+    # a version the ledger does not hold gets the build timestamp, never the clock
     undated = load(artifacts, version_path("io.github.example/no-date", "latest"))
     assert undated["_meta"][OFFICIAL_META]["publishedAt"] == CTX.timestamp
+
+
+def test_a_stars_change_changes_no_time_and_no_ledger_record() -> None:
+    fetch = Entry.from_document("fetch", container())
+    ledger = Ledger().record([fetch], "2025-01-01T00:00:00Z")
+    assert fetch.metadata is not None
+    refreshed = replace(fetch.metadata, stars=1042, last_updated="2026-01-01T00:00:00Z")
+    starred = replace(fetch, metadata=refreshed)
+    assert ledger.record([starred], "2026-01-01T00:00:00Z") == ledger
+    assert ledger.record([starred], "2026-01-01T00:00:00Z").dumps() == ledger.dumps()
+    ctx = replace(CTX, versions=ledger)
+    one = emit_api(Registry(entries=(fetch,)), ctx)[
+        version_path("io.github.example/fetch", "1.2.3")
+    ]
+    two = emit_api(Registry(entries=(starred,)), ctx)[
+        version_path("io.github.example/fetch", "1.2.3")
+    ]
+    meta = [json.loads(b)["_meta"] for b in (one, two)]
+    assert meta[0] == meta[1]
+
+
+def test_an_earlier_version_stays_published_with_its_own_document(reference_dir: Path) -> None:
+    old = Entry.from_document("fetch", container(description="Fetches pages, the old way."))
+    new = Entry.from_document("fetch", container(image="ghcr.io/example/fetch:1.3.0"))
+    ledger = Ledger().record([old], "2025-01-01T00:00:00Z").record([new], "2025-05-05T00:00:00Z")
+    assert [r.version for r in ledger.versions("fetch")] == ["1.2.3", "1.3.0"]
+    artifacts = emit_api(Registry(entries=(new,)), replace(CTX, versions=ledger))
+    name = "io.github.example/fetch"
+    listing = load(artifacts, versions_path(name))
+    assert listing["metadata"] == {"count": 2}
+    assert [
+        (r["server"]["version"], r["_meta"][OFFICIAL_META]["isLatest"]) for r in listing["servers"]
+    ] == [("1.2.3", False), ("1.3.0", True)]
+    earlier = load(artifacts, version_path(name, "1.2.3"))
+    assert earlier["server"]["description"] == "Fetches pages, the old way."
+    assert earlier["server"]["packages"][0]["identifier"] == "ghcr.io/example/fetch:1.2.3"
+    assert earlier["_meta"][OFFICIAL_META]["publishedAt"] == "2025-01-01T00:00:00Z"
+    assert load(artifacts, version_path(name, "latest"))["server"]["version"] == "1.3.0"
+    assert [r["server"]["version"] for r in load(artifacts, LIST_PATH)["servers"]] == ["1.3.0"]
+    schema = json.loads((reference_dir / "schemas" / "server.schema.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    for response in listing["servers"]:
+        assert list(validator.iter_errors(response["server"])) == []
+        assert set(response["_meta"][OFFICIAL_META]) == {
+            "status", "publishedAt", "updatedAt", "isLatest"
+        }  # fmt: skip
 
 
 def test_versions_list_and_latest_agree() -> None:

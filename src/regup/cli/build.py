@@ -57,7 +57,9 @@ def build_command(
     """Validate the registry, then write registry.json and the other outputs.
 
     Nothing is written when an entry is invalid. Output is deterministic: timestamps come
-    from the entries or SOURCE_DATE_EPOCH.
+    from registry/versions.json, the entries or SOURCE_DATE_EPOCH. A new version or changed
+    content (metadata aside) is first recorded in registry/versions.json, with
+    SOURCE_DATE_EPOCH or else the current time; --check reports it instead.
     """
     if base_url is not None:
         try:
@@ -91,14 +93,23 @@ def build_command(
     if not v.ok:
         raise InvalidRegistryError(v.errors)
     if check:
+        parts = []
+        if result.ledger_changed:
+            parts.append(
+                f"{state.registry_dir}/versions.json does not record "
+                f"{', '.join(result.ledger_changed)} yet (a new version or changed content)"
+            )
         if result.stale or result.leftover or result.debris:
             problems = [
                 *result.stale,
                 *(f"{rel} (no longer built)" for rel in result.leftover),
                 *(f"{rel} (temporary file of an interrupted run)" for rel in result.debris),
             ]
+            parts.append(f"{out_dir} is out of date ({', '.join(problems)})")
+        if parts:
             raise CheckFailedError(
-                f"{out_dir} is out of date ({', '.join(problems)}); run `regup build` and commit"
+                "; ".join(parts) + "; run `regup build` (it records new versions and changes "
+                "with SOURCE_DATE_EPOCH, else the current time) and commit"
             )
         if not state.quiet:
             click.echo(f"{out_dir} is up to date ({len(result.artifacts)} files).")
@@ -119,6 +130,11 @@ def build_command(
             )
             + "."
         )
+        if result.ledger_written:
+            click.echo(
+                f"Recorded new versions or changed content of {len(result.ledger_changed)} "
+                f"server(s) in {state.registry_dir}/versions.json; commit it."
+            )
 
 
 COMMANDS = [build_command]

@@ -9,15 +9,19 @@ hosting kit's (:mod:`regup.emit.hosting`). The tree carries servers and, under
 skills extension; groups are not part of the API.
 
 Server names contain a ``/``, so the files sit at the *decoded* path, the one static hosts
-look up: ``/v0.1/servers/io.github.stacklok/fetch/versions/latest`` is the file
-``v0.1/servers/io.github.stacklok/fetch/versions/latest``. Paths that are both an endpoint
+look up: ``/v0.1/servers/io.github.example/fetch/versions/latest`` is the file
+``v0.1/servers/io.github.example/fetch/versions/latest``. Paths that are both an endpoint
 and a folder (``/v0.1/servers``, ``…/versions``) are written as the folder's
 ``index.html`` (with JSON in it), the file every static host answers for a folder;
 ``v0.1/404.html`` is the JSON answer for anything missing. ``regup serve`` adds what
 static hosts cannot do (query parameters).
 
-Each server has one version, its latest. Dates come from the entry's
-``metadata.last_updated``, else the build timestamp, so the tree is deterministic.
+Each server has every version the versions ledger (:mod:`regup.ledger`) holds: the one
+its ``spec.yaml`` names is the latest (``isLatest``, ``…/versions/latest``, the list), the
+earlier ones stay under ``…/versions`` and ``…/versions/<version>``, as the official
+registry keeps them. ``publishedAt`` and ``updatedAt`` come from the ledger (the build
+timestamp for a version it does not hold), so the tree is deterministic and a stars
+refresh changes no time.
 """
 
 from __future__ import annotations
@@ -30,7 +34,6 @@ from regup.emit.canonical import Artifacts, EmitContext
 from regup.emit.upstream import check_config, official_status, to_upstream
 from regup.jsonio import dump_json
 from regup.model import Entry, JsonDict, Registry, Skill
-from regup.timeutil import format_timestamp, parse_timestamp
 
 API_VERSION = "v0.1"
 OFFICIAL_META = "io.modelcontextprotocol.registry/official"
@@ -70,29 +73,53 @@ def version_path(name: str, version: str) -> str:
     return f"{server_dir(name)}/versions/{path_segment(version)}"
 
 
-def _moment(entry: Entry, fallback: str) -> str:
-    if entry.last_updated:
-        try:
-            return format_timestamp(parse_timestamp(entry.last_updated))
-        except ValueError:
-            pass
-    return fallback
+def _official(status: str, published: str, updated: str, latest: bool) -> JsonDict:
+    return {
+        OFFICIAL_META: {
+            "status": official_status(status),
+            "publishedAt": published,
+            "updatedAt": updated,
+            "isLatest": latest,
+        }
+    }
 
 
 def server_response(entry: Entry, ctx: EmitContext) -> JsonDict:
-    """``{server, _meta: {io.modelcontextprotocol.registry/official: …}}`` of one entry."""
-    moment = _moment(entry, ctx.timestamp)
-    return {
-        "server": to_upstream(entry, ctx.config, ctx.provenance.get(entry.name)),
-        "_meta": {
-            OFFICIAL_META: {
-                "status": official_status(entry.status),
-                "publishedAt": moment,
-                "updatedAt": moment,
-                "isLatest": True,
+    """``{server, _meta: {io.modelcontextprotocol.registry/official: …}}`` of the entry's
+    current version, the latest. Its times come from the versions ledger (the build
+    timestamp for a version it does not hold), never from ``metadata.last_updated``, which
+    moves with every stars refresh."""
+    server = to_upstream(entry, ctx.config, ctx.provenance.get(entry.name))
+    record = ctx.versions.get(entry.name, str(server["version"]))
+    published = record.published_at if record else ctx.timestamp
+    updated = record.updated_at if record else ctx.timestamp
+    return {"server": server, "_meta": _official(entry.status, published, updated, True)}
+
+
+def version_responses(entry: Entry, ctx: EmitContext) -> list[JsonDict]:
+    """Every version of the entry the ledger holds, oldest first, the current one (the
+    latest, from ``spec.yaml``) among them; an earlier version is rebuilt from the document
+    the ledger kept of it, as it was when it was last published.
+
+    Raises :class:`~regup.errors.LedgerError` when a kept document is no longer an entry.
+    """
+    current = server_response(entry, ctx)
+    version = current["server"]["version"]
+    out: list[JsonDict] = []
+    for record in ctx.versions.versions(entry.name):
+        if record.version == version:
+            out.append(current)
+            continue
+        old = record.entry(entry.name)
+        out.append(
+            {
+                "server": to_upstream(old, ctx.config),
+                "_meta": _official(old.status, record.published_at, record.updated_at, False),
             }
-        },
-    }
+        )
+    if current not in out:
+        out.append(current)
+    return out
 
 
 def list_response(responses: list[JsonDict], next_cursor: str | None = None) -> JsonDict:
@@ -263,18 +290,19 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
     artifacts: Artifacts = {}
     latest: list[JsonDict] = []
     for entry in registry.entries:
-        response = server_response(entry, ctx)
-        server = response["server"]
-        name, version = server["name"], server["version"]
-        latest.append(response)
-        body = dump_json(response, compact=True)
-        artifacts[versions_path(name)] = dump_json(list_response([response]), compact=True)
-        artifacts[version_path(name, LATEST)] = body
-        if version != LATEST:
-            try:
-                artifacts[version_path(name, version)] = body
-            except ValueError:
-                pass  # a version of "." or "..": reachable as latest only
+        responses = version_responses(entry, ctx)
+        name = responses[0]["server"]["name"]
+        artifacts[versions_path(name)] = dump_json(list_response(responses), compact=True)
+        for response in responses:
+            version, body = response["server"]["version"], dump_json(response, compact=True)
+            if response["_meta"][OFFICIAL_META]["isLatest"]:
+                latest.append(response)
+                artifacts[version_path(name, LATEST)] = body
+            if version != LATEST:
+                try:
+                    artifacts[version_path(name, version)] = body
+                except ValueError:
+                    pass  # a version of "." or "..": reachable as latest only
     latest.sort(key=lambda r: str(r["server"]["name"]))
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
     artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace))

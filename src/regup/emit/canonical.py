@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from regup.checks import ProvenanceCheck
 from regup.config import Config
 from regup.healthstate import EntryHealth
+from regup.ledger import Ledger
 from regup.model import Registry
 from regup.timeutil import format_timestamp, parse_timestamp
 
@@ -26,6 +27,9 @@ class EmitContext:
     provenance: Mapping[str, ProvenanceCheck] = field(default_factory=dict)
     #: Stored health records by entry name (from registry/health.json).
     health: Mapping[str, EntryHealth] = field(default_factory=dict)
+    #: Every version of every entry, with its times (registry/versions.json, brought up to
+    #: date by the build); without one, the current versions get the build timestamp.
+    versions: Ledger = field(default_factory=Ledger)
 
 
 def build_timestamp(registry: Registry, environ: Mapping[str, str] | None = None) -> str:
