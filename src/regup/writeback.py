@@ -9,17 +9,24 @@ file is replaced only when the caller asked to overwrite it.
 away adds or drops its own line). Every other byte (comments, blank lines, quoting, key
 order, indentation, line endings, ``# regup: ignore[...]`` comments) stays as it was. The
 result is parsed again and compared with what was intended before it is written, through
-a temporary file and a rename, so a file is always either old or new.
+a temporary file and a rename, so a file is always either old or new. An entry authored as
+``server.json`` gets its metadata where the loader reads it back
+(:func:`apply_server_json_metadata`): JSON has no comments to keep, so the document is
+written again in its own key order and indentation.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from regup.config import Config
 from regup.errors import WriteBackError
 from regup.files import write_atomic
+from regup.serverjson import PUBLISHER_PROVIDED, REGUP_BLOCK_KEYS, TOOLHIVE_PUBLISHER
 from regup.yamledit import (
     Edit,
     YamlEditError,
@@ -193,6 +200,83 @@ def apply_metadata(text: str, wanted: Mapping[str, MetadataValue], where: str = 
     return out
 
 
+def _server_json_blocks(data: Any, where: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """ToolHive's extension block of a ``server.json`` source, and the publisher-provided
+    mapping that holds it (where regup's own block goes)."""
+    meta = data.get("_meta") if isinstance(data, dict) else None
+    provided = meta.get(PUBLISHER_PROVIDED) if isinstance(meta, dict) else None
+    blocks = provided.get(TOOLHIVE_PUBLISHER) if isinstance(provided, dict) else None
+    if not isinstance(blocks, dict) or len(blocks) != 1:
+        raise WriteBackError(
+            f"{where}: no single {TOOLHIVE_PUBLISHER} block to hold the metadata; run "
+            "`regup validate` or fix it by hand"
+        )
+    block = next(iter(blocks.values()))
+    if not isinstance(block, dict) or not isinstance(provided, dict):
+        raise WriteBackError(f"{where}: the {TOOLHIVE_PUBLISHER} block is not an object")
+    return block, provided
+
+
+def _set(target: dict[str, Any], key: str, value: MetadataValue) -> None:
+    if value is None:
+        target.pop(key, None)
+    else:
+        target[key] = value
+
+
+def apply_server_json_metadata(
+    text: str, wanted: Mapping[str, MetadataValue], where: str = "server.json"
+) -> str:
+    """``text`` (a ``server.json`` source) with the metadata of ``wanted`` set where the
+    loader reads it back: ``stars`` and ``last_updated`` in ToolHive's extension block's
+    ``metadata``, ``pulls`` in regup's own publisher block (created under the default
+    publisher key when there is none). Key order is kept and the file is written again with
+    its own indentation; unchanged values give ``text`` back as it was.
+    Raises :class:`WriteBackError` when the document has no place for them.
+    """
+    unknown = set(wanted) - set(METADATA_KEYS)
+    if unknown:
+        raise WriteBackError(f"cannot update metadata key(s) {sorted(unknown)}; this is a bug")
+    try:
+        data = json.loads(text)
+        before = json.loads(text)
+    except ValueError as exc:
+        raise WriteBackError(f"{where}: not JSON ({exc}); run `regup validate`") from None
+    block, provided = _server_json_blocks(data, where)
+    metadata = block.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise WriteBackError(f"{where}: metadata is not an object; fix it by hand")
+    metadata = dict(metadata or {})
+    for key in ("stars", "last_updated"):
+        if key in wanted:
+            _set(metadata, key, wanted[key])
+    if metadata:
+        block["metadata"] = metadata
+    else:
+        block.pop("metadata", None)
+    if "pulls" in wanted:
+        own = next(
+            (
+                value
+                for key, value in provided.items()
+                if key != TOOLHIVE_PUBLISHER
+                and isinstance(value, dict)
+                and set(value) <= REGUP_BLOCK_KEYS
+            ),
+            None,
+        )
+        if own is None and wanted["pulls"] is not None:
+            own = provided.setdefault(Config().publisher_key, {})
+        if own is not None:
+            _set(own, "pulls", wanted["pulls"])
+    if data == before:
+        return text
+    indent = re.search(r"\n([ \t]+)\S", text)
+    out = json.dumps(data, indent=indent.group(1) if indent else 2, ensure_ascii=False)
+    newline = newline_of(text)
+    return out.replace("\n", newline) + (newline if text.endswith(("\n", "\r")) else "")
+
+
 def _plain(text: str, where: str) -> Any:
     from regup.yamlio import YamlSyntaxError, load_yaml
 
@@ -236,7 +320,10 @@ def update_metadata(path: Path, wanted: Mapping[str, MetadataValue]) -> bool:
         text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WriteBackError(f"cannot read {path}: {exc}; check the file and rerun") from None
-    updated = apply_metadata(text, wanted, str(path))
+    if path.name == "server.json":
+        updated = apply_server_json_metadata(text, wanted, str(path))
+    else:
+        updated = apply_metadata(text, wanted, str(path))
     if updated == text:
         return False
     try:

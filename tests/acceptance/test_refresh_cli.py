@@ -16,7 +16,7 @@ from regup.cli import refresh as refresh_cli
 from regup.yamlio import load_yaml
 from tests.conftest import RegistryFactory
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_services
-from tests.helpers import REPO_ROOT, container, run_cli
+from tests.helpers import REPO_ROOT, Files, container, run_cli
 
 
 def _registry(make_registry: RegistryFactory) -> Path:
@@ -242,3 +242,34 @@ def test_a_service_that_never_answers_is_cut_by_the_deadline_and_exits_1(
     assert "Error: the run's deadline (1 s, --deadline) passed before every lookup" in result.stderr
     assert "15 entries (server-00, server-01" in result.stderr
     assert "Not refreshed (15)" in result.stdout and "Traceback" not in result.output
+
+
+def test_a_server_json_entry_is_refreshed_in_its_own_file(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    image = "acme/fetch:1.0.0"
+    block = {"status": "active", "tools": ["fetch"], "metadata": {"stars": 1}}
+    doc = {
+        "name": "io.github.acme/fetch",
+        "description": "Fetches web pages and turns them into Markdown.",
+        "version": "1.0.0",
+        "repository": {"url": "https://github.com/acme/fetch", "source": "github"},
+        "packages": [{"registryType": "oci", "identifier": image, "transport": {"type": "stdio"}}],
+        "_meta": {
+            "io.modelcontextprotocol.registry/publisher-provided": {
+                "io.github.stacklok": {image: block}
+            }
+        },
+    }
+    registry = make_registry(fetch=Files({"server.json": json.dumps(doc, indent=2) + "\n"}))
+    with serve_services(*_fakes()) as s:
+        args = ["--registry", str(registry), "refresh", *s.args(), "--no-cache"]
+        result = run_cli(args, env={"GITHUB_TOKEN": None})
+    assert result.exit_code == 0, result.output
+    written = json.loads((registry / "fetch" / "server.json").read_text())
+    provided = written["_meta"]["io.modelcontextprotocol.registry/publisher-provided"]
+    metadata = provided["io.github.stacklok"][image]["metadata"]
+    assert metadata["stars"] == 300 and metadata["last_updated"].endswith("Z")
+    assert provided["io.github.regup"] == {"pulls": 4300}
+    validated = run_cli(["--registry", str(registry), "validate"])
+    assert validated.exit_code == 0, validated.output

@@ -12,7 +12,7 @@ import pytest
 from regup import yamledit
 from regup.errors import WriteBackError
 from regup.load import read_document
-from regup.writeback import apply_metadata, update_metadata, write_registry_files
+from regup.writeback import MetadataValue, apply_metadata, update_metadata, write_registry_files
 from regup.yamlio import load_yaml
 from tests.helpers import CASES_DIR
 
@@ -124,3 +124,83 @@ def test_write_registry_files_still_writes_whole_files(tmp_path: Path) -> None:
     written = write_registry_files(tmp_path, {"a/spec.yaml": "x: 1\n"})
     assert written == [tmp_path / "a" / "spec.yaml"]
     assert written[0].read_text() == "x: 1\n"
+
+
+# --- server.json sources ---------------------------------------------------------------------
+
+
+def _catalog_server(reference_dir: Path, tmp_path: Path, name: str) -> Path:
+    source = reference_dir / "toolhive-catalog" / "servers" / name / "server.json"
+    target = tmp_path / "registry" / name / "server.json"
+    target.parent.mkdir(parents=True)
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+def _loaded(path: Path) -> Any:
+    from regup.validate import validate_documents
+
+    result = validate_documents([read_document(path, "entry")])
+    assert [d for d in result.diagnostics if d.severity.value == "error"] == []
+    return result.registry.entries[0]
+
+
+def test_a_server_json_source_gets_its_metadata_where_the_loader_reads_it(
+    reference_dir: Path, tmp_path: Path
+) -> None:
+    path = _catalog_server(reference_dir, tmp_path, "k8s")
+    before = json.loads(path.read_text())
+    wanted: dict[str, MetadataValue] = {
+        "stars": 4321,
+        "pulls": 99,
+        "last_updated": "2026-12-01T00:00:00Z",
+    }
+    assert update_metadata(path, wanted) is True
+    after = json.loads(path.read_text())
+    entry = _loaded(path)
+    assert (entry.stars, entry.pulls, entry.last_updated) == (4321, 99, wanted["last_updated"])
+    # nothing else changed, and the key order is the file's own
+    provided = after["_meta"]["io.modelcontextprotocol.registry/publisher-provided"]
+    block = next(iter(provided["io.github.stacklok"].values()))
+    assert block["metadata"]["stars"] == 4321
+    assert provided["io.github.regup"] == {"pulls": 99}
+    del provided["io.github.regup"]
+    old_block = next(
+        iter(
+            before["_meta"]["io.modelcontextprotocol.registry/publisher-provided"][
+                "io.github.stacklok"
+            ].values()
+        )
+    )
+    old_block["metadata"] = {
+        **old_block.get("metadata", {}),
+        "stars": 4321,
+        "last_updated": wanted["last_updated"],
+    }
+    assert after == before
+    assert list(after) == list(before)
+    assert path.read_text().startswith('{\n  "')  # its two-space indentation kept
+
+
+def test_unchanged_server_json_metadata_leaves_the_file_untouched(
+    reference_dir: Path, tmp_path: Path
+) -> None:
+    path = _catalog_server(reference_dir, tmp_path, "k8s")
+    entry = _loaded(path)
+    raw = path.read_bytes()
+    wanted: dict[str, MetadataValue] = {
+        "stars": entry.stars,
+        "pulls": None,
+        "last_updated": entry.last_updated,
+    }
+    assert update_metadata(path, wanted) is False
+    assert path.read_bytes() == raw
+
+
+def test_a_server_json_without_toolhives_block_is_a_write_back_error(tmp_path: Path) -> None:
+    path = tmp_path / "fetch" / "server.json"
+    path.parent.mkdir()
+    path.write_text('{"name": "io.github.example/fetch", "_meta": {}}\n')
+    with pytest.raises(WriteBackError, match="io.github.stacklok"):
+        update_metadata(path, {"stars": 1})
+    assert path.read_text() == '{"name": "io.github.example/fetch", "_meta": {}}\n'
