@@ -18,7 +18,13 @@ from regup.load import load_registry
 from regup.model import Entry
 from regup.serverjson import PUBLISHER_PROVIDED, TOOLHIVE_PUBLISHER, from_upstream
 from regup.validate import validate_documents
-from tests.helpers import Files, run_cli, server_json_after_round_trip, write_registry
+from tests.helpers import (
+    Files,
+    run_cli,
+    server_json_after_round_trip,
+    write_config,
+    write_registry,
+)
 
 JsonDict = dict[str, Any]
 CONVERTERS = Path(__file__).resolve().parents[1] / "data" / "toolhive_converters"
@@ -100,9 +106,17 @@ def test_every_catalog_server_json_is_emitted_back(reference_dir: Path) -> None:
 
 
 def test_the_catalog_layout_builds_as_it_is(reference_dir: Path, tmp_path: Path) -> None:
+    # A copy, with the catalog's own namespace: a build records versions in the registry
+    # folder (registry/versions.json), and the reference data is read, never written.
+    registry = tmp_path / "toolhive"
+    for part in ("servers", "skills"):
+        shutil.copytree(catalog(reference_dir) / part, registry / part)
+    config = write_config(tmp_path, namespace="io.github.stacklok")
     out = tmp_path / "dist"
-    built = run_cli(["--registry", str(catalog(reference_dir)), "build", "--out", str(out)])
+    args = ["--registry", str(registry), "--config", str(config), "build", "--out", str(out)]
+    built = run_cli(args)
     assert built.exit_code == 0, built.output
+    assert (registry / "versions.json").is_file()
     assert "Built 32 servers (20 container, 12 remote)" in built.stdout
     envelope = json.loads((out / "upstream" / "registry.json").read_text())
     assert len(envelope["data"]["servers"]) == 32
