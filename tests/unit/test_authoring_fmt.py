@@ -13,7 +13,7 @@ from regup.authoring.fmt import FormatError, comments_of, format_text
 from regup.load import find_suppressions
 from regup.model import ENTRY_KEYS
 from regup.yamlio import load_yaml
-from tests.helpers import CASES_DIR, REPO_ROOT, dead_pid, run_cli, write_registry
+from tests.helpers import CASES_DIR, REPO_ROOT, Files, dead_pid, run_cli, write_registry
 
 COMMENTED = (CASES_DIR / "fmt" / "commented.yaml").read_text()
 
@@ -136,6 +136,21 @@ def test_cli_formats_checks_and_leaves_bad_files_alone(in_tmp: Path) -> None:
     assert (registry / "broken" / "spec.yaml").read_bytes() == broken_before
     assert run_cli(["fmt", "--check", "weather", "tidy"]).exit_code == 0
     assert run_cli(["fmt", "nope"]).stderr.startswith("Error: 'nope' is neither")
+
+
+def test_a_server_json_entry_is_named_as_such_and_left_alone(in_tmp: Path) -> None:
+    text = '{"name": "io.github.example/fetch"}\n'
+    registry = write_registry(
+        in_tmp / "registry",
+        fetch=Files({"server.json": text}),
+        servers=Files({"lookup/server.json": text}),
+    )
+    for name, where in (("fetch", "fetch"), ("lookup", "servers/lookup")):
+        result = run_cli(["fmt", name])
+        assert result.exit_code == 1
+        assert f"'{name}' is authored as registry/{where}/server.json" in result.stderr
+        assert "regup fmt leaves as it is" in result.stderr
+    assert (registry / "fetch" / "server.json").read_text() == text
 
 
 def test_group_files_are_ordered_too(in_tmp: Path) -> None:

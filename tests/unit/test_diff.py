@@ -630,6 +630,25 @@ def test_a_folder_that_is_neither_dist_nor_registry(tmp_path: Path) -> None:
     assert read_snapshot("empty", registry_dir=REGISTRY, cwd=tmp_path).registry.entries == ()
 
 
+@pytest.mark.parametrize("layout", ["flat", "catalog"])
+def test_registry_folders_of_server_json_entries_are_compared(
+    reference_dir: Path, tmp_path: Path, layout: str
+) -> None:
+    source = reference_dir / "toolhive-catalog" / "servers" / "k8s" / "server.json"
+    doc = json.loads(source.read_text())
+    for side in ("old", "new"):
+        folder = tmp_path / side / ("servers" if layout == "catalog" else "") / "k8s"
+        folder.mkdir(parents=True)
+        if side == "new":
+            blocks = doc["_meta"]["io.modelcontextprotocol.registry/publisher-provided"]
+            next(iter(blocks["io.github.stacklok"].values()))["tools"].append("extra_tool")
+        (folder / "server.json").write_text(json.dumps(doc))
+    result = diff("old", "new", registry_dir=REGISTRY, cwd=tmp_path)
+    assert result.summary["changed"] == 1
+    assert [s.name for s in result.servers] == ["k8s"]
+    assert "tools added: extra_tool" in render_text(result)
+
+
 def test_neither_path_nor_git_ref(tmp_path: Path) -> None:
     with pytest.raises(DiffInputError, match="is not a file or folder, nor a git ref"):
         read_snapshot("no-such-thing", registry_dir=REGISTRY, cwd=tmp_path)

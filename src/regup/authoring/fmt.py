@@ -34,6 +34,8 @@ from regup.files import UnsafeFileError, read_input_file, remove_debris
 from regup.load import (
     GROUP_FILE,
     MAX_FILE_BYTES,
+    SERVER_FILE,
+    SERVERS_FOLDER,
     SKILLS_FOLDER,
     SPEC_FILE,
     display_path,
@@ -341,6 +343,16 @@ def _targets(registry_dir: Path, names: Iterable[str]) -> list[Path]:
         ):
             if not _present(path) and _present(skill):
                 path = skill
+        authored = [
+            p / SERVER_FILE
+            for p in (registry_dir / name, registry_dir / SERVERS_FOLDER / name)
+            if _present(p / SERVER_FILE)
+        ]
+        if not _present(path) and authored:
+            raise LoadError(
+                f"{name!r} is authored as {authored[0]}, which regup fmt leaves as it is "
+                "(it formats spec.yaml, group.yaml and skill.yaml files)"
+            )
         if not _present(path):
             raise LoadError(
                 f"{name!r} is neither an entry of {registry_dir} nor a file; give an entry "

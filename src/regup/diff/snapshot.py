@@ -23,7 +23,16 @@ from regup.emit.toolhive import read_toolhive_source
 from regup.errors import DiffInputError, HealthError, ImportSourceError
 from regup.files import SYMLINK_OUTSIDE
 from regup.healthstate import HealthState, load_health
-from regup.load import GROUP_FILE, SPEC_FILE, load_registry
+from regup.load import (
+    ENTRY_FILES,
+    GROUP_FILE,
+    SERVER_FILE,
+    SERVERS_FOLDER,
+    SKILL_FILES,
+    SKILLS_FOLDER,
+    SPEC_FILE,
+    load_registry,
+)
 from regup.model import Entry as ModelEntry
 from regup.model import (
     Group,
@@ -73,7 +82,8 @@ def read_snapshot(spec: str, *, registry_dir: Path, cwd: Path | None = None) -> 
             return _from_folder(path, spec)
         raise DiffInputError(
             f"{spec} holds neither {REGISTRY_JSON} (a build output folder) nor "
-            f"<name>/{SPEC_FILE} entries (a registry folder); give one of those, a "
+            f"<name>/{SPEC_FILE} or {SERVER_FILE} entries (a registry folder); give one "
+            "of those, a "
             f"{REGISTRY_JSON} file or a git ref"
         )
     return _from_git(spec, registry_dir, cwd)
@@ -83,11 +93,19 @@ def _has_entries(folder: Path) -> bool:
     """Holds entries or groups, or nothing at all (a registry with no entries yet)."""
     if not any(not p.name.startswith(".") for p in folder.iterdir()):
         return True
+    own = (*ENTRY_FILES, GROUP_FILE)
     return any(
-        (sub / SPEC_FILE).is_file() or (sub / GROUP_FILE).is_file()
+        any((sub / name).is_file() for name in own)
+        or (sub.name in (SERVERS_FOLDER, SKILLS_FOLDER) and _has_entries_below(sub))
         for sub in folder.iterdir()
         if sub.is_dir()
     )
+
+
+def _has_entries_below(folder: Path) -> bool:
+    """ToolHive's catalog layout: ``servers/<name>/server.json``, ``skills/<name>/...``."""
+    own = (*ENTRY_FILES, *SKILL_FILES)
+    return any(any((sub / n).is_file() for n in own) for sub in folder.iterdir() if sub.is_dir())
 
 
 def _from_folder(folder: Path, label: str, *, notes: Sequence[str] = ()) -> Snapshot:
