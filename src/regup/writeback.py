@@ -46,8 +46,9 @@ MetadataValue = int | str | None
 _NEW = "'"
 
 
-def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[Path]:
-    """Write ``{relative path: text}`` below ``registry_dir``; returns the paths written.
+def write_registry_files(registry_dir: Path, files: Mapping[str, str | bytes]) -> list[Path]:
+    """Write ``{relative path: text or bytes}`` below ``registry_dir``; returns the paths
+    written.
 
     Raises :class:`WriteBackError` when a file cannot be written (files written before
     it stay complete; none is left half-written).
@@ -56,7 +57,7 @@ def write_registry_files(registry_dir: Path, files: Mapping[str, str]) -> list[P
     for rel, text in sorted(files.items()):
         target = registry_dir / rel
         try:
-            write_atomic(target, text.encode("utf-8"))
+            write_atomic(target, text.encode("utf-8") if isinstance(text, str) else text)
         except OSError as exc:
             raise WriteBackError(
                 f"cannot write {target}: {exc.strerror or exc}. "

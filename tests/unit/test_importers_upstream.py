@@ -215,3 +215,39 @@ def test_envelope_groups_are_imported_not_dropped(tmp_path: Path) -> None:
     (group,) = validation.registry.groups
     assert group.name == "forecast-kit"
     assert sorted(group.servers) == ["tickets", "weather-server"]
+
+
+ICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 8 8"><circle r="4"/></svg>'
+
+
+def _catalog_folder(tmp_path: Path, icon: str) -> Path:
+    folder = tmp_path / "servers" / "weather-server"
+    folder.mkdir(parents=True)
+    (folder / "server.json").write_text(json.dumps(OCI_SERVER))
+    (folder / "icon.svg").write_text(icon)
+    return folder / "server.json"
+
+
+def test_the_icon_beside_a_server_json_comes_along(tmp_path: Path) -> None:
+    source = _catalog_folder(tmp_path, ICON)
+    registry = tmp_path / "registry"
+    dry = run_cli(["--registry", str(registry), "import", str(source), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert f"--- would copy weather-server/icon.svg ({len(ICON)} bytes" in dry.stdout
+    assert "Would write 2 file(s)." in dry.stdout
+    assert not registry.exists()
+    result = run_import(ImportRequest(str(source), registry))
+    assert result.written == ["weather-server/icon.svg", "weather-server/spec.yaml"]
+    assert (registry / "weather-server" / "icon.svg").read_text() == ICON
+    validation = validate_documents(load_registry(registry))
+    entry = validation.registry.entry("weather-server")
+    assert entry is not None and entry.icon_file is not None
+    assert entry.icon_file.data == ICON.encode()
+
+
+def test_an_unsafe_icon_beside_a_server_json_is_left_behind(tmp_path: Path) -> None:
+    source = _catalog_folder(tmp_path, ICON.replace("<circle", "<script/><circle"))
+    result = run_import(ImportRequest(str(source), tmp_path / "registry"))
+    assert result.written == ["weather-server/spec.yaml"]
+    assert any("<script>" in w and "the icon is not copied" in w for w in result.warnings)
+    assert not (tmp_path / "registry" / "weather-server" / "icon.svg").exists()

@@ -12,8 +12,10 @@ def _report(result: ImportResult, dry_run: bool, quiet: bool) -> None:
     if dry_run:
         for rel, text in sorted(result.would_write.items()):
             click.echo(f"--- would write {rel}\n{text}")
+        for rel, size in sorted(result.icons.items()):
+            click.echo(f"--- would copy {rel} ({size} bytes, the icon beside the source)")
     verb = "Would write" if dry_run else "Wrote"
-    count = len(result.would_write) if dry_run else len(result.written)
+    count = len(result.would_write) + len(result.icons) if dry_run else len(result.written)
     click.echo(f"{verb} {count} file(s).")
     if result.existing:
         click.echo(

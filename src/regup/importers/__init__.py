@@ -16,6 +16,7 @@ from pathlib import Path
 from regup.emit.toolhive import looks_like_toolhive
 from regup.entryfile import render_entry
 from regup.errors import ImportSourceError
+from regup.iconfile import read_icon_file
 from regup.importers.base import (
     Candidate,
     GroupCandidate,
@@ -36,6 +37,7 @@ from regup.jsonio import nesting_exceeds
 from regup.load import (
     GROUP_FILE,
     MAX_FILE_BYTES,
+    SERVER_FILE,
     SKILLS_FOLDER,
     SPEC_FILE,
     DocKind,
@@ -69,6 +71,9 @@ class ImportRequest:
 class ImportResult:
     written: list[str] = field(default_factory=list)
     would_write: dict[str, str] = field(default_factory=dict)
+    #: Icon files copied (or, with ``dry_run``, to be copied) beside the entries, with
+    #: their sizes: the icon beside a ``server.json`` source comes along.
+    icons: dict[str, int] = field(default_factory=dict)
     existing: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     renamed: list[tuple[str, str]] = field(default_factory=list)
@@ -220,12 +225,45 @@ def run_import(request: ImportRequest) -> ImportResult:
         if (request.registry_dir / rel).parent.exists() and not request.overwrite:
             result.existing.append(rel.rsplit("/", 1)[0])
             del files[rel]
+    icons = {
+        rel: data
+        for rel, data in _source_icon(request.source, candidates, result).items()
+        if f"{rel.split('/', 1)[0]}/{SPEC_FILE}" in files
+    }
+    result.icons = {rel: len(data) for rel, data in icons.items()}
     if request.dry_run:
         result.would_write = files
         return result
-    write_registry_files(request.registry_dir, files)
-    result.written = sorted(files)
+    write_registry_files(request.registry_dir, {**files, **icons})
+    result.written = sorted([*files, *icons])
     return result
+
+
+def _source_icon(
+    source: str, candidates: list[Candidate], result: ImportResult
+) -> dict[str, bytes]:
+    """The icon file beside a local ``server.json`` source (ToolHive's catalog keeps an
+    ``icon.svg`` there), as ``{<name>/<icon file>: bytes}``; a bad one is left behind with
+    a warning."""
+    path = Path(source)
+    if is_url(source) or path.name != SERVER_FILE or len(candidates) != 1:
+        return {}
+    name = candidates[0].name
+    folder = path.parent
+    try:
+        names = {p.name for p in folder.iterdir()}
+    except OSError:
+        return {}
+    read = read_icon_file(folder, names, f"{folder}/")
+    if read is None or not name:
+        return {}
+    for problem in read.problems:
+        result.warnings.append(
+            f"{problem.path}: {problem.message} [{problem.rule}]; the icon is not copied"
+        )
+    if read.icon is None:
+        return {}
+    return {f"{name}/{read.icon.filename}": read.icon.data}
 
 
 def _short(candidate: Candidate) -> str:
