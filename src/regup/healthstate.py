@@ -36,8 +36,6 @@ changed. An entry or signal missing from the file has not been checked yet.
 from __future__ import annotations
 
 import enum
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -45,13 +43,16 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import HealthError
-from regup.files import UnsafeFileError, read_input_file
-from regup.jsonio import load_json
+from regup.statefile import StateFile
 
-STATE_FILE = "health.json"
-STATE_VERSION = 1
-MAX_STATE_BYTES = 64 * 1024 * 1024
-MAX_STATE_DEPTH = 16
+STATE = StateFile(
+    name="health.json",
+    version=1,
+    what="health state file",
+    remedy="Delete it and run `regup check` to write it again.",
+    error=HealthError,
+)
+STATE_FILE = STATE.name
 #: An unchanged signal's dates move on once they are this old (a weekly "still good").
 RESTAMP_DAYS = 7
 
@@ -285,38 +286,26 @@ class HealthState:
         return HealthState(merged)
 
     def dumps(self) -> bytes:
-        doc = {
-            "version": STATE_VERSION,
-            "entries": {n: self.entries[n].to_json() for n in sorted(self.entries)},
-        }
-        return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        return STATE.dumps({n: e.to_json() for n, e in self.entries.items()})
 
     @classmethod
     def loads(cls, data: bytes, where: str) -> HealthState:
         """Raises :class:`HealthError` naming ``where`` when the file is malformed."""
-        try:
-            doc = load_json(data, max_depth=MAX_STATE_DEPTH)
-            if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
-                raise ValueError(f"expected a JSON object with version {STATE_VERSION}")
-            entries = doc.get("entries") or {}
-            if not isinstance(entries, dict):
-                raise ValueError("entries must be an object")
-            out: dict[str, EntryHealth] = {}
-            for name, signals in entries.items():
-                if not isinstance(signals, dict):
-                    raise TypeError(f"{name}: expected an object of signals")
-                records = {Signal(k): Record.from_json(v) for k, v in signals.items()}
-                out[name] = EntryHealth(name, records)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise HealthError(
-                f"{where} is not a valid health state file ({exc}). Delete it and run "
-                "`regup check` to write it again."
-            ) from None
+        return STATE.loads(data, where, cls._parse)
+
+    @classmethod
+    def _parse(cls, entries: dict[str, Any]) -> HealthState:
+        out: dict[str, EntryHealth] = {}
+        for name, signals in entries.items():
+            if not isinstance(signals, dict):
+                raise TypeError(f"{name}: expected an object of signals")
+            records = {Signal(k): Record.from_json(v) for k, v in signals.items()}
+            out[name] = EntryHealth(name, records)
         return cls(out)
 
 
 def state_path(registry_dir: Path) -> Path:
-    return registry_dir / STATE_FILE
+    return STATE.path(registry_dir)
 
 
 def load_health(registry_dir: Path) -> HealthState:
@@ -324,11 +313,4 @@ def load_health(registry_dir: Path) -> HealthState:
 
     Raises :class:`HealthError` when the file exists but is malformed or unsafe.
     """
-    path = state_path(registry_dir)
-    if not os.path.lexists(path):
-        return HealthState()
-    try:
-        data = read_input_file(path, limit=MAX_STATE_BYTES, inside=registry_dir)
-    except UnsafeFileError as exc:
-        raise HealthError(f"cannot read {path}: {exc.message} [{exc.rule}]") from None
-    return HealthState.loads(data, str(path))
+    return STATE.load(registry_dir, HealthState._parse) or HealthState()

@@ -44,18 +44,25 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import LedgerError
-from regup.files import UnsafeFileError, read_input_file
-from regup.jsonio import load_json
 from regup.model import Entry, JsonDict
 from regup.serverjson import entry_version
+from regup.statefile import StateFile
 from regup.timeutil import format_timestamp, parse_timestamp
 
-LEDGER_FILE = "versions.json"
-LEDGER_VERSION = 1
-#: A few KiB per version: room for far more versions than any registry has.
-MAX_LEDGER_BYTES = 64 * 1024 * 1024
-#: Entry documents nest a few levels (custom_metadata, tool definitions) below three.
-MAX_LEDGER_DEPTH = 80
+#: A few KiB per version (room for far more versions than any registry has); entry
+#: documents nest a few levels (custom_metadata, tool definitions) below three.
+STATE = StateFile(
+    name="versions.json",
+    version=1,
+    what="versions ledger",
+    remedy=(
+        "Fix it from version control (git checkout -- registry/versions.json); deleting it "
+        "makes the next build publish every version anew, at that moment"
+    ),
+    error=LedgerError,
+    max_depth=80,
+)
+LEDGER_FILE = STATE.name
 
 
 def entry_document(entry: Entry) -> JsonDict:
@@ -164,38 +171,25 @@ class Ledger:
         return {v: r.to_json() for v, r in self.entries.get(name, {}).items()}
 
     def dumps(self) -> bytes:
-        doc = {
-            "version": LEDGER_VERSION,
-            "entries": {name: self._records(name) for name in sorted(self.entries)},
-        }
-        return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        return STATE.dumps({name: self._records(name) for name in self.entries})
 
     @classmethod
     def loads(cls, data: bytes, where: str) -> Ledger:
         """Raises :class:`LedgerError` naming ``where`` when the file is malformed."""
-        try:
-            doc = load_json(data, max_depth=MAX_LEDGER_DEPTH)
-            if not isinstance(doc, dict) or doc.get("version") != LEDGER_VERSION:
-                raise ValueError(f"expected a JSON object with version {LEDGER_VERSION}")
-            entries = doc.get("entries") or {}
-            if not isinstance(entries, dict):
-                raise ValueError("entries must be an object")
-            out: dict[str, dict[str, VersionRecord]] = {}
-            for name, versions in entries.items():
-                if not isinstance(versions, dict):
-                    raise ValueError(f"{name} must be an object of versions")
-                out[name] = {v: VersionRecord.from_json(v, r) for v, r in versions.items()}
-        except ValueError as exc:
-            raise LedgerError(
-                f"{where} is not a valid versions ledger ({exc}). Fix it from version control "
-                "(git checkout -- registry/versions.json); deleting it makes the next build "
-                "publish every version anew, at that moment"
-            ) from None
+        return STATE.loads(data, where, cls._parse)
+
+    @classmethod
+    def _parse(cls, entries: dict[str, Any]) -> Ledger:
+        out: dict[str, dict[str, VersionRecord]] = {}
+        for name, versions in entries.items():
+            if not isinstance(versions, dict):
+                raise ValueError(f"{name} must be an object of versions")
+            out[name] = {v: VersionRecord.from_json(v, r) for v, r in versions.items()}
         return cls(out)
 
 
 def ledger_path(registry_dir: Path) -> Path:
-    return registry_dir / LEDGER_FILE
+    return STATE.path(registry_dir)
 
 
 def load_ledger(registry_dir: Path) -> Ledger:
@@ -203,14 +197,7 @@ def load_ledger(registry_dir: Path) -> Ledger:
 
     Raises :class:`LedgerError` when the file exists but is malformed or unsafe.
     """
-    path = ledger_path(registry_dir)
-    if not os.path.lexists(path):
-        return Ledger()
-    try:
-        data = read_input_file(path, limit=MAX_LEDGER_BYTES, inside=registry_dir)
-    except UnsafeFileError as exc:
-        raise LedgerError(f"cannot read {path}: {exc.message} [{exc.rule}]") from None
-    return Ledger.loads(data, str(path))
+    return STATE.load(registry_dir, Ledger._parse) or Ledger()
 
 
 def save_ledger(registry_dir: Path, ledger: Ledger) -> bool:
@@ -218,16 +205,9 @@ def save_ledger(registry_dir: Path, ledger: Ledger) -> bool:
 
     Raises :class:`regup.errors.WriteBackError` when it cannot be written.
     """
-    from regup.writeback import write_registry_files
+    from regup.writeback import write_registry_file_if_changed
 
-    data = ledger.dumps()
-    try:
-        if ledger_path(registry_dir).read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_registry_files(registry_dir, {LEDGER_FILE: data.decode()})
-    return True
+    return write_registry_file_if_changed(registry_dir, LEDGER_FILE, ledger.dumps())
 
 
 def recording_time(environ: Mapping[str, str] | None = None) -> str:

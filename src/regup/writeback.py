@@ -18,6 +18,7 @@ written again in its own key order and indentation.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -65,6 +66,27 @@ def write_registry_files(registry_dir: Path, files: Mapping[str, str | bytes]) -
             ) from None
         written.append(target)
     return written
+
+
+def write_registry_file_if_changed(
+    registry_dir: Path, rel: str, data: bytes, *, skip_empty: bytes | None = None
+) -> bool:
+    """Write ``registry_dir/rel`` atomically when its bytes differ from ``data``; returns
+    whether it did. With ``skip_empty``, ``data`` equal to it is not written as a new file
+    (nothing to keep: no empty state file).
+
+    Raises :class:`WriteBackError` when it cannot be written.
+    """
+    path = registry_dir / rel
+    if skip_empty is not None and data == skip_empty and not os.path.lexists(path):
+        return False
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_registry_files(registry_dir, {rel: data})
+    return True
 
 
 def _render(value: int | str, style: str | None) -> str:

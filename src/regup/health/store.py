@@ -2,26 +2,17 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-from regup.healthstate import STATE_FILE, HealthState, state_path
-from regup.writeback import write_registry_files
+from regup.healthstate import STATE_FILE, HealthState
+from regup.writeback import write_registry_file_if_changed
 
 
 def save_health(registry_dir: Path, state: HealthState) -> bool:
-    """Write the state file atomically if its content changed; returns whether it did.
+    """Write the state file atomically if its content changed; returns whether it did
+    (nothing checked and no file yet: no empty file).
 
     Raises :class:`regup.errors.WriteBackError` when it cannot be written.
     """
-    data = state.dumps()
-    path = state_path(registry_dir)
-    if not state.entries and not os.path.lexists(path):
-        return False  # nothing checked, nothing to keep: no empty file
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_registry_files(registry_dir, {STATE_FILE: data.decode()})
-    return True
+    empty = HealthState().dumps()
+    return write_registry_file_if_changed(registry_dir, STATE_FILE, state.dumps(), skip_empty=empty)

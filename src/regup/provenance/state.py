@@ -36,8 +36,6 @@ entry is actually re-checked (see :data:`TTL` for how long a result is reused).
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
@@ -46,16 +44,18 @@ from typing import Any
 
 from regup.checks import FAILING, Outcome, ProvenanceCheck
 from regup.errors import ProvenanceError
-from regup.files import UnsafeFileError, read_input_file
-from regup.jsonio import load_json
+from regup.statefile import StateFile
 from regup.timeutil import parse_timestamp
 
-STATE_FILE = "provenance.json"
-STATE_VERSION = 1
-#: About 1 KiB per entry: room for far more entries than any registry holds.
-MAX_STATE_BYTES = 64 * 1024 * 1024
-#: The file is four levels deep (mismatches inside a result inside ``entries``).
-MAX_STATE_DEPTH = 16
+#: About 1 KiB per entry, four levels deep (mismatches inside a result inside ``entries``).
+STATE = StateFile(
+    name="provenance.json",
+    version=1,
+    what="provenance state file",
+    remedy="Delete it and run `regup verify` to write it again.",
+    error=ProvenanceError,
+)
+STATE_FILE = STATE.name
 
 
 #: How long a result is reused for the same digest, provenance fields and trust root.
@@ -228,48 +228,28 @@ class ProvenanceState:
         return ProvenanceState(merged)
 
     def dumps(self) -> bytes:
-        doc = {
-            "version": STATE_VERSION,
-            "entries": {name: self.results[name].to_json() for name in sorted(self.results)},
-        }
-        return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        return STATE.dumps({name: result.to_json() for name, result in self.results.items()})
 
     @classmethod
     def loads(cls, data: bytes, where: str) -> ProvenanceState:
         """Raises :class:`ProvenanceError` naming ``where`` when the file is malformed."""
-        try:
-            doc = load_json(data, max_depth=MAX_STATE_DEPTH)
-            if not isinstance(doc, dict) or doc.get("version") != STATE_VERSION:
-                raise ValueError(f"expected a JSON object with version {STATE_VERSION}")
-            entries = doc.get("entries") or {}
-            if not isinstance(entries, dict):
-                raise ValueError("entries must be an object")
-            results = {name: Result.from_json(name, rec) for name, rec in entries.items()}
-        except (ValueError, KeyError, TypeError) as exc:
-            raise ProvenanceError(
-                f"{where} is not a valid provenance state file ({exc}). Delete it and run "
-                "`regup verify` to write it again."
-            ) from None
-        return cls(results)
+        return STATE.loads(data, where, cls._parse)
+
+    @classmethod
+    def _parse(cls, entries: dict[str, Any]) -> ProvenanceState:
+        return cls({name: Result.from_json(name, rec) for name, rec in entries.items()})
 
 
 def state_path(registry_dir: Path) -> Path:
-    return registry_dir / STATE_FILE
+    return STATE.path(registry_dir)
 
 
 def load_state(registry_dir: Path) -> ProvenanceState:
     """The committed results (empty when there is no state file yet).
 
-    Raises :class:`ProvenanceError` when the file exists but is malformed.
+    Raises :class:`ProvenanceError` when the file exists but is malformed or unsafe.
     """
-    path = state_path(registry_dir)
-    if not os.path.lexists(path):
-        return ProvenanceState()
-    try:
-        data = read_input_file(path, limit=MAX_STATE_BYTES, inside=registry_dir)
-    except UnsafeFileError as exc:
-        raise ProvenanceError(f"cannot read {path}: {exc.message} [{exc.rule}]") from None
-    return ProvenanceState.loads(data, str(path))
+    return STATE.load(registry_dir, ProvenanceState._parse) or ProvenanceState()
 
 
 def save_state(registry_dir: Path, state: ProvenanceState) -> bool:
@@ -277,14 +257,6 @@ def save_state(registry_dir: Path, state: ProvenanceState) -> bool:
 
     Raises :class:`regup.errors.WriteBackError` when it cannot be written.
     """
-    from regup.writeback import write_registry_files
+    from regup.writeback import write_registry_file_if_changed
 
-    data = state.dumps()
-    path = state_path(registry_dir)
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    write_registry_files(registry_dir, {STATE_FILE: data.decode()})
-    return True
+    return write_registry_file_if_changed(registry_dir, STATE_FILE, state.dumps())
