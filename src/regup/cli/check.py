@@ -13,8 +13,7 @@ from pathlib import Path
 import click
 
 from regup.cli import AppState, format_option, pass_state
-from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
-from regup.enrich.github import GITHUB_API
+from regup.cli.options import cache_options, github_options, max_wait_option
 from regup.enrich.transport import DEFAULT_DEADLINE, Deadline
 from regup.errors import CheckFailedError
 from regup.health.run import DEFAULT_HANDSHAKE_TIMEOUT, CheckRequest, check
@@ -45,46 +44,9 @@ from regup.report.health import REPORTERS
     metavar="SECONDS",
     help="Longest MCP handshake (initialize and tools/list), and timeout of one request.",
 )
-@click.option(
-    "--github-token",
-    envvar="GITHUB_TOKEN",
-    show_envvar=True,
-    metavar="TOKEN",
-    help="GitHub token (GraphQL batches need one; without it, REST at 60 requests an hour).",
-)
-@click.option(
-    "--github-api",
-    default=GITHUB_API,
-    show_default=True,
-    metavar="URL",
-    help="GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3).",
-)
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CACHE_DIR,
-    show_default=True,
-    envvar="REGUP_CACHE_DIR",
-    show_envvar=True,
-    help="Where ETags and last answers are kept between runs (shared with refresh).",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@click.option(
-    "--cache-ttl",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_TTL,
-    show_default=True,
-    metavar="SECONDS",
-    help="Answers younger than this are used without asking again.",
-)
-@click.option(
-    "--max-wait",
-    type=click.FloatRange(min=0),
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Longest wait for a rate limit; a longer one stops the look-ups that are left.",
-)
+@github_options()
+@cache_options()
+@max_wait_option("stops the look-ups that are left")
 @click.option(
     "--deadline",
     "deadline_seconds",

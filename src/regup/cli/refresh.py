@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING
 import click
 
 from regup.cli import AppState, format_option, pass_state
+from regup.cli.options import cache_options, github_options, max_wait_option
 from regup.enrich import Progress, RefreshRequest, RefreshResult, Status
-from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL
 from regup.enrich.dockerhub import DOCKER_HUB_API
-from regup.enrich.github import DEFAULT_BATCH, GITHUB_API
+from regup.enrich.github import DEFAULT_BATCH
 from regup.enrich.refresh import refresh
 from regup.enrich.transport import DEFAULT_DEADLINE, Deadline
 from regup.errors import CheckFailedError, OutputError
@@ -92,20 +92,7 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     help="Stamp metadata.last_updated on every entry whose lookups all succeeded, "
     "even when its values did not change.",
 )
-@click.option(
-    "--github-token",
-    envvar="GITHUB_TOKEN",
-    show_envvar=True,
-    metavar="TOKEN",
-    help="GitHub token (GraphQL batches need one; without it, REST at 60 requests an hour).",
-)
-@click.option(
-    "--github-api",
-    default=GITHUB_API,
-    show_default=True,
-    metavar="URL",
-    help="GitHub REST API base URL (GitHub Enterprise: https://HOST/api/v3).",
-)
+@github_options()
 @click.option(
     "--docker-hub-api",
     default=DOCKER_HUB_API,
@@ -124,32 +111,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     "text",
     "Summary format on stdout; github adds Actions annotations for failures.",
 )
-@click.option(
-    "--cache-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=DEFAULT_CACHE_DIR,
-    show_default=True,
-    envvar="REGUP_CACHE_DIR",
-    show_envvar=True,
-    help="Where ETags and last answers are kept between runs.",
-)
-@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
-@click.option(
-    "--cache-ttl",
-    type=click.FloatRange(min=0),
-    default=DEFAULT_TTL,
-    show_default=True,
-    metavar="SECONDS",
-    help="Answers younger than this are used without asking again.",
-)
-@click.option(
-    "--max-wait",
-    type=click.FloatRange(min=0),
-    default=60.0,
-    show_default=True,
-    metavar="SECONDS",
-    help="Longest wait for a rate limit; a longer one stops the run and reports what is left.",
-)
+@cache_options()
+@max_wait_option("stops the run and reports what is left")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
