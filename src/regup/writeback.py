@@ -4,7 +4,8 @@ New entry files (from ``regup import``) are written whole and atomically; an exi
 file is replaced only when the caller asked to overwrite it.
 
 ``regup refresh`` updates ``metadata.stars``, ``metadata.pulls`` and
-``metadata.last_updated`` in place (:func:`update_metadata`), with the span editing of
+``metadata.last_updated`` in place (:func:`update_metadata`), and ``regup refresh --bump``
+the top-level ``image`` and ``version`` (:func:`update_fields`), with the span editing of
 :mod:`regup.yamledit`: only the characters of the values that change are replaced (a key that appears or goes
 away adds or drops its own line). Every other byte (comments, blank lines, quoting, key
 order, indentation, line endings, ``# regup: ignore[...]`` comments) stays as it was. The
@@ -32,6 +33,7 @@ from regup.yamledit import (
     Edit,
     YamlEditError,
     apply_edits,
+    kind,
     line_end,
     line_start,
     newline_of,
@@ -330,6 +332,89 @@ def _verify(before: str, after: str, wanted: Mapping[str, MetadataValue], where:
             f"{where}: updating metadata in place would change other values; the file was "
             "left as it was. Reformat the metadata block as plain `key: value` lines and rerun."
         )
+
+
+#: The top-level keys :func:`update_fields` may set (``regup refresh --bump``).
+FIELD_KEYS: tuple[str, ...] = ("image", "version")
+
+
+def _render_field(value: str, style: str | None) -> str:
+    """A top-level string in the style the file used: plain stays plain when it reads back
+    as the same string (``ghcr.io/org/img:1.3.0``), else :func:`_render`'s quoting."""
+    if not (style or None) and value:
+        from regup.yamlio import YamlSyntaxError, load_yaml
+
+        try:
+            if load_yaml(f"k: {value}\n").data == {"k": value}:
+                return value
+        except YamlSyntaxError:
+            pass
+        return _render(value, "'")
+    return _render(value, style)
+
+
+def apply_fields(
+    text: str,
+    wanted: Mapping[str, str],
+    expected: Mapping[str, str],
+    where: str = "spec.yaml",
+) -> str:
+    """``text`` with the top-level scalars of ``wanted`` replaced (each key must be there).
+
+    ``expected`` holds the values the change was computed from: a file whose values
+    differ (edited meanwhile) is refused. Every other byte is kept. Raises
+    :class:`WriteBackError` when the file cannot be edited safely.
+    """
+    unknown = set(wanted) - set(FIELD_KEYS)
+    if unknown:
+        raise WriteBackError(f"cannot update key(s) {sorted(unknown)}; this is a bug")
+    try:
+        root = top_mapping(text)
+    except YamlEditError as exc:
+        raise WriteBackError(f"{where}: {exc}; run `regup validate` or fix it by hand") from None
+    nodes = {k.value: v for k, v in root.value}
+    old = _plain(text, where)
+    edits: list[Edit] = []
+    for key, value in wanted.items():
+        node = nodes.get(key)
+        if node is None or kind(node) != "ScalarNode":
+            raise WriteBackError(f"{where}: {key} is not a plain value; change it by hand")
+        if old.get(key) != expected.get(key):
+            raise WriteBackError(f"{where} changed while regup was working; nothing was written")
+        rendered = _render_field(value, node.style)
+        edits.append(Edit(node.start_mark.index, node.end_mark.index, rendered))
+    out = apply_edits(text, edits)
+    if _plain(out, where) != {**old, **wanted}:
+        raise WriteBackError(
+            f"{where}: updating {', '.join(sorted(wanted))} in place would change other "
+            "values; the file was left as it was. Write them as plain `key: value` lines."
+        )
+    return out
+
+
+def update_fields(path: Path, wanted: Mapping[str, str], expected: Mapping[str, str]) -> bool:
+    """Set the top-level ``wanted`` keys of the entry file ``path`` in place (see
+    :func:`apply_fields`); True when the file changed.
+
+    Raises :class:`WriteBackError` when the file is a ``server.json`` (its image lives in
+    ``packages``), cannot be read, edited safely or written; the file is then left as it was.
+    """
+    if path.name != "spec.yaml":
+        raise WriteBackError(f"{path}: only spec.yaml entries can be changed in place")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WriteBackError(f"cannot read {path}: {exc}; check the file and rerun") from None
+    updated = apply_fields(text, wanted, expected, str(path))
+    if updated == text:
+        return False
+    try:
+        write_atomic(path, updated.encode("utf-8"))
+    except OSError as exc:
+        raise WriteBackError(
+            f"cannot write {path}: {exc.strerror or exc}. Check permissions and rerun."
+        ) from None
+    return True
 
 
 def update_metadata(path: Path, wanted: Mapping[str, MetadataValue]) -> bool:

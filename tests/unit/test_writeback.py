@@ -12,7 +12,14 @@ import pytest
 from regup import yamledit
 from regup.errors import WriteBackError
 from regup.load import read_document
-from regup.writeback import MetadataValue, apply_metadata, update_metadata, write_registry_files
+from regup.writeback import (
+    MetadataValue,
+    apply_fields,
+    apply_metadata,
+    update_fields,
+    update_metadata,
+    write_registry_files,
+)
 from regup.yamlio import load_yaml
 from tests.helpers import CASES_DIR
 
@@ -204,3 +211,59 @@ def test_a_server_json_without_toolhives_block_is_a_write_back_error(tmp_path: P
     with pytest.raises(WriteBackError, match="io.github.stacklok"):
         update_metadata(path, {"stars": 1})
     assert path.read_text() == '{"name": "io.github.example/fetch", "_meta": {}}\n'
+
+
+# -- top-level fields (refresh --bump) ------------------------------------------------------
+
+BUMPABLE = (
+    "# the entry\r\n"
+    "image: ghcr.io/acme/fetch:1.2.3 # pinned\r\n"
+    "version: '1.2.3'\r\n"
+    "\r\n"
+    "description: Fetches.\r\n"
+)
+
+
+def test_fields_replace_only_their_values_in_the_files_style(composer: str) -> None:
+    out = apply_fields(
+        BUMPABLE,
+        {"image": "ghcr.io/acme/fetch:1.3.0", "version": "1.3.0"},
+        {"image": "ghcr.io/acme/fetch:1.2.3", "version": "1.2.3"},
+    )
+    assert out == BUMPABLE.replace("1.2.3", "1.3.0")
+
+
+def test_a_plain_value_that_would_read_back_differently_is_quoted() -> None:
+    out = apply_fields("version: next\n", {"version": "1.3"}, {"version": "next"})
+    assert out == "version: '1.3'\n"  # plain 1.3 would read back as a number
+    out = apply_fields("version: next\n", {"version": "1.3.0"}, {"version": "next"})
+    assert out == "version: 1.3.0\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("image: ghcr.io/acme/fetch:9.9.9\n", "changed while regup was working"),
+        ("image: [ghcr.io/acme/fetch:1.2.3]\n", "image is not a plain value"),
+        ("description: no image\n", "image is not a plain value"),
+    ],
+)
+def test_fields_refuse_what_they_cannot_edit_safely(text: str, message: str) -> None:
+    with pytest.raises(WriteBackError, match=message):
+        apply_fields(
+            text, {"image": "ghcr.io/acme/fetch:1.3.0"}, {"image": "ghcr.io/acme/fetch:1.2.3"}
+        )
+
+
+def test_update_fields_writes_spec_yaml_only(tmp_path: Path) -> None:
+    spec = tmp_path / "fetch" / "spec.yaml"
+    spec.parent.mkdir()
+    spec.write_bytes(BUMPABLE.encode())
+    wanted = {"image": "ghcr.io/acme/fetch:1.3.0"}
+    assert update_fields(spec, wanted, {"image": "ghcr.io/acme/fetch:1.2.3"})
+    assert spec.read_bytes() == BUMPABLE.replace("fetch:1.2.3", "fetch:1.3.0").encode()
+    assert not update_fields(spec, wanted, wanted)
+    server = tmp_path / "fetch" / "server.json"
+    server.write_text("{}")
+    with pytest.raises(WriteBackError, match="only spec.yaml entries"):
+        update_fields(server, wanted, wanted)

@@ -8,7 +8,9 @@ failed than ``--max-failures``, when the run needed lookups and none gave a valu
 limit, the network or the services stopped every one, for example a service that did not
 answer three times in a row and was not asked again: the run refreshed nothing), or when
 ``--deadline`` passed before every lookup was made; with ``--provenance``, also when no
-image could be checked or the deadline passed before every image was (as ``regup verify``).
+image could be checked or the deadline passed before every image was (as ``regup verify``);
+with ``--bump``, also when an entry could not be bumped (a registry fault, a new image
+whose provenance is not verified, a file that cannot be edited).
 A rate limit that stops the run after
 some lookups succeeded is not a failure: what was looked up is written, the rest is reported
 not refreshed, and the next run picks it up.
@@ -38,6 +40,7 @@ from regup.files import write_atomic
 from regup.report.refresh import REPORTERS
 
 if TYPE_CHECKING:
+    from regup.health.bump import BumpResult
     from regup.provenance.run import VerifyRun
 
 HEARTBEAT_SECONDS = 5.0
@@ -155,6 +158,22 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     help="With --provenance: a sigstore trusted_root.json instead of the public-good instance.",
 )
 @click.option(
+    "--bump",
+    "bump_images",
+    is_flag=True,
+    help="Also move each image to the newest release tag of its repository (never a "
+    "pre-release, never down; floating tags and digests are left alone), with version; "
+    "the new image's provenance is verified first.",
+)
+@click.option(
+    "--bump-floating",
+    "bump_floating",
+    multiple=True,
+    metavar="NAME",
+    help="With --bump: this entry's floating tag (latest, main) may move to the newest "
+    "release too (repeatable).",
+)
+@click.option(
     "--max-failures",
     type=click.IntRange(min=0),
     default=0,
@@ -184,6 +203,8 @@ def refresh_command(
     batch_size: int,
     provenance_mode: str,
     trusted_root: Path | None,
+    bump_images: bool,
+    bump_floating: tuple[str, ...],
     max_failures: int,
 ) -> None:
     """Update metadata.stars (GitHub), metadata.pulls (Docker Hub) and last_updated.
@@ -221,23 +242,43 @@ def refresh_command(
             write_atomic(report_path, data.encode())
         except OSError as exc:
             raise OutputError.from_os_error(report_path, exc) from None
+    if bump_floating and not bump_images:
+        raise click.UsageError("--bump-floating needs --bump")
+    bumps = None
+    if bump_images:
+        bumps = _bump(state, result, bump_floating, trusted_root, dry_run, deadline)
     provenance = None
     if provenance_mode != "off":
         provenance = _verify_refreshed(
-            state, result, provenance_mode, trusted_root, dry_run, deadline
+            state, result, provenance_mode, trusted_root, dry_run, deadline, bumps
         )
-    if fmt == "json" and provenance is not None:
+    if fmt == "json" and (provenance is not None or bumps is not None):
         from regup.report.provenance import run_to_json
 
-        combined = {**result.to_json(), "provenance": run_to_json(provenance)}
+        combined = result.to_json()
+        if provenance is not None:
+            combined["provenance"] = run_to_json(provenance)
+        if bumps is not None:
+            combined["bumps"] = bumps.to_json()
         click.echo(json.dumps(combined, indent=2, sort_keys=True))
     elif not state.quiet or fmt == "json":
         REPORTERS[fmt](result, sys.stdout, color=state.color, verbose=bool(state.verbose))
+        if bumps is not None:
+            from regup.report.bump import report_bumps
+
+            click.echo()
+            report_bumps(bumps, sys.stdout, github=fmt == "github")
         if provenance is not None:
             from regup.report.provenance import REPORTERS as PROVENANCE_REPORTERS
 
             click.echo()
             PROVENANCE_REPORTERS[fmt](provenance, sys.stdout, quiet=state.quiet)
+    if bumps is not None and bumps.failed:
+        raise CheckFailedError(
+            f"{len(bumps.failed)} entr{'y' if len(bumps.failed) == 1 else 'ies'} could not be "
+            f"bumped ({', '.join(b.name for b in bumps.failed)}); they were left as they were, "
+            "see the bump messages above"
+        )
     if provenance is not None and provenance.failures:
         raise CheckFailedError(
             f"provenance check failed for {', '.join(r.name for r in provenance.failures)}; "
@@ -281,6 +322,36 @@ def _entries(names: list[str]) -> str:
     return f"{len(names)} entr{'y' if len(names) == 1 else 'ies'} ({shown})"
 
 
+def _bump(
+    state: AppState,
+    result: RefreshResult,
+    floating: tuple[str, ...],
+    trusted_root: Path | None,
+    dry_run: bool,
+    deadline: Deadline,
+) -> BumpResult:
+    """Bump the images of the entries this refresh looked at."""
+    from regup.health.bump import BumpRequest, bump
+    from regup.net import make_client
+
+    unknown = sorted(set(floating) - {e.name for e in result.checked})
+    if unknown:
+        raise click.UsageError(
+            f"--bump-floating {', '.join(unknown)}: not among the entries refreshed"
+        )
+    with deadline.watch(make_client()) as client:
+        return bump(
+            BumpRequest(
+                state.registry_dir,
+                result.checked,
+                dry_run=dry_run,
+                floating=frozenset(floating),
+                trusted_root=trusted_root,
+                http=client,
+            )
+        )
+
+
 def _verify_refreshed(
     state: AppState,
     result: RefreshResult,
@@ -288,16 +359,22 @@ def _verify_refreshed(
     trusted_root: Path | None,
     dry_run: bool,
     deadline: Deadline,
+    bumps: BumpResult | None = None,
 ) -> VerifyRun:
     """Provenance of the entries this refresh looked at (sigstore is imported only here),
-    within what is left of the run's deadline."""
+    within what is left of the run's deadline; a bumped entry is verified at its new image
+    (its result, stored by the bump, is reused)."""
+    from dataclasses import replace
+
     from regup.net import make_client
     from regup.provenance.run import Mode, verify_entries
 
+    moved = {b.name: b.new_image for b in bumps.bumped} if bumps else {}
+    entries = [replace(e, image=moved[e.name]) if e.name in moved else e for e in result.checked]
     refreshed = {e.name for e in result.checked}
     with deadline.watch(make_client()) as client:
         return verify_entries(
-            list(result.checked),
+            entries,
             registry_dir=state.registry_dir,
             mode=Mode(mode),
             trusted_root=trusted_root,
