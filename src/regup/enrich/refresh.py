@@ -413,14 +413,7 @@ def refresh(request: RefreshRequest) -> RefreshResult:
     if request.progress is not None:
         request.progress(Progress(0, total))
     cache = Cache(request.cache_dir, request.cache_ttl, request.clock)
-    pacer = Pacer(
-        request.max_wait,
-        request.retries,
-        request.backoff,
-        request.sleep,
-        request.clock,
-        deadline=request.deadline,
-    )
+    pacer = Pacer.of(request)
     github = GitHub(
         cache.service("github", request.github_api),
         pacer,

@@ -21,7 +21,7 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import httpx
 
@@ -271,6 +271,23 @@ class Breaker:
         self.in_a_row[service] = 0
 
 
+class PacedRun(Protocol):
+    """The settings of a run that :meth:`Pacer.of` reads (RefreshRequest, CheckRequest)."""
+
+    @property
+    def max_wait(self) -> float: ...
+    @property
+    def retries(self) -> int: ...
+    @property
+    def backoff(self) -> float: ...
+    @property
+    def sleep(self) -> Callable[[float], None]: ...
+    @property
+    def clock(self) -> Callable[[], float]: ...
+    @property
+    def deadline(self) -> Deadline: ...
+
+
 @dataclass
 class Pacer:
     """Waits that a service asks for, within ``max_wait`` seconds each; retries with back-off;
@@ -287,6 +304,13 @@ class Pacer:
     limit_hits: int = 0
     deadline: Deadline = field(default_factory=Deadline)
     breaker: Breaker = field(default_factory=Breaker)
+
+    @classmethod
+    def of(cls, run: PacedRun) -> Pacer:
+        """The pacer of one run's settings (a refresh or a check request)."""
+        return cls(
+            run.max_wait, run.retries, run.backoff, run.sleep, run.clock, deadline=run.deadline
+        )
 
     def wait(self, seconds: float, reason: str, resume_at: float | None = None) -> None:
         """Sleep ``seconds``; raises :class:`StopRefresh` when that is more than allowed or

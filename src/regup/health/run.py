@@ -289,14 +289,7 @@ def _repositories(
     plans = {e.name: plan_repository(e) for e in entries}
     refs = sorted({p.ref for p in plans.values() if p.ref is not None})
     cache = Cache(request.cache_dir, request.cache_ttl, request.clock)
-    pacer = Pacer(
-        request.max_wait,
-        request.retries,
-        request.backoff,
-        request.sleep,
-        request.clock,
-        deadline=request.deadline,
-    )
+    pacer = Pacer.of(request)
     github = GitHub(
         cache.service("github", request.github_api),
         pacer,
