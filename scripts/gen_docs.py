@@ -19,6 +19,7 @@ import click
 
 from regup.cli import cli
 from regup.config import CONFIG_KEYS, Config
+from regup.policyconfig import DEFAULT_SEVERITY, POLICY_RULES
 from regup.resources import load_schema
 from regup.validate.rules import RULES
 
@@ -131,6 +132,22 @@ def config_page() -> str:
             if default
             else f"| `{key}` | | {_cell(doc)} |"
         )
+    lines += [
+        "",
+        "## `[policy]`\n",
+        "The rules `regup validate --policy` applies (see the health checks page). Each key is",
+        'a severity (`"error"`, `"warning"` or `"off"`) or a table with `severity` (default',
+        "`error`) and the rule's parameters. Unknown keys are errors.\n",
+        "| key | diagnostic | default | parameters | what it requires |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for name, rule in POLICY_RULES.items():
+        params = "; ".join(
+            f"`{p}`{' (required)' if p == rule.required else ''}: {_cell(what)}"
+            for p, what in rule.params.items()
+        )
+        default = DEFAULT_SEVERITY.get(name, "off")
+        lines.append(f"| `{name}` | `{rule.id}` | {default} | {params} | {_cell(rule.summary)} |")
     return "\n".join(lines) + "\n"
 
 

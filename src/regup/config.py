@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from regup.errors import ConfigError
+from regup.policyconfig import Policy
 
 CONFIG_KEYS: dict[str, str] = {
     "name": "The registry's name, shown on the catalog and in outputs.",
@@ -102,24 +103,30 @@ class Config:
     #: The tag vocabulary: when given, other tags are a validation warning (``tag-unknown``)
     #: and the catalog's tag lists show these only.
     tags: tuple[str, ...] = ()
+    #: The ``[policy]`` table (:mod:`regup.policyconfig`), None when there is none.
+    policy: Policy | None = None
     path: Path | None = None
 
     @classmethod
     def from_toml(cls, path: Path) -> Config:
         """Read ``path``; raises :class:`ConfigError` on unreadable or unknown settings."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except OSError as exc:
             raise ConfigError.bad_file(path, f"cannot read it ({exc.strerror})") from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError.bad_file(path, f"not valid TOML ({exc})") from None
         table: Any = data.get("registry", {})
-        extra = sorted(set(data) - {"registry"})
+        extra = sorted(set(data) - {"registry", "policy"})
         if extra:
-            raise ConfigError.bad_file(path, f"unknown table(s) {', '.join(extra)}; use [registry]")
+            raise ConfigError.bad_file(
+                path, f"unknown table(s) {', '.join(extra)}; use [registry] and [policy]"
+            )
         if not isinstance(table, dict):
             raise ConfigError.bad_file(path, "[registry] must be a table")
-        known = {f.name for f in fields(cls)} - {"path"}
+        policy = Policy.from_table(data["policy"], path, text) if "policy" in data else None
+        known = {f.name for f in fields(cls)} - {"path", "policy"}
         unknown = sorted(set(table) - known)
         if unknown:
             raise ConfigError.bad_file(
@@ -141,7 +148,7 @@ class Config:
                     table[key] = web_url(table[key])
                 except ValueError as exc:
                     raise ConfigError.bad_file(path, f"registry.{key}: {exc}") from None
-        return cls(path=path, **table)
+        return cls(path=path, policy=policy, **table)
 
     @classmethod
     def discover(cls, explicit: Path | None, cwd: Path) -> Config:
