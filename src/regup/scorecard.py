@@ -8,7 +8,7 @@ that talks to the network.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,11 @@ from regup.healthstate import EntryHealth, Level, Record, Signal, level_of
 from regup.model import Entry
 
 NOT_CHECKED = "Not checked yet"
+#: The state of a signal without a result, in the published card (:meth:`ScoreCard.to_meta`).
+NOT_CHECKED_STATE = "not-checked"
+#: Evidence longer than this is cut (with "…") in the published card, so that the card stays
+#: small next to the 4 KB the official registry allows all publisher-provided data.
+META_EVIDENCE_CHARS = 120
 #: A repository with a push within this many days of the check reads "maintained".
 MAINTAINED_DAYS = 365
 
@@ -62,6 +67,14 @@ class CardRow:
     evidence: str
     date: str | None = None
     stale: bool = False
+    #: The machine-readable side, published by :meth:`ScoreCard.to_meta`: the signal's
+    #: key, its state (a word such as ``healthy`` or ``not-checked``), the day the evidence
+    #: was seen, the day the state began, and for the license its SPDX id.
+    key: str = ""
+    state: str = NOT_CHECKED_STATE
+    seen: str | None = None
+    since: str | None = None
+    value: str | None = None
 
     @property
     def tone(self) -> str:
@@ -79,6 +92,34 @@ class CardRow:
         }
         return {k: v for k, v in out.items() if v is not None and v is not False}
 
+    def to_meta(self, evidence: bool = True) -> dict[str, Any]:
+        """The compact form: state, level, evidence (cut to :data:`META_EVIDENCE_CHARS`),
+        the day it was seen (``date``), ``since``, ``spdx`` and ``stale`` when they apply."""
+        text = self.evidence
+        if len(text) > META_EVIDENCE_CHARS:
+            text = text[: META_EVIDENCE_CHARS - 1].rstrip() + "…"
+        out: dict[str, Any] = {
+            "state": self.state,
+            "level": self.level.value,
+            "evidence": text if evidence and self.state != NOT_CHECKED_STATE else None,
+            "date": self.seen,
+            "since": self.since,
+            "spdx": self.value,
+            "stale": self.stale or None,
+        }
+        return {k: v for k, v in out.items() if v is not None}
+
+
+#: The key of each row in the published card, by label.
+META_KEYS = {
+    "Healthy": "healthy",
+    "Tools unchanged": "tools_unchanged",
+    "Maintained": "maintained",
+    "License": "license",
+    "Pinned": "pinned",
+    "Verified": "verified",
+}
+
 
 @dataclass(frozen=True)
 class ScoreCard:
@@ -94,6 +135,11 @@ class ScoreCard:
     def to_json(self) -> list[dict[str, Any]]:
         return [r.to_json() for r in self.rows]
 
+    def to_meta(self, evidence: bool = True) -> dict[str, dict[str, Any]]:
+        """The card as published under regup's ``_meta`` key: signal key → compact row
+        (:meth:`CardRow.to_meta`); without ``evidence``, only states and dates."""
+        return {META_KEYS[r.label]: r.to_meta(evidence) for r in self.rows}
+
 
 def score_card(
     entry: Entry, health: EntryHealth | None, provenance: ProvenanceCheck | None = None
@@ -108,7 +154,7 @@ def score_card(
     if entry.image is not None:
         rows.append(_pinned(records.get(Signal.IMAGE)))
         rows.append(_verified(provenance))
-    return ScoreCard(tuple(rows))
+    return ScoreCard(tuple(replace(r, key=META_KEYS[r.label]) for r in rows))
 
 
 def _unchecked(label: str) -> CardRow:
@@ -131,7 +177,17 @@ def _row(label: str, signal: Signal, record: Record, verdict: str, evidence: str
         when = f"since {record.since}; last good {record.good_on}"
     else:
         when = f"since {record.since}" if record.since else None
-    return CardRow(label, verdict, level, evidence + _stale_note(record), when, record.stale)
+    return CardRow(
+        label,
+        verdict,
+        level,
+        evidence + _stale_note(record),
+        when,
+        record.stale,
+        state=record.state,
+        seen=record.checked_on,
+        since=record.since,
+    )
 
 
 def _live(record: Record | None) -> CardRow:
@@ -147,7 +203,7 @@ def _drift(record: Record | None) -> CardRow:
     verdict = _DRIFT.get(record.state, record.state)
     row = _row("Tools unchanged", Signal.DRIFT, record, verdict, record.detail)
     if record.state == "unchanged" and record.since:
-        return CardRow(row.label, row.verdict, row.level, row.evidence, f"since {record.since}")
+        return replace(row, date=f"since {record.since}")
     return row
 
 
@@ -161,11 +217,13 @@ def _maintained(record: Record | None) -> CardRow:
     row = _row("Maintained", Signal.REPOSITORY, record, "Maintained", f"last push {pushed}")
     days = _days_between(pushed, record.checked_on)
     if days is None:
-        return CardRow(row.label, "No push recorded", Level.NOTICE, row.evidence, row.date)
+        return replace(
+            row, verdict="No push recorded", level=Level.NOTICE, stale=False, state="no-push"
+        )
     if days > MAINTAINED_DAYS:
         verdict = f"No push for {days} days"
-        return CardRow(row.label, verdict, Level.NOTICE, row.evidence, row.date, row.stale)
-    return row
+        return replace(row, verdict=verdict, level=Level.NOTICE, state="inactive")
+    return replace(row, state="maintained")
 
 
 def _days_between(first: str, second: str | None) -> int | None:
@@ -179,7 +237,14 @@ def _license(entry: Entry, record: Record | None) -> CardRow:
     detected = record.facts.get("license") if record is not None else None
     if record is None or record.state not in ("active", "archived"):
         if entry.license:
-            return CardRow("License", entry.license, Level.UNKNOWN, "as the entry declares it")
+            return CardRow(
+                "License",
+                entry.license,
+                Level.UNKNOWN,
+                "as the entry declares it",
+                state="declared",
+                value=entry.license,
+            )
         return _unchecked("License")
     if not detected:
         return CardRow(
@@ -188,6 +253,8 @@ def _license(entry: Entry, record: Record | None) -> CardRow:
             Level.NOTICE,
             "GitHub detects no license in the repository",
             record.checked_on,
+            state="none-detected",
+            seen=record.checked_on,
         )
     if detected == "NOASSERTION":
         return CardRow(
@@ -196,11 +263,22 @@ def _license(entry: Entry, record: Record | None) -> CardRow:
             Level.NOTICE,
             "GitHub finds a license it cannot name",
             record.checked_on,
+            state="unrecognised",
+            seen=record.checked_on,
         )
     evidence = "detected by GitHub in the repository"
     if entry.license and entry.license != detected:
         evidence += f"; the entry declares {entry.license}"
-    return CardRow("License", str(detected), Level.GOOD, evidence, record.checked_on)
+    return CardRow(
+        "License",
+        str(detected),
+        Level.GOOD,
+        evidence,
+        record.checked_on,
+        state="detected",
+        seen=record.checked_on,
+        value=str(detected),
+    )
 
 
 def _pinned(record: Record | None) -> CardRow:
@@ -216,4 +294,13 @@ def _verified(check: ProvenanceCheck | None) -> CardRow:
     verdict, level = _PROVENANCE[check.outcome]
     evidence = check.detail or (f"signed by {check.signer}" if check.signer else verdict)
     when = check.checked_at[:10] if check.checked_at else None
-    return CardRow("Verified", verdict, level, evidence, when, check.stale)
+    return CardRow(
+        "Verified",
+        verdict,
+        level,
+        evidence,
+        when,
+        check.stale,
+        state=check.outcome.value,
+        seen=when,
+    )

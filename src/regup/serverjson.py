@@ -426,6 +426,9 @@ _BLOCK_IGNORED = frozenset({"transport"})
 REGUP_BLOCK_KEYS = frozenset(
     {"description", "repository_url", "license", "examples", "pulls", "mounts"}
 )
+#: Fields of regup's block that a build computes from the registry's stored checks
+#: (``provenance_check``, ``score_card``): read past in a source, written anew by the build.
+REGUP_DERIVED_KEYS = frozenset({"provenance_check", "score_card"})
 #: ``_meta`` keys a registry sets when it serves the document; a source's are ignored.
 _REGISTRY_META = "io.modelcontextprotocol.registry/official"
 
@@ -577,7 +580,8 @@ def _meta_problems(doc: Mapping[str, Any], found: list[SourceProblem]) -> str | 
                 for key, inner in block.items():
                     _walk_keys(inner, "block", (*where, key), found)
             continue
-        extra = set(block) - REGUP_BLOCK_KEYS if isinstance(block, Mapping) else set()
+        known = REGUP_BLOCK_KEYS | REGUP_DERIVED_KEYS
+        extra = set(block) - known if isinstance(block, Mapping) else set()
         if isinstance(block, Mapping) and not extra and ours is None:
             ours = str(publisher)
             continue

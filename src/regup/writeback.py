@@ -28,7 +28,12 @@ from typing import Any
 from regup.config import Config
 from regup.errors import WriteBackError
 from regup.files import write_atomic
-from regup.serverjson import PUBLISHER_PROVIDED, REGUP_BLOCK_KEYS, TOOLHIVE_PUBLISHER
+from regup.serverjson import (
+    PUBLISHER_PROVIDED,
+    REGUP_BLOCK_KEYS,
+    REGUP_DERIVED_KEYS,
+    TOOLHIVE_PUBLISHER,
+)
 from regup.yamledit import (
     Edit,
     YamlEditError,
@@ -286,7 +291,7 @@ def apply_server_json_metadata(
                 for key, value in provided.items()
                 if key != TOOLHIVE_PUBLISHER
                 and isinstance(value, dict)
-                and set(value) <= REGUP_BLOCK_KEYS
+                and set(value) <= REGUP_BLOCK_KEYS | REGUP_DERIVED_KEYS
             ),
             None,
         )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from regup.emit.upstream import publisher_provided_size
+from regup.serverjson import PUBLISHER_PROVIDED
 from tests.helpers import run_cli, server_json_after_round_trip
 
 
@@ -67,9 +69,21 @@ def test_catalog_server_json_round_trips_through_import_and_build(
         ["--registry", str(registry), "--config", str(config), "build", "--out", str(out)]
     )
     assert built.exit_code == 0, built.output
+    cards = 0
     for source in sources:
         original = json.loads(source.read_text(encoding="utf-8"))
         emitted = json.loads(
             (out / "upstream" / "servers" / f"{source.parent.name}.json").read_text()
         )
+        # the build adds the score card; never checked here, it says so (authoring.md)
+        provided = emitted["_meta"][PUBLISHER_PROVIDED]
+        card = provided.get("io.github.regup", {}).pop("score_card", None)
+        if provided.get("io.github.regup") == {}:
+            del provided["io.github.regup"]
+        if card is not None:
+            assert {row["state"] for row in card.values()} <= {"not-checked", "declared"}
+            cards += 1
+        else:
+            assert publisher_provided_size(provided) > 4096 - 400, source
         assert emitted == server_json_after_round_trip(original, "io.github.regup"), source
+    assert cards >= 20  # only a server whose ToolHive block fills the 4 KB goes without

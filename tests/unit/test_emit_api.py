@@ -24,7 +24,7 @@ from regup.emit.api import (
     versions_path,
 )
 from regup.emit.canonical import EmitContext
-from regup.emit.upstream import to_upstream
+from regup.emit.upstream import entry_document
 from regup.errors import ConfigError
 from regup.ledger import Ledger, VersionRecord
 from regup.model import Entry, Group, Registry
@@ -112,7 +112,8 @@ def test_each_response_has_the_official_meta_with_dates_from_the_ledger() -> Non
     )
     artifacts = emit_api(registry(), replace(CTX, versions=ledger))
     latest = load(artifacts, version_path("io.github.example/fetch", "latest"))
-    assert latest["server"] == json.loads(json.dumps(to_upstream(fetch, CTX.config)))
+    published = entry_document(fetch, CTX.config, CTX.provenance, CTX.health)
+    assert latest["server"] == json.loads(json.dumps(published))
     assert latest["_meta"] == {
         OFFICIAL_META: {
             "status": "active",

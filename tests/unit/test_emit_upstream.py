@@ -18,17 +18,22 @@ from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.emit.toolhive import toolhive_server
 from regup.emit.upstream import (
+    PUBLISHER_PROVIDED_LIMIT,
     SERVER_SCHEMA_URL,
     check_config,
     emit_upstream,
+    entry_document,
+    publisher_provided_size,
     registry_from_upstream,
     to_upstream,
     upstream_registry,
 )
 from regup.errors import ConfigError, ImportSourceError
+from regup.healthstate import EntryHealth, Record, Signal
 from regup.install import install_model
 from regup.model import Entry, Group, Registry
 from regup.names import entry_name_from_upstream, short_description
+from regup.scorecard import score_card
 from regup.serverjson import (
     PUBLISHER_PROVIDED,
     TOOLHIVE_PUBLISHER,
@@ -850,6 +855,156 @@ def test_stored_provenance_check_is_published_under_our_key(schemas: Schemas) ->
         server["_meta"][PUBLISHER_PROVIDED][TOOLHIVE_PUBLISHER]
     )
     assert from_upstream(server, TEST_CONFIG) == registry.entries[0]
+
+
+# --- the score card under our key -----------------------------------------------------------
+
+
+def _health(name: str, evidence: str = "answered initialize and tools/list") -> EntryHealth:
+    """Every signal checked, each with ``evidence``, dates and a stale flag: a full card."""
+    facts = {"pushed_at": "2026-11-30T00:00:00Z", "license": "BSD-3-Clause-Clear"}
+
+    def record(state: str, facts: JsonDict | None = None, stale: bool = False) -> Record:
+        error = "timeout" if stale else None
+        days = {"since": "2026-11-02", "checked_on": "2026-12-01", "good_on": "2026-12-01"}
+        return Record(state, evidence, facts or {}, stale=stale, error=error, **days)
+
+    return EntryHealth(
+        name,
+        {
+            Signal.LIVE: record("auth-required", stale=True),
+            Signal.DRIFT: record("drifted"),
+            Signal.REPOSITORY: record("active", facts),
+            Signal.IMAGE: record("behind", stale=True),
+        },
+    )
+
+
+def _card(doc: JsonDict) -> Any:
+    return doc["_meta"][PUBLISHER_PROVIDED][CONFIG.publisher_key].get("score_card")
+
+
+def test_every_published_server_carries_the_card_under_our_key(schemas: Schemas) -> None:
+    from regup.emit.api import emit_api, version_path
+
+    registry = rich_registry()
+    check = ProvenanceCheck(Outcome.VERIFIED, signer="https://github.com/e/f", checked_at="2026")
+    ctx = EmitContext(
+        config=CONFIG,
+        timestamp="2026-12-01T00:00:00Z",
+        provenance={"fetch": check},
+        health={"fetch": _health("fetch")},
+    )
+    upstream = emit_upstream(registry, ctx)
+    envelope = json.loads(upstream["upstream/registry.json"])
+    assert schemas.errors(schemas.envelope, envelope) == []
+    api = emit_api(registry, ctx)
+    for entry, server in zip(registry.entries, envelope["data"]["servers"], strict=True):
+        card = _card(server)
+        assert card is not None, entry.name
+        assert schemas.errors(schemas.server, server) == [], entry.name
+        provided = server["_meta"][PUBLISHER_PROVIDED]
+        assert schemas.errors(schemas.publisher, provided) == [], entry.name
+        assert "score_card" not in json.dumps(provided[TOOLHIVE_PUBLISHER])
+        one = json.loads(upstream[f"upstream/servers/{entry.name}.json"])
+        assert _card(one) == card
+        latest = json.loads(api[version_path(server["name"], "latest")])
+        assert _card(latest["server"]) == card, entry.name
+        if entry.name != "fetch":  # never checked: every signal says so, nothing more
+            license = card.pop("license")
+            assert {row["state"] for row in card.values()} == {"not-checked"}, entry.name
+            assert all(set(row) == {"state", "level"} for row in card.values())
+            if entry.license:  # what the entry itself declares, said as such
+                assert license == {
+                    "state": "declared",
+                    "level": "unknown",
+                    "evidence": "as the entry declares it",
+                    "spdx": entry.license,
+                }
+            else:
+                assert license == {"state": "not-checked", "level": "unknown"}
+    (fetch,) = [_card(d) for d in envelope["data"]["servers"] if d["name"].endswith("/fetch")]
+    assert fetch["healthy"]["state"] == "auth-required" and fetch["healthy"]["stale"] is True
+    assert fetch["tools_unchanged"]["state"] == "drifted"
+    assert fetch["maintained"] == {
+        "state": "maintained",
+        "level": "good",
+        "evidence": "last push 2026-11-30",
+        "date": "2026-12-01",
+        "since": "2026-11-02",
+    }
+    assert fetch["license"]["spdx"] == "BSD-3-Clause-Clear"
+    assert fetch["pinned"]["state"] == "behind"
+    assert fetch["verified"]["state"] == "verified"
+
+
+def test_reading_a_published_server_back_ignores_the_card() -> None:
+    for entry in rich_registry().entries:
+        doc = entry_document(entry, CONFIG, {}, {entry.name: _health(entry.name)})
+        assert _card(doc) is not None
+        assert from_upstream(through_json(doc), CONFIG) == entry, entry.name
+        # ToolHive reads only its own publisher key (toolhive-core converters), which the
+        # card leaves as it was
+        plain = to_upstream(entry, CONFIG)
+        assert _toolhive_only(doc) == _toolhive_only(plain), entry.name
+
+
+def test_the_size_is_measured_as_go_s_json_marshal_writes_it() -> None:
+    # compact, keys sorted, <>& and U+2028/9 escaped as \u00xx, UTF-8 bytes
+    value = {"b": ["<a & b>", 1], "a": "é\u2028"}
+    go = '{"a":"é\\u2028","b":["\\u003ca \\u0026 b\\u003e",1]}'
+    assert publisher_provided_size(value) == len(go.encode())
+
+
+def test_the_card_keeps_the_largest_entry_within_the_4kb_limit(reference_dir: Path) -> None:
+    """The official registry refuses publisher-provided data past 4 KB. The largest entries
+    of this repository and of ToolHive's registry, each with a full card whose evidence is
+    as long as the card lets it be, still fit, evidence and all."""
+    from regup.load import load_registry
+    from regup.validate import validate_documents
+    from tests.helpers import REPO_ROOT
+
+    ours = validate_documents(load_registry(REPO_ROOT / "registry")).registry.entries
+    entries = [*ours, *reference_entries(reference_dir)]
+    check = ProvenanceCheck(Outcome.MISMATCH, detail="x" * 400, checked_at="2026-12-01T00:00")
+    sizes = []
+    for entry in entries:
+        health = {entry.name: _health(entry.name, "y" * 400)}
+        doc = entry_document(entry, CONFIG, {entry.name: check}, health)
+        provided = doc["_meta"][PUBLISHER_PROVIDED]
+        sizes.append((publisher_provided_size(provided), entry.name))
+        assert publisher_provided_size(provided) <= PUBLISHER_PROVIDED_LIMIT, entry.name
+        card = _card(doc)
+        assert card is not None and all("evidence" in row for row in card.values()), entry.name
+    largest, name = max(sizes)
+    assert largest > 3500, name  # the test does measure a big one
+
+
+def test_a_card_that_would_pass_the_limit_loses_its_evidence_then_itself() -> None:
+    def entry_with(tools: int) -> Entry:
+        return Entry.from_document("fetch", container(tools=[f"t{i:04}" for i in range(tools)]))
+
+    def provided(entry: Entry) -> JsonDict:
+        doc = entry_document(entry, CONFIG, {}, {"fetch": _health("fetch", "z" * 150)})
+        result: JsonDict = doc["_meta"][PUBLISHER_PROVIDED]
+        return result
+
+    shapes: dict[str, int] = {}
+    for n in range(0, 600, 5):  # more tools, a bigger ToolHive block
+        block = provided(entry_with(n))
+        card = block[CONFIG.publisher_key].get("score_card")
+        shape = "none" if card is None else "full" if "evidence" in card["healthy"] else "bare"
+        shapes.setdefault(shape, n)
+        if card is not None:
+            assert publisher_provided_size(block) <= PUBLISHER_PROVIDED_LIMIT, n
+        if shape != "full":  # the fuller form would not have fitted
+            fuller = score_card(entry_with(n), _health("fetch", "z" * 150)).to_meta(
+                evidence=shape == "bare"
+            )
+            ours = {**block[CONFIG.publisher_key], "score_card": fuller}
+            trial = {**block, CONFIG.publisher_key: ours}
+            assert publisher_provided_size(trial) > PUBLISHER_PROVIDED_LIMIT, n
+    assert list(shapes) == ["full", "bare", "none"]
 
 
 # --- skills ----------------------------------------------------------------------------------

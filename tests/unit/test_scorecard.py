@@ -9,7 +9,7 @@ from regup.checks import Outcome, ProvenanceCheck
 from regup.healthstate import EntryHealth, Level, Record, Signal
 from regup.load import load_registry
 from regup.model import Entry
-from regup.scorecard import NOT_CHECKED, score_card
+from regup.scorecard import META_EVIDENCE_CHARS, NOT_CHECKED, score_card
 from regup.validate import validate_documents
 from tests.helpers import container, remote, write_registry
 
@@ -109,3 +109,93 @@ def test_the_card_as_json_leaves_out_what_is_empty(tmp_path: Path) -> None:
         "level": "unknown",
         "evidence": "regup check has no result for it yet",
     }
+
+
+# --- the published card (_meta) ------------------------------------------------------------
+
+
+def test_the_published_card_of_an_unchecked_entry_says_not_checked_and_nothing_else(
+    tmp_path: Path,
+) -> None:
+    meta = score_card(entry(tmp_path, container(license=None)), None).to_meta()
+    assert list(meta) == [
+        "healthy",
+        "tools_unchanged",
+        "maintained",
+        "license",
+        "pinned",
+        "verified",
+    ]
+    assert all(row == {"state": "not-checked", "level": "unknown"} for row in meta.values())
+
+
+def test_the_published_card_gives_state_evidence_and_dates(tmp_path: Path) -> None:
+    records = {
+        Signal.LIVE: Record(
+            "healthy",
+            "answered initialize and tools/list over streamable-http",
+            since="2026-11-02",
+            checked_on="2026-12-01",
+            good_on="2026-12-01",
+        ),
+        Signal.DRIFT: Record("drifted", "tool fetch: description changed", since="2026-11-30"),
+        Signal.REPOSITORY: Record(
+            "active",
+            "x",
+            {"pushed_at": "2024-01-02T00:00:00Z", "license": "MIT"},
+            checked_on="2026-12-01",
+            since="2026-10-01",
+        ),
+        Signal.IMAGE: Record("floating", "tag latest moves", stale=True, error="registry down"),
+    }
+    check = ProvenanceCheck(Outcome.UNSIGNED, checked_at="2026-11-30T10:00:00Z")
+    card = score_card(entry(tmp_path, container()), EntryHealth("server", records), check)
+    meta = card.to_meta()
+    assert meta["healthy"] == {
+        "state": "healthy",
+        "level": "good",
+        "evidence": "answered initialize and tools/list over streamable-http",
+        "date": "2026-12-01",
+        "since": "2026-11-02",
+    }
+    assert meta["tools_unchanged"]["state"] == "drifted"
+    assert meta["tools_unchanged"]["level"] == "bad"
+    assert (meta["maintained"]["state"], meta["maintained"]["level"]) == ("inactive", "notice")
+    assert meta["maintained"]["evidence"] == "last push 2024-01-02"
+    assert meta["license"] == {
+        "state": "detected",
+        "level": "good",
+        "evidence": "detected by GitHub in the repository",
+        "date": "2026-12-01",
+        "spdx": "MIT",
+    }
+    assert meta["pinned"]["stale"] is True and meta["pinned"]["state"] == "floating"
+    assert meta["verified"] == {
+        "state": "unsigned",
+        "level": "notice",
+        "evidence": "No signature found",
+        "date": "2026-11-30",
+    }
+    bare = card.to_meta(evidence=False)
+    assert all("evidence" not in row for row in bare.values())
+    assert bare["healthy"]["date"] == "2026-12-01"
+
+
+def test_the_published_card_cuts_long_evidence(tmp_path: Path) -> None:
+    records = {Signal.LIVE: Record("unreachable", "connection refused " * 40)}
+    card = score_card(entry(tmp_path, remote()), EntryHealth("server", records))
+    evidence = card.to_meta()["healthy"]["evidence"]
+    assert len(evidence) == META_EVIDENCE_CHARS and evidence.endswith("…")
+    assert card.rows[0].evidence.startswith(evidence[:-1])  # the page keeps the whole text
+
+
+def test_maintained_states_follow_the_repository(tmp_path: Path) -> None:
+    def state(record: Record) -> str:
+        records = {Signal.REPOSITORY: record}
+        card = score_card(entry(tmp_path / record.state, remote()), EntryHealth("s", records))
+        return str(card.to_meta()["maintained"]["state"])
+
+    recent = {"pushed_at": "2026-11-01T00:00:00Z"}
+    assert state(Record("active", "x", recent, checked_on="2026-12-01")) == "maintained"
+    assert state(Record("active", "x", {}, checked_on="2026-12-01")) == "no-push"
+    assert state(Record("archived", "archived on GitHub")) == "archived"

@@ -442,3 +442,16 @@ def test_toolhive_converter_server_json_fixtures_load_as_sources(tmp_path: Path)
         original = fixture(f"server_to_{kind}__input_{name}.json")
         expected = server_json_after_round_trip(original, "io.github.regup")
         assert to_upstream(entry, Config()) == expected
+
+
+def test_a_published_document_with_its_card_loads_as_a_source(tmp_path: Path) -> None:
+    """regup's own output read back: the card and the provenance check are computed by the
+    build, so a source may carry them and loading it reports nothing."""
+    (entry,) = load(tmp_path / "a", fetch=Files({"server.json": json.dumps(server_doc())}))[0]
+    from regup.emit.upstream import entry_document
+
+    published = entry_document(entry, Config(), {}, {})
+    assert "score_card" in published["_meta"][PUBLISHER_PROVIDED]["io.github.regup"]
+    entries, found = load(tmp_path / "b", fetch=Files({"server.json": json.dumps(published)}))
+    assert found == []
+    assert entries == [entry]

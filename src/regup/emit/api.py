@@ -31,7 +31,7 @@ from typing import Any
 from urllib.parse import quote
 
 from regup.emit.canonical import Artifacts, EmitContext
-from regup.emit.upstream import check_config, official_status, to_upstream
+from regup.emit.upstream import check_config, entry_document, official_status, to_upstream
 from regup.jsonio import dump_json
 from regup.model import Entry, JsonDict, Registry, Skill
 
@@ -89,7 +89,7 @@ def server_response(entry: Entry, ctx: EmitContext) -> JsonDict:
     current version, the latest. Its times come from the versions ledger (the build
     timestamp for a version it does not hold), never from ``metadata.last_updated``, which
     moves with every stars refresh."""
-    server = to_upstream(entry, ctx.config, ctx.provenance.get(entry.name))
+    server = entry_document(entry, ctx.config, ctx.provenance, ctx.health)
     record = ctx.versions.get(entry.name, str(server["version"]))
     published = record.published_at if record else ctx.timestamp
     updated = record.updated_at if record else ctx.timestamp

@@ -18,6 +18,9 @@ Where each field goes:
 - what ToolHive does not carry (the full description when it is longer than 100 characters, a
   repository on another host, ``license``, ``examples``, ``metadata.pulls``) sits under regup's
   own publisher key, so converting back gives the same entry.
+- the score card (:meth:`~regup.scorecard.ScoreCard.to_meta`) sits under regup's key as
+  ``score_card`` in the registry outputs and the API, kept within the official registry's
+  limit on publisher-provided data (:data:`PUBLISHER_PROVIDED_LIMIT`).
 
 The reverse conversion lives in :mod:`regup.serverjson` (the loader reads entries authored
 as ``server.json`` with it, ``regup import`` reads upstream sources with it).
@@ -25,6 +28,7 @@ as ``server.json`` with it, ``regup import`` reads upstream sources with it).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,11 +39,13 @@ from regup.checks import ProvenanceCheck
 from regup.config import Config, missing_namespace
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.errors import ConfigError, ImportSourceError
+from regup.healthstate import EntryHealth
 from regup.iconfile import upstream_icons
 from regup.install import local_url
 from regup.jsonio import dump_json
 from regup.model import Entry, Group, JsonDict, Kind, Registry
 from regup.names import entry_name_from_upstream, short_description, upstream_name
+from regup.scorecard import ScoreCard, score_card
 from regup.serverjson import (
     CONTAINER_EXTENSIONS,
     PUBLISHER_PROVIDED,
@@ -69,6 +75,14 @@ REPOSITORY_SOURCES: dict[str, str] = {
     "gitlab.com": "gitlab",
     "www.gitlab.com": "gitlab",
 }
+
+#: The official registry refuses a publish whose publisher-provided ``_meta`` (every
+#: publisher's block together) is longer than this once Go's ``encoding/json`` wrote it
+#: (modelcontextprotocol/registry ``internal/validators``: ``validatePublisherExtensions``).
+PUBLISHER_PROVIDED_LIMIT = 4 * 1024
+#: What Go's ``json.Marshal`` escapes that Python's ``json.dumps`` writes as it is.
+_GO_ESCAPES = {c: f"\\u{ord(c):04x}" for c in "<>&\u2028\u2029"}
+_GO_ESCAPED = re.compile("[<>&\u2028\u2029]")
 
 _NAMESPACE = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9.-]*[a-zA-Z0-9]$")
 
@@ -107,6 +121,14 @@ def repository_source(url: str) -> str | None:
     """``github`` or ``gitlab`` from the URL's host; None for any other host."""
     host = (urlsplit(url).hostname or "").lower()
     return REPOSITORY_SOURCES.get(host)
+
+
+def publisher_provided_size(value: Any) -> int:
+    """The length in bytes of ``value`` as the official registry measures it: Go's
+    ``json.Marshal`` (compact, keys sorted, ``<``, ``>``, ``&``, U+2028 and U+2029
+    escaped, UTF-8)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+    return len(_GO_ESCAPED.sub(lambda m: _GO_ESCAPES[m.group()], text).encode())
 
 
 def official_status(status: str) -> str:
@@ -202,8 +224,14 @@ def regup_extensions(entry: Entry, check: ProvenanceCheck | None = None) -> Json
     return block
 
 
-def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = None) -> JsonDict:
-    """The ``server.json`` document of one entry (valid against the 2025-12-11 schema).
+def to_upstream(
+    entry: Entry,
+    config: Config,
+    check: ProvenanceCheck | None = None,
+    card: ScoreCard | None = None,
+) -> JsonDict:
+    """The ``server.json`` document of one entry (valid against the 2025-12-11 schema),
+    with its score ``card`` under regup's key when one is given (:func:`_add_card`).
 
     Raises :class:`ValueError` for an entry with neither image nor url (validation rejects
     those before any emitter runs).
@@ -245,10 +273,37 @@ def to_upstream(entry: Entry, config: Config, check: ProvenanceCheck | None = No
         raise ValueError(f"entry {entry.name} has neither image nor url")
     publishers: JsonDict = {TOOLHIVE_PUBLISHER: {key: toolhive_extensions(entry)}}
     ours = regup_extensions(entry, check)
+    if card is not None:
+        _add_card(publishers, ours, card, config.publisher_key)
     if ours:
         publishers[config.publisher_key] = ours
     doc["_meta"] = {PUBLISHER_PROVIDED: publishers}
     return doc
+
+
+def _add_card(publishers: JsonDict, ours: JsonDict, card: ScoreCard, key: str) -> None:
+    """The card in full when the publisher-provided data stays within
+    :data:`PUBLISHER_PROVIDED_LIMIT`, else without its evidence, else not at all (the
+    catalog page still shows it)."""
+    for evidence in (True, False):
+        ours["score_card"] = card.to_meta(evidence)
+        if publisher_provided_size({**publishers, key: ours}) <= PUBLISHER_PROVIDED_LIMIT:
+            return
+    del ours["score_card"]
+
+
+def entry_document(
+    entry: Entry,
+    config: Config,
+    provenance: Mapping[str, ProvenanceCheck],
+    health: Mapping[str, EntryHealth],
+) -> JsonDict:
+    """The ``server.json`` of an entry as the registry outputs, the API and the catalog
+    publish it: with its last provenance check and its score card, from the stored
+    ``provenance`` and ``health`` by entry name."""
+    check = provenance.get(entry.name)
+    card = score_card(entry, health.get(entry.name), check)
+    return to_upstream(entry, config, check, card)
 
 
 # --- registry outputs ---------------------------------------------------------------------
@@ -265,7 +320,7 @@ def upstream_registry(registry: Registry, ctx: EmitContext) -> JsonDict:
     check_config(ctx.config)
     data: JsonDict = {
         "servers": [
-            to_upstream(e, ctx.config, ctx.provenance.get(e.name)) for e in registry.entries
+            entry_document(e, ctx.config, ctx.provenance, ctx.health) for e in registry.entries
         ],
     }
     if registry.skills:  # toolhive-core's UpstreamData writes skills with omitempty
