@@ -33,7 +33,7 @@ import stat
 import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -154,12 +154,31 @@ class MemoryFiles:
         return self.artifacts.get(rel)
 
 
+class Output(Protocol):
+    """Where a streamed answer is written (the connection)."""
+
+    def write(self, data: bytes, /) -> object: ...
+
+    def flush(self) -> object: ...
+
+
 @dataclass(frozen=True)
 class Response:
     status: int
     body: bytes = b""
     content_type: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    #: A body written as it comes (an event stream, ``regup serve --watch``) instead of
+    #: ``body``: called with the connection's output after the headers; the connection
+    #: closes when it returns.
+    stream: Callable[[Output], None] | None = None
+
+
+class App(Protocol):
+    """What the HTTP handler asks for an answer: :class:`PreviewApp`, or the live
+    preview's :class:`regup.watch.LiveApp` in front of it."""
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response: ...
 
 
 def problem(status: HTTPStatus, detail: str) -> Response:
@@ -562,7 +581,7 @@ class _GzipCache:
 
 
 class _Handler(BaseHTTPRequestHandler):
-    app: PreviewApp
+    app: App
     quiet: bool = True
     gzip_cache: _GzipCache
     server_version = "regup-serve"
@@ -582,6 +601,9 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:  # the one request boundary: answer, log, keep serving
             self.log_error("internal error on %r: %r", self.path, exc)
             response = problem(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; see its log")
+        if response.stream is not None:
+            self._stream(response)
+            return
         body = response.body
         headers: list[tuple[str, str]] = [
             CORS_ORIGIN,
@@ -620,6 +642,23 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if method != "HEAD" and body:
             self.wfile.write(body)
+
+    def _stream(self, response: Response) -> None:
+        assert response.stream is not None
+        self.send_response(response.status)
+        for key, value in (CORS_ORIGIN, ("Cache-Control", "no-cache")):
+            self.send_header(key, value)
+        if response.content_type:
+            self.send_header("Content-Type", response.content_type)
+        for key, value in response.headers:
+            self.send_header(key, value)
+        self.end_headers()
+        self.close_connection = True
+        self.wfile.flush()
+        try:
+            response.stream(self.wfile)
+        except (ConnectionError, TimeoutError):
+            pass  # the page went away
 
     def do_GET(self) -> None:  # noqa: N802 - the names http.server dispatches to
         self._answer("GET")
@@ -702,7 +741,7 @@ class _Server6(PooledServer):
     address_family = socket.AF_INET6
 
 
-def make_server(app: PreviewApp, host: str, port: int, *, quiet: bool = True) -> PooledServer:
+def make_server(app: App, host: str, port: int, *, quiet: bool = True) -> PooledServer:
     """A server bound to ``host:port`` (port 0 picks a free one), not yet serving.
 
     ``quiet`` leaves out the request log. Raises :class:`ConfigError` when the address

@@ -9,11 +9,21 @@ import click
 
 from regup.build import BuildRequest, render
 from regup.cli import AppState, pass_state
+from regup.diagnostics import Severity
 from regup.errors import InvalidRegistryError, LoadError
 from regup.load import load_registry
 from regup.report.diagnostics import REPORTERS, Summary
-from regup.serve import DirectoryFiles, MemoryFiles, PreviewApp, SiteFiles, is_loopback, make_server
+from regup.serve import (
+    DirectoryFiles,
+    MemoryFiles,
+    PooledServer,
+    PreviewApp,
+    SiteFiles,
+    is_loopback,
+    make_server,
+)
 from regup.validate import validate_documents
+from regup.watch import LivePreview, LiveState
 
 
 def _built_in_memory(state: AppState) -> SiteFiles:
@@ -61,8 +71,17 @@ def _built_in_memory(state: AppState) -> SiteFiles:
     is_flag=True,
     help="Build the registry in memory and serve that instead of --dir (writes nothing).",
 )
+@click.option(
+    "--watch",
+    is_flag=True,
+    help="Build in memory like --build, then rebuild after every edit of the registry folder "
+    "or regup.toml and reload the open catalog pages; a broken edit shows its errors in the "
+    "page while the last good build stays served.",
+)
 @pass_state
-def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memory: bool) -> None:
+def serve_command(
+    state: AppState, port: int, host: str, out_dir: Path, in_memory: bool, watch: bool
+) -> None:
     """Serve the catalog, the JSON files and the MCP Registry API v0.1 on a local port.
 
     The API answers like a registry does: JSON content type, CORS, encoded names (%2F),
@@ -72,6 +91,9 @@ def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memor
     is logged to stderr (-q silences it). Point a client at it, e.g. `thv config
     set-registry http://127.0.0.1:8080 --allow-private-ip`. Stop with Ctrl+C.
     """
+    if watch:
+        _serve_watching(state, host, port)
+        return
     if in_memory:
         files: SiteFiles = _built_in_memory(state)
         label = f"{state.registry_dir} (built in memory)"
@@ -82,19 +104,54 @@ def serve_command(state: AppState, port: int, host: str, out_dir: Path, in_memor
             )
         files = DirectoryFiles(out_dir)
         label = str(out_dir)
-    server = make_server(PreviewApp(files), host, port, quiet=state.quiet)
+    _run(make_server(PreviewApp(files), host, port, quiet=state.quiet), host, label)
+
+
+def _run(server: PooledServer, host: str, label: str, live: LivePreview | None = None) -> None:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_port}"
     if not is_loopback(host):
         click.echo(f"Warning: listening on {host}, reachable from other machines.", err=True)
     click.echo(f"Serving {label} at {url}/ (API: {url}/v0.1/servers). Press Ctrl+C to stop.")
     sys.stdout.flush()
+    if live is not None:
+        live.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         click.echo("Stopped.")
     finally:
+        if live is not None:
+            live.close()  # ends the event streams, so no worker thread holds up the exit
         server.server_close()
+
+
+def _serve_watching(state: AppState, host: str, port: int) -> None:
+    config_file = state.config_path or Path.cwd() / "regup.toml"
+
+    def report(live: LiveState) -> None:
+        if live.diagnostics:
+            errors = sum(1 for d in live.diagnostics if d.severity is Severity.ERROR)
+            REPORTERS["text"](
+                live.diagnostics,
+                Summary(0, errors, len(live.diagnostics) - errors),
+                sys.stderr,
+                color=state.color,
+                quiet=True,
+            )
+        if live.broken:
+            kept = "the last good build stays served" if live.app else "nothing to serve yet"
+            click.echo(f"Build failed ({kept}); waiting for the next edit.", err=True)
+        elif not state.quiet:
+            click.echo(f"Rebuilt in {live.seconds:.2f} s.", err=True)
+
+    live = LivePreview(
+        state.registry_dir, lambda: state.config, (state.registry_dir, config_file), report
+    )
+    if live.app.state.diagnostics:
+        report(live.app.state)
+    server = make_server(live.app, host, port, quiet=state.quiet)
+    _run(server, host, f"{state.registry_dir} (built in memory, watching for edits)", live)
 
 
 COMMANDS = [serve_command]

@@ -1,0 +1,408 @@
+"""``regup serve --watch``: rebuild in memory on every edit and reload the open catalog pages.
+
+This module owns the live preview. A :class:`Watcher` thread polls the registry folder and
+the configuration file (modification time and size of every file: no extra dependency, and
+it works the same on every file system, network and container mounts included) and calls a
+build function when something changed. The :class:`LiveApp` in front of
+:class:`regup.serve.PreviewApp` swaps in each good build whole (one assignment, so a request
+sees the old build or the new one, never a mix), and gives every HTML page it serves a
+small script (``/_regup/live.js``) that listens to ``/_regup/events`` (Server-Sent Events)
+and reloads the page when the build id changes. Nothing is injected into built files: only
+answers of a watching server carry it.
+
+A broken edit does not stop the server: the API, the JSON files and the pages keep the last
+good build, and every page shows the diagnostics (``file:line:col``, escaped) in an overlay
+until the edit is fixed; before any good build, pages are a list of the diagnostics and the
+API answers 503.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import html
+import os
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from regup.build import BuildRequest, render
+from regup.config import Config
+from regup.diagnostics import Diagnostic, Severity, sort_diagnostics
+from regup.errors import ConfigError, RegupError
+from regup.load import display_path, load_registry
+from regup.serve import MemoryFiles, Output, PreviewApp, Response, problem
+from regup.validate import validate_documents
+
+#: Seconds between two polls of the watched files.
+POLL_INTERVAL = 0.1
+#: Seconds between two keep-alive comments on an idle event stream (finds closed tabs).
+HEARTBEAT = 10.0
+#: Event streams open at once (each holds one of the server's worker threads).
+MAX_STREAMS = 16
+EVENTS_PATH = "/_regup/events"
+SCRIPT_PATH = "/_regup/live.js"
+STYLE_PATH = "/_regup/live.css"
+#: Shown when a page has more diagnostics than this (the rest are in the server's log).
+SHOWN_DIAGNOSTICS = 200
+
+#: The page script: reload when the server announces another build than the page's own.
+#: An external file, because the catalog's Content-Security-Policy forbids inline scripts.
+LIVE_SCRIPT = b"""// regup serve --watch: reload this page when the registry is rebuilt.
+(function () {
+  var me = document.currentScript;
+  var build = me && me.getAttribute("data-build");
+  if (!build || !window.EventSource) return;
+  var events = new EventSource("/_regup/events");
+  events.addEventListener("open", function () {
+    document.documentElement.setAttribute("data-regup-watching", "");
+  });
+  events.addEventListener("build", function (event) {
+    if (event.data !== build) {
+      events.close();
+      window.location.reload();
+    }
+  });
+})();
+"""
+
+LIVE_STYLE = b"""#regup-watch-errors {
+  position: fixed; inset: 0 0 auto 0; z-index: 2147483647; max-height: 80vh; overflow: auto;
+  margin: 0; padding: 1rem 1.25rem; background: #3b0d0c; color: #fff;
+  font: 14px/1.45 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+  box-shadow: 0 2px 12px rgba(0, 0, 0, .5);
+}
+#regup-watch-errors h2 { margin: 0 0 .5rem; font-size: 1rem; }
+#regup-watch-errors ul { margin: 0; padding-left: 1.25rem; }
+#regup-watch-errors li { margin: .15rem 0; white-space: pre-wrap; }
+#regup-watch-errors p { margin: .5rem 0 0; opacity: .8; }
+"""
+
+Fingerprint = dict[str, tuple[int, int]]
+
+
+def fingerprint(paths: Sequence[Path]) -> Fingerprint:
+    """Modification time and size of every file under ``paths`` (files or folders).
+
+    Hidden files and folders and editor backups (``~``) are left out: saving in an editor
+    touches them without changing what is built. A path that does not exist is simply
+    absent, so creating it later counts as a change.
+    """
+    found: Fingerprint = {}
+
+    def walk(folder: str) -> None:
+        try:
+            listing = os.scandir(folder)
+        except OSError:
+            return
+        with listing:
+            for entry in listing:
+                if entry.name.startswith(".") or entry.name.endswith("~"):
+                    continue
+                try:
+                    if entry.is_dir(follow_symlinks=False):
+                        walk(entry.path)
+                    else:
+                        st = entry.stat()
+                        found[entry.path] = (st.st_mtime_ns, st.st_size)
+                except OSError:
+                    continue
+
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            continue
+        if os.path.isdir(path):
+            walk(str(path))
+        else:
+            found[str(path)] = (st.st_mtime_ns, st.st_size)
+    return found
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one build gave: the app answering from its files (None when the registry has
+    errors) and its diagnostics (warnings included)."""
+
+    app: PreviewApp | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """One build as served: its id, the app answering from its files (the last good
+    build's when this one failed), and the diagnostics of the latest build."""
+
+    build_id: str
+    app: PreviewApp | None
+    diagnostics: tuple[Diagnostic, ...] = ()
+    seconds: float = 0.0
+
+    @property
+    def broken(self) -> bool:
+        return any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+
+@dataclass
+class LiveApp:
+    """Answers requests from the current build and announces new ones to open pages."""
+
+    state: LiveState
+    _changed: threading.Condition = field(default_factory=threading.Condition, repr=False)
+    _closed: bool = False
+    _streams: int = 0
+
+    @classmethod
+    def start(cls, outcome: Outcome) -> LiveApp:
+        return cls(_state_of(outcome, None, 1, 0.0))
+
+    def publish(self, outcome: Outcome, seconds: float) -> LiveState:
+        """Swap in the result of a rebuild and wake every open event stream; a failed
+        build keeps the last good build's files."""
+        with self._changed:
+            generation = int(self.state.build_id.rsplit("-", 1)[1]) + 1
+        state = _state_of(outcome, self.state.app, generation, seconds)
+        with self._changed:
+            self.state = state
+            self._changed.notify_all()
+        return state
+
+    def close(self) -> None:
+        """End every event stream (they return at once), for a prompt shutdown."""
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+
+    # --- requests ----------------------------------------------------------------------
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        path = urlsplit(target).path
+        if path.startswith("/_regup/") and method == "GET":
+            return self._own(path)
+        state = self.state  # one read: this answer comes from one build
+        if state.app is None:
+            if "text/html" in accept:
+                page = _error_page(state)
+                return Response(503, page, "text/html; charset=utf-8")
+            return problem(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "the registry has errors and nothing was built yet; fix them (the catalog "
+                "pages and the server's log list them) and this API answers again",
+            )
+        response = state.app.handle(method, target, accept)
+        if method == "GET" and (response.content_type or "").startswith("text/html"):
+            return Response(
+                response.status,
+                inject(response.body, state),
+                response.content_type,
+                response.headers,
+            )
+        return response
+
+    def _own(self, path: str) -> Response:
+        if path == SCRIPT_PATH:
+            return Response(200, LIVE_SCRIPT, "text/javascript; charset=utf-8")
+        if path == STYLE_PATH:
+            return Response(200, LIVE_STYLE, "text/css; charset=utf-8")
+        if path == EVENTS_PATH:
+            with self._changed:
+                if self._streams >= MAX_STREAMS:
+                    return problem(
+                        HTTPStatus.SERVICE_UNAVAILABLE,
+                        f"{MAX_STREAMS} pages already listen for rebuilds; close a few tabs",
+                    )
+                self._streams += 1
+            return Response(
+                200,
+                content_type="text/event-stream",
+                headers=(("Connection", "close"),),
+                stream=self._stream,
+            )
+        return problem(HTTPStatus.NOT_FOUND, f"no such endpoint: {path}")
+
+    def _stream(self, out: Output) -> None:
+        """Write a ``build`` event now and after every rebuild, until the server closes or
+        the client goes away (a write then fails)."""
+        try:
+            sent = ""
+            while True:
+                with self._changed:
+                    if self._closed:
+                        return
+                    current = self.state.build_id
+                    if current == sent:
+                        self._changed.wait(HEARTBEAT)
+                        if self._closed:
+                            return
+                        current = self.state.build_id
+                if current != sent:
+                    out.write(f"retry: 500\nevent: build\ndata: {current}\n\n".encode())
+                    sent = current
+                else:
+                    out.write(b": still watching\n\n")
+                out.flush()
+        finally:
+            with self._changed:
+                self._streams -= 1
+
+
+def _state_of(
+    outcome: Outcome, last_app: PreviewApp | None, generation: int, seconds: float
+) -> LiveState:
+    app = last_app if outcome.app is None else outcome.app
+    return LiveState(
+        build_id=f"{_RUN}-{generation}",
+        app=app,
+        diagnostics=tuple(sort_diagnostics(outcome.diagnostics)),
+        seconds=seconds,
+    )
+
+
+#: Tells this run's build ids from an earlier run's (a page left open across a restart
+#: reloads once).
+_RUN = hashlib.sha256(f"{os.getpid()}-{time.time_ns()}".encode()).hexdigest()[:8]
+
+
+def format_diagnostic(d: Diagnostic) -> str:
+    return f"{d.path}:{d.line}:{d.col}: {d.severity.value} {d.rule}: {d.message}"
+
+
+def _overlay(state: LiveState) -> str:
+    errors = [d for d in state.diagnostics if d.severity is Severity.ERROR]
+    items = "".join(
+        f"<li>{html.escape(format_diagnostic(d))}</li>" for d in errors[:SHOWN_DIAGNOSTICS]
+    )
+    more = len(errors) - SHOWN_DIAGNOSTICS
+    rest = f"<p>and {more} more (see the server's log)</p>" if more > 0 else ""
+    kept = (
+        "This page is from the last good build. "
+        if state.app is not None
+        else "Nothing built yet. "
+    )
+    return (
+        '<div id="regup-watch-errors" role="alert">'
+        f"<h2>The registry has {len(errors)} error{'s' if len(errors) != 1 else ''}</h2>"
+        f"<ul>{items}</ul>{rest}"
+        f"<p>{kept}Fix the files and this page reloads by itself.</p></div>"
+    )
+
+
+def _snippet(state: LiveState) -> str:
+    overlay = _overlay(state) if state.broken else ""
+    return (
+        f'{overlay}<link rel="stylesheet" href="{STYLE_PATH}">'
+        f'<script src="{SCRIPT_PATH}" data-build="{html.escape(state.build_id)}"></script>'
+    )
+
+
+def inject(page: bytes, state: LiveState) -> bytes:
+    """``page`` with the reload script (and the diagnostics overlay when the last build
+    failed) before its ``</body>``, or at its end."""
+    snippet = _snippet(state).encode()
+    at = page.rfind(b"</body>")
+    if at < 0:
+        return page + snippet
+    return page[:at] + snippet + page[at:]
+
+
+def _error_page(state: LiveState) -> bytes:
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>regup: the registry has errors</title></head><body>"
+        f"{_snippet(state)}</body></html>"
+    ).encode()
+
+
+class Watcher:
+    """A daemon thread that polls ``paths`` and calls ``on_change`` after each change.
+
+    ``on_change`` runs in this thread, one call at a time; edits made while it runs are
+    seen by the next poll, so the last edit is always built. ``stop()`` returns within
+    one poll interval.
+    """
+
+    def __init__(
+        self,
+        paths: Sequence[Path],
+        on_change: Callable[[], object],
+        interval: float = POLL_INTERVAL,
+    ) -> None:
+        self.paths = tuple(paths)
+        self.on_change = on_change
+        self.interval = interval
+        self._stop = threading.Event()
+        self._seen = fingerprint(self.paths)
+        self._thread = threading.Thread(target=self._run, name="regup-watch", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            now = fingerprint(self.paths)
+            if now != self._seen:
+                self._seen = now
+                self.on_change()
+
+
+def build_in_memory(registry_dir: Path, config: Callable[[], Config]) -> Outcome:
+    """Load, validate and render the registry without writing anything; ``config`` reads
+    the configuration afresh (an edit of regup.toml counts). Never raises for a bad
+    registry or configuration: those become the outcome's diagnostics."""
+    try:
+        settings = config()
+        v = validate_documents(load_registry(registry_dir), tags=settings.tags)
+        if not v.ok:
+            return Outcome(None, tuple(v.diagnostics))
+        files = MemoryFiles(render(v, BuildRequest(registry_dir, Path("dist"), settings)))
+        # The API index is read here, in the watcher's thread, not by a request.
+        return Outcome(PreviewApp(files), tuple(v.diagnostics))
+    except RegupError as exc:
+        where = "regup.toml" if isinstance(exc, ConfigError) else display_path(registry_dir)
+        return Outcome(None, (Diagnostic(where, 1, 1, Severity.ERROR, "build", str(exc)),))
+
+
+class LivePreview:
+    """The watching half of ``regup serve --watch``: a :class:`LiveApp` for the server and
+    a :class:`Watcher` that rebuilds into it. ``report`` is told about every build (the
+    CLI prints it)."""
+
+    def __init__(
+        self,
+        registry_dir: Path,
+        config: Callable[[], Config],
+        watched: Sequence[Path],
+        report: Callable[[LiveState], None] = lambda state: None,
+        interval: float = POLL_INTERVAL,
+    ) -> None:
+        self.registry_dir = registry_dir
+        self.config = config
+        self.report = report
+        started = time.perf_counter()
+        self.app = LiveApp.start(build_in_memory(registry_dir, config))
+        self.app.state = dataclasses.replace(self.app.state, seconds=time.perf_counter() - started)
+        self.watcher = Watcher(watched, self.rebuild, interval)
+
+    def rebuild(self) -> LiveState:
+        started = time.perf_counter()
+        outcome = build_in_memory(self.registry_dir, self.config)
+        state = self.app.publish(outcome, time.perf_counter() - started)
+        self.report(state)
+        return state
+
+    def start(self) -> None:
+        self.watcher.start()
+
+    def close(self) -> None:
+        self.watcher.stop()
+        self.app.close()
