@@ -17,7 +17,7 @@ from regup.model import Entry
 from regup.policyconfig import POLICY_RULES, Policy
 from regup.validate import validate_documents
 from regup.validate.policy import Verification, evaluate_policy
-from tests.helpers import container, remote, write_registry
+from tests.helpers import container, remote, to_yaml, write_registry
 
 PROVENANCE = {
     "sigstore_url": "tuf-repo-cdn.sigstore.dev",
@@ -304,3 +304,22 @@ def test_the_same_inputs_give_the_same_diagnostics(tmp_path: Path) -> None:
     first = run(entries, rules)
     assert first == run(list(reversed(entries)), rules)
     assert [d.path for d in first] == sorted(d.path for d in first)
+
+
+def test_a_regup_ignore_comment_silences_a_policy_warning_not_an_error(tmp_path: Path) -> None:
+    text = (
+        to_yaml(container(image=None, version="1.2.3", tools=["fetch"]))
+        + "image: ghcr.io/example/fetch:latest  # regup: ignore[policy-pinned, image-latest]\n"
+    )
+    root = write_registry(tmp_path / "registry", fetch=text)
+    docs = load_registry(root)
+    entries = list(validate_documents(docs).registry.entries)
+    quiet = {d.source.display: d.suppressed for d in docs}
+    assert quiet["registry/fetch/spec.yaml"]
+    rules = 'pinned = "warning"\n'
+    found = evaluate_policy(entries, policy("[policy]\n" + rules), HealthState(), {}, quiet)
+    assert found == []
+    [error] = evaluate_policy(
+        entries, policy('[policy]\npinned = "error"\n'), HealthState(), {}, quiet
+    )
+    assert error.rule == "policy-pinned"

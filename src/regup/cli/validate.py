@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Collection, Mapping
 
 import click
 
@@ -53,7 +54,8 @@ def validate(
     if with_policy:
         chosen = {d.name for d in only_selected(docs, selected) if d.kind == "entry"}
         entries = [e for e in result.registry.entries if not selected or e.name in chosen]
-        diagnostics = sort_diagnostics([*diagnostics, *_policy(state, entries, strict)])
+        quiet = {d.source.display: d.suppressed for d in docs if d.suppressed}
+        diagnostics = sort_diagnostics([*diagnostics, *_policy(state, entries, quiet, strict)])
     files = len(selected) if selected else result.files
     errors = count_errors(diagnostics)
     warnings = sum(1 for d in diagnostics if d.severity is Severity.WARNING)
@@ -68,7 +70,12 @@ def validate(
         sys.exit(1)
 
 
-def _policy(state: AppState, entries: list[Entry], strict: bool) -> list[Diagnostic]:
+def _policy(
+    state: AppState,
+    entries: list[Entry],
+    suppressed: Mapping[str, Mapping[int, Collection[str]]],
+    strict: bool,
+) -> list[Diagnostic]:
     """The policy's diagnostics; raises ConfigError without a [policy] table, HealthError
     or ProvenanceError when a committed state file is malformed."""
     policy = state.config.policy
@@ -79,7 +86,7 @@ def _policy(state: AppState, entries: list[Entry], strict: bool) -> list[Diagnos
         name: Verification(r.outcome, r.image, r.published().detail or r.detail or None)
         for name, r in load_state(state.registry_dir).results.items()
     }
-    found = evaluate_policy(entries, policy, health, provenance)
+    found = evaluate_policy(entries, policy, health, provenance, suppressed)
     return [d.as_error() for d in found] if strict else found
 
 

@@ -12,12 +12,12 @@ diagnostic (a warning by default), because nothing is made up.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
 from regup.checks import Outcome
-from regup.diagnostics import Diagnostic, sort_diagnostics
+from regup.diagnostics import Diagnostic, Severity, sort_diagnostics
 from regup.healthstate import HealthState, Level, Record, Signal, level_of
 from regup.imageref import ImageRef
 from regup.model import Entry
@@ -288,13 +288,21 @@ def evaluate_policy(
     policy: Policy,
     health: HealthState,
     provenance: Mapping[str, Verification],
+    suppressed: Mapping[str, Mapping[int, Collection[str]]] | None = None,
 ) -> list[Diagnostic]:
     """Every diagnostic of ``policy`` over ``entries``, in file, line and column order.
 
     ``health`` and ``provenance`` are the committed records (an entry missing from them has
     not been checked yet). Severities come from the policy; ``off`` rules say nothing.
+    ``suppressed`` (file as displayed -> line -> rule ids, from ``# regup: ignore[...]``
+    comments) silences warnings, as in validation; errors cannot be silenced.
     """
     found: list[Diagnostic] = []
     for entry in entries:
         found += check_entry_policy(entry, policy, health, provenance.get(entry.name))
-    return sort_diagnostics(found)
+    quiet = suppressed or {}
+    return sort_diagnostics(
+        d
+        for d in found
+        if d.severity is Severity.ERROR or d.rule not in quiet.get(d.path, {}).get(d.line, ())
+    )
