@@ -141,6 +141,25 @@ def test_bump_moves_to_the_newest_release_and_a_rerun_does_nothing(
     assert {p: p.read_bytes() for p in registry.rglob("*") if p.is_file()} == files
 
 
+def test_provenance_of_the_refresh_sees_the_bumped_image(
+    world: World,
+    real_registry: str,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    image = f"{real_registry}/example/fetch"
+    registry = write_registry(
+        tmp_path / "registry", old=_with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
+    )
+    code, out, err = _run(world, registry, tmp_path, "--provenance", "strict", "--format", "json")
+    assert code == 0, out + err
+    data = json.loads(out)
+    assert data["bumps"]["entries"][0]["new_image"] == f"{image}:v1.12.0"
+    checked = data["provenance"]["results"]["old"]
+    assert (checked["outcome"], checked["image"]) == ("verified", f"{image}:v1.12.0")
+    state = json.loads((registry / STATE_FILE).read_text())["entries"]["old"]
+    assert state["image"] == f"{image}:v1.12.0"
+
+
 def test_dry_run_shows_the_bump_and_writes_nothing(
     world: World,
     real_registry: str,  # noqa: F811
