@@ -88,14 +88,15 @@ POLICY_RULES: dict[str, PolicyRule] = {
         PolicyRule(
             "healthy",
             "policy-healthy",
-            "The server answered the last MCP handshake (healthy, or up and asking for "
-            "credentials) (`regup check`).",
+            "A remote server answered the last MCP handshake (healthy, or up and asking for "
+            "credentials) (`regup check`); a container server once it was run "
+            "(`--run-containers`).",
         ),
         PolicyRule(
             "drift",
             "policy-drift",
             "The server's tools did not change against the entry since they were reviewed "
-            "(`regup check`).",
+            "(`regup check`; a container server once it was run).",
         ),
         PolicyRule(
             "unchecked",

@@ -239,11 +239,16 @@ def test_healthy(tmp_path: Path, written: str, severity: Severity) -> None:
         assert f"is {bad}" in d.message and "connection refused" in d.message
 
 
-def test_a_container_not_run_is_not_checked_yet(tmp_path: Path) -> None:
+def test_a_container_not_run_is_judged_only_once_it_was_run(tmp_path: Path) -> None:
     entries = load(tmp_path, fetch=container())
-    [d] = run(entries, 'healthy = "error"\n', health(live=live("not-run")))
-    assert (d.rule, d.severity) == ("policy-unchecked", Severity.WARNING)
-    assert "--run-containers fetch" in d.message
+    rules = 'healthy = "error"\ndrift = "error"\n'
+    # remote servers must be healthy; a container is started only with --run-containers
+    assert run(entries, rules, health(live=live("not-run"))) == []
+    assert run(entries, rules, health(repository=repo())) == []
+    drifted = Record("drifted", "tools changed", {"removed": ["fetch"]}, None, "2026-12-01")
+    [down, changed] = run(entries, rules, health(live=live("unreachable"), drift=drifted))
+    assert (down.rule, down.line) == ("policy-healthy", line_of(tmp_path, "fetch", "image:"))
+    assert (changed.rule, changed.line) == ("policy-drift", line_of(tmp_path, "fetch", "tools:"))
 
 
 @pytest.mark.parametrize(("written", "severity"), SEVERITIES)
@@ -286,7 +291,8 @@ def test_no_record_is_one_warning_naming_the_rules_and_never_an_error(tmp_path: 
     ]
     assert "policy-archived, policy-drift (no record in registry/health.json" in found[0].message
     assert "policy-healthy" not in found[0].message
-    assert "policy-archived, policy-healthy, policy-drift" in found[1].message
+    # a container without a record is not judged on its handshake and tools (not run)
+    assert "policy-archived (no record in registry/health.json" in found[1].message
     assert "run `regup check fetch`" in found[1].message
     # unchecked has a severity of its own
     [error] = run(entries[:1], rules + 'unchecked = "error"\n')

@@ -220,14 +220,17 @@ def _pinned(e: _Entry) -> None:
         )
 
 
+def _not_run(entry: Entry, live: Record | None) -> bool:
+    """A container server that ``regup check`` did not start: its handshake and tools are
+    not judged (``regup check --run-containers`` starts it and records them)."""
+    return entry.image is not None and (live is None or live.state == "not-run")
+
+
 def _healthy(e: _Entry, record: Record | None) -> None:
+    if _not_run(e.entry, record):
+        return
     if record is None:
         e.not_checked("healthy", _health_missing(e.entry.name))
-    elif record.state == "not-run":
-        e.not_checked(
-            "healthy",
-            f"a container server, run only by `regup check --run-containers {e.entry.name}`",
-        )
     elif level_of(Signal.LIVE, record.state) is not Level.GOOD:
         e.fail(
             "healthy",
@@ -278,7 +281,7 @@ def check_entry_policy(
         _pinned(e)
     if "healthy" in on:
         _healthy(e, signal(Signal.LIVE))
-    if "drift" in on:
+    if "drift" in on and not _not_run(entry, signal(Signal.LIVE)):
         _drift(e, signal(Signal.DRIFT))
     return e.finish()
 
