@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from regup.health.run import CheckRequest, check
+from regup.healthstate import Signal, load_health
 from regup.provenance.state import STATE_FILE
 from tests.acceptance.test_provenance_docker_registry import (  # noqa: F401 - a fixture
     BINARY,
@@ -108,8 +110,13 @@ def test_bump_moves_to_the_newest_release_and_a_rerun_does_nothing(
         early=_spec(f"{real_registry}/example/early:1.0.0"),
         prerelease=_spec(f"{image}:2.0.0-rc1"),
     )
+    check(CheckRequest(registry, signals=frozenset({Signal.IMAGE}), cache_dir=None))
+    assert load_health(registry).entries["old"].records[Signal.IMAGE].state == "behind"
     code, out, err = _run(world, registry, tmp_path)
     assert code == 0, out + err
+    assert "health.json: the image signal of the bumped entries was checked again" in out
+    record = load_health(registry).entries["old"].records[Signal.IMAGE]
+    assert (record.state, record.facts["image"]) == ("current", f"{image}:v1.12.0")
     assert (
         f"old: {image}:1.2.3 -> {image}:v1.12.0; version 1.2.3 -> 1.12.0; provenance verified"
         in out
@@ -168,9 +175,13 @@ def test_dry_run_shows_the_bump_and_writes_nothing(
     image = f"{real_registry}/example/fetch"
     before = _spec(f"{image}:1.2.3", "1.2.3")
     registry = write_registry(tmp_path / "registry", old=before)
-    code, out, err = _run(world, registry, tmp_path, "--dry-run", "--format", "json")
+    report = tmp_path / "report.json"
+    code, out, err = _run(
+        world, registry, tmp_path, "--dry-run", "--format", "json", "--report", str(report)
+    )
     assert code == 0, out + err
     bumps = json.loads(out)["bumps"]
+    assert json.loads(report.read_text())["bumps"] == bumps
     assert bumps["dry_run"] is True
     [entry] = bumps["entries"]
     assert (entry["status"], entry["new_image"], entry["new_version"]) == (
@@ -194,6 +205,17 @@ def test_floating_tag_moves_only_when_the_entry_opts_in(
     assert f"moving: {image}:latest -> {image}:v1.12.0; version 1.0.0 -> 1.12.0" in out
     text = (registry / "moving" / "spec.yaml").read_text()
     assert f"image: {image}:v1.12.0  #" in text and 'version: "1.12.0"' in text
+
+
+def test_bump_floating_is_checked_before_anything_runs(tmp_path: Path) -> None:
+    registry = write_registry(tmp_path / "registry", old=_spec("ghcr.io/acme/fetch:1.0.0"))
+    for args, message in (
+        (["--bump-floating", "old"], "--bump-floating needs --bump"),
+        (["--bump", "--bump-floating", "nope"], "--bump-floating nope: no such entry"),
+    ):
+        result = run_cli(["--registry", str(registry), "refresh", *args])
+        assert result.exit_code == 2 and message in result.stderr, result.output
+    assert (registry / "old" / "spec.yaml").read_text() == _spec("ghcr.io/acme/fetch:1.0.0")
 
 
 def test_unverified_new_image_is_not_taken(

@@ -215,6 +215,11 @@ def refresh_command(
     A failed lookup keeps the old value. Exit 1 when more than --max-failures entries failed,
     when no lookup gave a value, or when --deadline passed with lookups not made.
     """
+    if bump_floating and not bump_images:
+        raise click.UsageError("--bump-floating needs --bump")
+    missing = sorted(n for n in set(bump_floating) if not (state.registry_dir / n).is_dir())
+    if missing:
+        raise click.UsageError(f"--bump-floating {', '.join(missing)}: no such entry")
     deadline = Deadline(deadline_seconds)
     with _progress(not state.quiet and fmt != "json") as progress:
         request = RefreshRequest(
@@ -236,17 +241,18 @@ def refresh_command(
             progress=progress,
         )
         result = refresh(request)
+    bumps = None
+    if bump_images:
+        bumps = _bump(state, result, bump_floating, trusted_root, dry_run, deadline)
     if report_path is not None:
-        data = json.dumps(result.to_json(), indent=2, sort_keys=True) + "\n"
+        report = result.to_json()
+        if bumps is not None:
+            report["bumps"] = bumps.to_json()
+        data = json.dumps(report, indent=2, sort_keys=True) + "\n"
         try:
             write_atomic(report_path, data.encode())
         except OSError as exc:
             raise OutputError.from_os_error(report_path, exc) from None
-    if bump_floating and not bump_images:
-        raise click.UsageError("--bump-floating needs --bump")
-    bumps = None
-    if bump_images:
-        bumps = _bump(state, result, bump_floating, trusted_root, dry_run, deadline)
     provenance = None
     if provenance_mode != "off":
         provenance = _verify_refreshed(
@@ -334,11 +340,6 @@ def _bump(
     from regup.health.bump import BumpRequest, bump
     from regup.net import make_client
 
-    unknown = sorted(set(floating) - {e.name for e in result.checked})
-    if unknown:
-        raise click.UsageError(
-            f"--bump-floating {', '.join(unknown)}: not among the entries refreshed"
-        )
     with deadline.watch(make_client()) as client:
         return bump(
             BumpRequest(

@@ -16,8 +16,12 @@
   answer): the bump fails and the file is kept.
 * Only ``image`` and, when the entry has one, ``version`` are written
   (:func:`regup.writeback.update_fields`, comments and layout kept); the new digest's
-  provenance result goes to ``provenance.json``. A fault (registry unreachable, no tag
-  list) changes nothing for that entry and is reported as failed.
+  provenance result goes to ``provenance.json``, and when the registry has a
+  ``health.json`` the image signal of the bumped entries is checked again
+  (:func:`regup.health.run.check`), so it no longer says ``behind``. A fault (registry
+  unreachable, no tag list) changes nothing for that entry and is reported as failed.
+* The live handshake is not re-run here: a remote server has no image to bump, and a
+  container's handshake needs docker (``regup check --run-containers``).
 """
 
 from __future__ import annotations
@@ -85,6 +89,8 @@ class BumpResult:
     bumps: tuple[Bump, ...]
     dry_run: bool = False
     provenance: VerifyRun | None = None
+    #: ``health.json`` was rewritten with the image signal of the bumped entries.
+    health_written: bool = False
 
     @property
     def bumped(self) -> tuple[Bump, ...]:
@@ -95,7 +101,11 @@ class BumpResult:
         return tuple(b for b in self.bumps if b.status is BumpStatus.FAILED)
 
     def to_json(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "entries": [b.to_json() for b in self.bumps]}
+        return {
+            "dry_run": self.dry_run,
+            "entries": [b.to_json() for b in self.bumps],
+            "health_written": self.health_written,
+        }
 
 
 @dataclass(frozen=True)
@@ -232,7 +242,28 @@ def bump(request: BumpRequest) -> BumpResult:
     if accepted and not request.dry_run:
         state = load_state(request.registry_dir)
         save_state(request.registry_dir, state.merged(accepted))
-    return BumpResult(tuple(bumps), request.dry_run, run)
+    written = tuple(b.name for b in bumps if b.written)
+    health = bool(written) and _recheck_images(request, written)
+    return BumpResult(tuple(bumps), request.dry_run, run, health)
+
+
+def _recheck_images(request: BumpRequest, names: tuple[str, ...]) -> bool:
+    """The image signal of the bumped entries, again, where ``health.json`` is kept."""
+    from regup.health.run import CheckRequest, check
+    from regup.healthstate import STATE, Signal
+
+    if not STATE.path(request.registry_dir).exists():
+        return False  # the registry keeps no health state: refresh does not start one
+    result = check(
+        CheckRequest(
+            request.registry_dir,
+            names=names,
+            signals=frozenset({Signal.IMAGE}),
+            cache_dir=None,
+            http=request.http,
+        )
+    )
+    return result.written
 
 
 def _finish(entry: Entry, one: Bump, result: Result | None, request: BumpRequest) -> Bump:

@@ -40,5 +40,7 @@ def report_bumps(result: BumpResult, out: TextIO, *, github: bool = False) -> No
             say(f"  error: {b.name} ({b.path}): {b.message}")
         elif b.status is BumpStatus.SKIPPED:
             say(f"  skipped: {b.name}: {b.message}")
+    if result.health_written:
+        say("  health.json: the image signal of the bumped entries was checked again")
     if result.dry_run and bumped:
         say("Dry run: no image was changed.")
