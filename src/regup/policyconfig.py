@@ -122,8 +122,9 @@ def tiers() -> tuple[str, ...]:
 class Policy:
     """The rules that are on, with their severity and parameters."""
 
-    #: rule name -> severity, only the rules that are on
-    severities: Mapping[str, Severity] = field(default_factory=dict)
+    #: rule name -> severity, only the rules that are on (left out of the hash, so that a
+    #: Config stays hashable; equal policies still hash alike)
+    severities: Mapping[str, Severity] = field(default_factory=dict, hash=False)
     allow_licenses: tuple[str, ...] = ()
     max_days: int = 0
     provenance_tiers: tuple[str, ...] = ()

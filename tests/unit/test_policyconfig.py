@@ -54,6 +54,9 @@ def test_severities_parameters_and_defaults(tmp_path: Path) -> None:
     assert policy.allow_licenses == ("Apache-2.0", "MIT")
     assert policy.max_days == 365
     assert policy.provenance_tiers == ("Official",)
+    # a configuration is a value: hashable, equal when read twice
+    assert hash(Config.from_toml(path)) == hash(Config.from_toml(path))
+    assert Config.from_toml(path) == Config.from_toml(path)
 
 
 def test_no_policy_table_is_none_and_provenance_defaults_to_every_tier(tmp_path: Path) -> None:
