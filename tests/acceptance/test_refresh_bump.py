@@ -243,9 +243,10 @@ def test_unreachable_registry_changes_nothing_and_fails(tmp_path: Path) -> None:
     before = _spec(f"127.0.0.1:{port}/example/fetch:1.2.3", "1.2.3")
     registry = write_registry(tmp_path / "registry", old=before)
     with make_world(tmp_path / "world") as world:
-        code, out, err = _run(world, registry, tmp_path, "--timeout", "2")
+        code, out, err = _run(world, registry, tmp_path, "--timeout", "2", "--format", "github")
     assert code == 1
     assert "error: old (" in out
     assert f"the tags of 127.0.0.1:{port}/example/fetch: cannot reach" in out
     assert "Error: 1 entry could not be bumped (old)" in err and "Traceback" not in err
+    assert "::error file=" in out and ",line=2,title=regup refresh --bump::the tags of" in out
     assert (registry / "old" / "spec.yaml").read_text() == before

@@ -67,6 +67,8 @@ class Bump:
     digest: str | None = None
     provenance: str | None = None
     written: bool = False
+    #: The line of ``image:`` in the entry file (for annotations).
+    line: int = 1
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -135,7 +137,10 @@ def _plan(entry: Entry, request: BumpRequest, lookups: ImageLookups) -> Bump:
     """What the entry would move to (BUMPED, not yet verified or written), or why not."""
     assert entry.image is not None
     path, display = _path(entry, request.registry_dir)
-    base = Bump(entry.name, display, BumpStatus.SKIPPED, "", entry.image)
+    line = 1
+    if entry.source is not None and ("image",) in entry.source.positions.keys:
+        line = entry.source.positions.key(("image",))[0]
+    base = Bump(entry.name, display, BumpStatus.SKIPPED, "", entry.image, line=line)
     if path.name != "spec.yaml":
         return replace(base, message=f"authored as {path.name}: bump its packages by hand")
     try:

@@ -28,7 +28,11 @@ def report_bumps(result: BumpResult, out: TextIO, *, github: bool = False) -> No
 
     if github:
         for b in result.failed:
-            out.write(github_command("error", b.message, file=b.path, title="regup refresh --bump"))
+            out.write(
+                github_command(
+                    "error", b.message, file=b.path, line=b.line, title="regup refresh --bump"
+                )
+            )
             out.write("\n")
     bumped = result.bumped
     verb = "would bump" if result.dry_run else "bumped"
