@@ -22,7 +22,7 @@ from tests.ocifake import FakeRegistry, serve_registry
 @pytest.fixture
 def oci() -> Iterator[FakeRegistry]:
     with serve_registry(FakeRegistry()) as registry:
-        for tag in ("1.2.3", "1.10.0", "3.0.0-beta", "latest", "sha-abc123"):
+        for tag in ("1.2.3", "1.10.0", "v1.10.0", "1.10", "3.0.0-beta", "latest", "sha-abc123"):
             registry.push_image("acme/fetch", tag, content=tag.encode())
         registry.push_image("acme/bare", "latest")
         yield registry
@@ -50,12 +50,17 @@ def test_each_rule(tmp_path: Path, oci: FakeRegistry) -> None:
         tmp_path,
         oci,
         behind=f"{image}:1.2.3",
+        prefixed=f"{image}:v1.2.3",
+        short=f"{image}:1.2",
         ahead=f"{image}:2.0.0",  # newer than any release in the registry: never down
         build=f"{image}:sha-abc123",
         floating=f"{image}:latest",
         bare=f"{oci.host}/acme/bare:1.0",
     )
     assert found["behind"] == ("bumped", "1.2.3 -> 1.10.0")  # not 3.0.0-beta
+    # the same release under several tags: the one written like the entry's
+    assert found["prefixed"] == ("bumped", "v1.2.3 -> v1.10.0")
+    assert found["short"] == ("bumped", "1.2 -> 1.10")
     assert found["ahead"] == ("current", "2.0.0 is the newest release")
     assert found["build"] == ("skipped", "tag sha-abc123 is not a release version: not bumped")
     assert found["floating"][0] == "skipped" and "--bump-floating floating" in found["floating"][1]

@@ -5,7 +5,8 @@
 
 * The newest release is :func:`regup.health.image.newest_release` of the repository's OCI
   tag list (the same lookups as ``regup check``): ``1.2``, ``v1.3.0``; never a pre-release
-  (``2.0.0-rc1``) or another tag. An entry moves only to a *higher* release: never down.
+  (``2.0.0-rc1``) or another tag. When the release has several tags (``1.3.0`` and
+  ``v1.3.0``), the one written like the current tag is taken. An entry moves only to a *higher* release: never down.
 * A floating tag (``latest``, ``main``…) is left alone unless the entry is named in
   ``floating`` (``--bump-floating``); a digest-pinned reference is never touched (the
   digest was chosen on purpose: change it by hand); a tag that is not a release version
@@ -169,6 +170,7 @@ def _plan(entry: Entry, request: BumpRequest, lookups: ImageLookups) -> Bump:
     newest_key = release_key(newest)
     if current is not None and newest_key is not None and newest_key <= current:
         return replace(base, status=BumpStatus.CURRENT, message=f"{ref.tag} is the newest release")
+    newest = _same_style(tags, newest, ref.tag)
     moved = replace(ref, tag=newest)
     digest = lookups.digest(moved)
     if isinstance(digest, OciError):
@@ -185,6 +187,20 @@ def _plan(entry: Entry, request: BumpRequest, lookups: ImageLookups) -> Bump:
         new_version=new_version,
         digest=digest,
     )
+
+
+def _same_style(tags: list[str], newest: str, current: str | None) -> str:
+    """Of the tags naming the newest release (``1.4.0``, ``v1.4.0``, ``1.4``), the one written
+    like the current tag (a ``v`` or not, as many parts), else :func:`newest_release`'s."""
+    if current is None:
+        return newest
+    key = release_key(newest)
+    same = [t for t in tags if release_key(t) == key]
+
+    def style(tag: str) -> tuple[bool, int]:
+        return tag.startswith("v"), tag.count(".")
+
+    return next((t for t in sorted(same) if style(t) == style(current)), newest)
 
 
 def _spelled(image: str, ref: ImageRef, tag: str) -> str:
