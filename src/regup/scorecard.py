@@ -121,6 +121,13 @@ META_KEYS = {
 }
 
 
+#: The catalog's filters on the card, key → title (browse and search pages). An entry is in
+#: a filter only when its signal has an answer: "yes" when it reads good, "no" when it
+#: reads as a problem or a notice; not checked yet, or not applying, puts it in neither.
+FILTERS = {"verified": "Verified", "healthy": "Healthy", "maintained": "Maintained"}
+YES, NO = "yes", "no"
+
+
 @dataclass(frozen=True)
 class ScoreCard:
     """Every row that applies to the entry (no image rows for a remote server)."""
@@ -134,6 +141,17 @@ class ScoreCard:
 
     def to_json(self) -> list[dict[str, Any]]:
         return [r.to_json() for r in self.rows]
+
+    def filters(self) -> dict[str, str]:
+        """The card's values for :data:`FILTERS`: key → ``yes`` or ``no``, in that order,
+        only for signals with an answer."""
+        by_key = {r.key: r for r in self.rows}
+        out = {}
+        for key in FILTERS:
+            row = by_key.get(key)
+            if row is not None and row.level is not Level.UNKNOWN:
+                out[key] = YES if row.level is Level.GOOD else NO
+        return out
 
     def to_meta(self, evidence: bool = True) -> dict[str, dict[str, Any]]:
         """The card as published under regup's ``_meta`` key: signal key → compact row

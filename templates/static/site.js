@@ -75,7 +75,8 @@
   }
 
   var FILTER_TITLES = { kind: "Kind", tier: "Tier", status: "Status", transport: "Transport",
-    secrets: "Secrets", provenance: "Provenance", tag: "Tags" };
+    secrets: "Secrets", provenance: "Provenance", verified: "Verified", healthy: "Healthy",
+    maintained: "Maintained", tag: "Tags" };
   var PAGE = 30;
   var LOOKAHEAD = 10;
 

@@ -199,3 +199,16 @@ def test_maintained_states_follow_the_repository(tmp_path: Path) -> None:
     assert state(Record("active", "x", recent, checked_on="2026-12-01")) == "maintained"
     assert state(Record("active", "x", {}, checked_on="2026-12-01")) == "no-push"
     assert state(Record("archived", "archived on GitHub")) == "archived"
+
+
+def test_filters_say_yes_or_no_only_where_the_card_has_an_answer(tmp_path: Path) -> None:
+    records = {
+        Signal.LIVE: Record("auth-required", "401 with WWW-Authenticate"),
+        Signal.REPOSITORY: Record("unavailable", "no GitHub repository"),
+    }
+    unsigned = ProvenanceCheck(Outcome.UNSIGNED)
+    card = score_card(entry(tmp_path / "a", container()), EntryHealth("s", records), unsigned)
+    assert card.filters() == {"verified": "no", "healthy": "yes"}
+    undeclared = ProvenanceCheck(Outcome.NOT_DECLARED)
+    assert score_card(entry(tmp_path / "b", container()), None, undeclared).filters() == {}
+    assert score_card(entry(tmp_path / "c", remote()), None).filters() == {}

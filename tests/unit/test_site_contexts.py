@@ -402,3 +402,85 @@ def test_a_tag_vocabulary_limits_the_tag_lists() -> None:
     site = dataclasses.replace(_site(*entries), config=Config(tags=("web",)))
     tags = next(g for g in c.facet_groups(site, "") if g.title == c.FACET_TITLES["tag"])
     assert [(link.label, link.count) for link in tags.links] == [("web", 2)]
+
+
+# --- the score card's filters -----------------------------------------------------------------
+
+
+def _checked_site() -> c.SiteContext:
+    """Four servers: one healthy, maintained and verified; one unreachable, archived and
+    unsigned; one remote, healthy and never checked otherwise; one never checked at all."""
+    from regup.healthstate import EntryHealth, Record, Signal
+
+    good = _entry("good-one")
+    bad = _entry("bad-two")
+    hosted = Entry.from_document("hosted-three", remote())
+    never = _entry("never-four")
+    pushed = {"pushed_at": "2026-11-20T00:00:00Z"}
+    health = {
+        "good-one": EntryHealth(
+            "good-one",
+            {
+                Signal.LIVE: Record("not-run", "container servers run only when asked"),
+                Signal.REPOSITORY: Record("active", "x", pushed, checked_on="2026-12-01"),
+            },
+        ),
+        "bad-two": EntryHealth(
+            "bad-two",
+            {
+                Signal.LIVE: Record("unreachable", "connection refused"),
+                Signal.REPOSITORY: Record("archived", "archived on GitHub"),
+            },
+        ),
+        "hosted-three": EntryHealth(
+            "hosted-three", {Signal.LIVE: Record("healthy", "answered", checked_on="2026-12-01")}
+        ),
+    }
+    provenance = {
+        "good-one": ProvenanceCheck(Outcome.VERIFIED),
+        "bad-two": ProvenanceCheck(Outcome.UNSIGNED),
+    }
+    return dataclasses.replace(
+        _site(good, bad, hosted, never), provenance=provenance, health=health
+    )
+
+
+def test_card_filters_hold_only_entries_whose_signal_has_an_answer() -> None:
+    site = _checked_site()
+    assert dict(site.card_filters) == {
+        "good-one": {"verified": "yes", "maintained": "yes"},  # not run: not in "healthy"
+        "bad-two": {"verified": "no", "healthy": "no", "maintained": "no"},
+        "hosted-three": {"healthy": "yes"},
+        "never-four": {},
+    }
+
+
+def test_card_filters_are_browse_filters_with_their_pages() -> None:
+    site = _checked_site()
+    groups = {
+        g.title: {link.label: link.count for link in g.links} for g in c.facet_groups(site, "")
+    }
+    assert groups["Verified"] == {"no": 1, "yes": 1}
+    assert groups["Healthy"] == {"no": 1, "yes": 1}
+    assert groups["Maintained"] == {"no": 1, "yes": 1}
+    titles = [g.title for g in c.facet_groups(site, "")]
+    assert titles.index("Transport") < titles.index("Verified") < titles.index("Tags")
+    pages = dict(c.facet_pages(site))
+    assert [s.name for s in pages["verified/yes/"].servers] == ["good-one"]
+    assert [s.name for s in pages["verified/no/"].servers] == ["bad-two"]
+    assert [s.name for s in pages["healthy/yes/"].servers] == ["hosted-three"]
+    assert [s.name for s in pages["healthy/no/"].servers] == ["bad-two"]
+    assert [s.name for s in pages["maintained/yes/"].servers] == ["good-one"]
+    assert pages["maintained/yes/"].title == "Maintained: yes"
+    assert not any(
+        "never-four" in [s.name for s in p.servers]
+        for k, p in pages.items()
+        if k.split("/")[0] in ("verified", "healthy", "maintained")
+    )
+
+
+def test_without_any_record_there_are_no_card_filters() -> None:
+    site = _site(_entry("a-one"), Entry.from_document("r-two", remote()))
+    titles = [g.title for g in c.facet_groups(site, "")]
+    assert not {"Verified", "Healthy", "Maintained"} & set(titles)
+    assert not any(p.split("/")[0] == "healthy" for p, _ in c.facet_pages(site))

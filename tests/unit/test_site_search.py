@@ -13,7 +13,7 @@ import pytest
 
 from regup.checks import Outcome, ProvenanceCheck
 from regup.errors import OutputError
-from regup.model import Entry
+from regup.model import Entry, Registry
 from regup.site import search
 from tests.helpers import container, dead_pid, remote
 
@@ -172,3 +172,13 @@ def test_an_index_file_that_stays_short_fails_the_build(
     )
     with pytest.raises(OutputError, match="incomplete search index file"):
         search.collected_index(records, str(tmp_path))
+
+
+def test_record_carries_the_score_card_filters_it_is_given() -> None:
+    plain = Entry.from_document("plain", container())
+    record = search.record(plain, None, {"healthy": "no", "maintained": "yes"})
+    assert record.filters["healthy"] == ["no"] and record.filters["maintained"] == ["yes"]
+    assert "verified" not in record.filters
+    assert not {"verified", "healthy", "maintained"} & set(search.record(plain).filters)
+    (first,) = search.records(Registry((plain,)), {}, card_filters={"plain": {"verified": "yes"}})
+    assert first.filters["verified"] == ["yes"]

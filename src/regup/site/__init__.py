@@ -52,7 +52,7 @@ def build_site(
     site = SiteContext(
         registry, ctx.config, ctx.provenance, base_url, frozenset(files), health=ctx.health
     )
-    records = search.records(registry, ctx.provenance, ctx.config.namespace)
+    records = search.records(registry, ctx.provenance, ctx.config.namespace, site.card_filters)
     search.remove_stale_scratch_folders()
     index_files = search.reused_index(records, options.previous_index)
     if index_files is not None:

@@ -25,7 +25,7 @@ from regup.emit.upstream import server_path as upstream_server_path
 from regup.healthstate import EntryHealth
 from regup.model import Entry, Group, Kind, Registry
 from regup.repository import parse_repository_url
-from regup.scorecard import score_card
+from regup.scorecard import FILTERS, score_card
 from regup.site import wording
 from regup.site.install import UNKNOWN_BASE_URL, group_snippet, install, registry_snippets
 from regup.site.markdown import render_markdown
@@ -104,6 +104,17 @@ class SiteContext:
             for e in self.registry.entries
             if e.repository_url and (ref := parse_repository_url(e.repository_url))
         )
+
+    @functools.cached_property
+    def card_filters(self) -> Mapping[str, Mapping[str, str]]:
+        """Each entry's score-card filter values (:meth:`ScoreCard.filters`), by name."""
+        return {
+            e.name: score_card(e, self.health.get(e.name), self.provenance.get(e.name)).filters()
+            for e in self.registry.entries
+        }
+
+    def filters(self, entry: Entry) -> Mapping[str, str]:
+        return self.card_filters.get(entry.name, {})
 
     def sharing(self, entry: Entry) -> int:
         """The number of entries whose stars are those of ``entry``'s repository."""
@@ -187,7 +198,12 @@ def sort_entries(entries: Iterable[Entry], sort: str) -> list[Entry]:
     return items
 
 
-def facet_values(entry: Entry, facet: str) -> tuple[str, ...]:
+def facet_values(site: SiteContext, entry: Entry, facet: str) -> tuple[str, ...]:
+    """The entry's values of a browse filter: none for a card filter whose signal has no
+    answer (not checked yet, or not applying)."""
+    if facet in FILTERS:
+        value = site.filters(entry).get(facet)
+        return (value,) if value else ()
     if facet == "kind":
         return (entry.kind.value,)
     if facet == "tag":
@@ -202,15 +218,16 @@ FACET_TITLES = {
     "tier": "Tier",
     "status": "Status",
     "transport": "Transport",
+    **FILTERS,
     "tag": "Tags",
 }
 
 
-def facet_counts(registry: Registry) -> dict[str, dict[str, int]]:
+def facet_counts(site: SiteContext) -> dict[str, dict[str, int]]:
     counts: dict[str, dict[str, int]] = {f: {} for f in FACETS}
-    for entry in registry.entries:
+    for entry in site.registry.entries:
         for facet in FACETS:
-            for value in facet_values(entry, facet):
+            for value in facet_values(site, entry, facet):
                 counts[facet][value] = counts[facet].get(value, 0) + 1
     return counts
 
@@ -218,10 +235,12 @@ def facet_counts(registry: Registry) -> dict[str, dict[str, int]]:
 def facet_groups(
     site: SiteContext, root: str, *, tag_limit: int | None = None
 ) -> tuple[FacetGroup, ...]:
-    counts = facet_counts(site.registry)
+    counts = facet_counts(site)
     groups = []
     for facet in FACETS:
         values = counts[facet]
+        if facet in FILTERS and not values:  # nothing checked yet: no empty group
+            continue
         if facet == "tag" and site.config.tags:  # a declared vocabulary: its tags only
             values = {v: n for v, n in values.items() if v in site.config.tags}
         if facet == "tag":
@@ -385,7 +404,7 @@ def facet_pages(site: SiteContext) -> list[tuple[str, ListPage]]:
     by_value: dict[tuple[str, str], list[Entry]] = {}
     for entry in site.registry.entries:
         for facet in FACETS:
-            for value in facet_values(entry, facet):
+            for value in facet_values(site, entry, facet):
                 by_value.setdefault((facet, value), []).append(entry)
     for (facet, value), entries in sorted(by_value.items()):
         title = f"Servers tagged {value}" if facet == "tag" else f"{FACET_TITLES[facet]}: {value}"

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 PAGE_SIZE = 50
 SORTS: dict[str, str] = {"name": "name", "stars": "stars", "updated": "last update"}
-FACETS: tuple[str, ...] = ("kind", "tier", "status", "transport", "tag")
+#: The browse filters; ``verified``, ``healthy`` and ``maintained`` come from the score card
+#: (:data:`regup.scorecard.FILTERS`), with the values ``yes`` and ``no``.
+FACETS: tuple[str, ...] = (
+    "kind",
+    "tier",
+    "status",
+    "transport",
+    "verified",
+    "healthy",
+    "maintained",
+    "tag",
+)
 
 
 def server_path(name: str) -> str:

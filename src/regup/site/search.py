@@ -2,8 +2,8 @@
 
 Records are small HTML documents written for the index only (not the published pages), so
 the index holds exactly the searchable text (name, title, description, overview, tags, tool
-names), the filters (tier, status, transport, kind, tag, secrets, provenance) and the sort
-keys (stars, updated, name).
+names), the filters (tier, status, transport, kind, tag, secrets, provenance, and the score
+card's verified, healthy and maintained) and the sort keys (stars, updated, name).
 
 Pagefind writes some files in an order that changes between runs;
 :mod:`regup.site.pagefind_canon` rewrites them canonically, so the same records give the
@@ -89,8 +89,13 @@ def _plain(markdown: str) -> str:
     return " ".join(text.replace("`", " ").replace("*", " ").split())
 
 
-def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
-    """The search record of ``entry``."""
+def record(
+    entry: Entry,
+    status: ProvenanceCheck | None = None,
+    card_filters: Mapping[str, str] | None = None,
+) -> Record:
+    """The search record of ``entry``; ``card_filters`` are its score card's filter values
+    (:meth:`~regup.scorecard.ScoreCard.filters`): a signal without an answer is in none."""
     # Names and tool names go in once: Pagefind indexes a word joined by "_" or "-" as a
     # whole and as its parts, so "pull request" finds create_pull_request already.
     content = " ".join(
@@ -122,6 +127,7 @@ def record(entry: Entry, status: ProvenanceCheck | None = None) -> Record:
             "tag": list(entry.tags),
             "secrets": ["needs secrets" if wording.needs_secrets(entry) else "no secrets"],
             "provenance": [wording.provenance_key(entry, status)],
+            **{key: [value] for key, value in (card_filters or {}).items()},
         },
         sort={
             "stars": str(entry.stars or 0),
@@ -175,10 +181,15 @@ def vocabulary(registry: Registry) -> bytes:
 
 
 def records(
-    registry: Registry, provenance: Mapping[str, ProvenanceCheck], namespace: str = ""
+    registry: Registry,
+    provenance: Mapping[str, ProvenanceCheck],
+    namespace: str = "",
+    card_filters: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Record]:
-    """Every server's record, then every skill's (``namespace``: the registry's own)."""
-    found = [record(e, provenance.get(e.name)) for e in registry.entries]
+    """Every server's record, then every skill's (``namespace``: the registry's own;
+    ``card_filters``: each entry's score-card filter values, by name)."""
+    cards = card_filters or {}
+    found = [record(e, provenance.get(e.name), cards.get(e.name)) for e in registry.entries]
     return found + [skill_record(s, namespace) for s in registry.skills]
 
 
