@@ -545,68 +545,15 @@ def test_pre_commit_runs_the_build_check_hook(tmp_path: Path) -> None:
 # --- Renovate -----------------------------------------------------------------------------
 
 
-def renovate_manager() -> dict[str, Any]:
+def test_renovate_leaves_server_images_to_refresh_bump() -> None:
+    """Images move with `regup refresh --bump` (version and provenance with them); a second
+    bot bumping the same tags would open a conflicting pull request for each."""
     config = json.loads(RENOVATE.read_text(encoding="utf-8"))
-    [manager] = config["customManagers"]
-    return dict(manager)
-
-
-def js_regex(pattern: str) -> re.Pattern[str]:
-    """A Renovate (RE2 / JavaScript) pattern in Python's syntax: named groups differ."""
-    return re.compile(pattern.replace("(?<", "(?P<"))
-
-
-def renovate_matches(text: str) -> list[dict[str, str | None]]:
-    [pattern] = renovate_manager()["matchStrings"]
-    return [m.groupdict() for m in js_regex(pattern).finditer(text)]
-
-
-def test_renovate_finds_every_image_of_the_registry() -> None:
-    manager = renovate_manager()
-    assert manager["datasourceTemplate"] == "docker"
-    [files] = manager["managerFilePatterns"]
-    assert files.startswith("/") and files.endswith("/")
-    file_pattern = js_regex(files[1:-1])
-    specs = sorted((REPO_ROOT / "registry").glob("*/spec.yaml"))
-    images = 0
-    for spec in specs:
-        rel = spec.relative_to(REPO_ROOT).as_posix()
-        assert file_pattern.search(rel), rel
-        image = load_yaml(spec).get("image")
-        found = renovate_matches(spec.read_text(encoding="utf-8"))
-        if image is None:
-            assert found == [], rel
-            continue
-        images += 1
-        [match] = found
-        assert f"{match['depName']}:{match['currentValue']}" == image.split("@")[0], rel
-    assert images > 50
-    assert not file_pattern.search("registry/fetch/tools.json")
-    assert not file_pattern.search("tests/cases/valid/full/registry/fetch/spec.yaml")
-
-
-@pytest.mark.parametrize(
-    ("line", "expected"),
-    [
-        ("image: ghcr.io/acme/weather:1.2.0\n", ("ghcr.io/acme/weather", "1.2.0", None)),
-        ("image: 'docker.io/acme/w:v2'  # pinned\n", ("docker.io/acme/w", "v2", None)),
-        (
-            f'image: "localhost:5000/w:1.0@sha256:{"a" * 64}"\n',
-            ("localhost:5000/w", "1.0", f"sha256:{'a' * 64}"),
-        ),
-        ("image: semgrep/semgrep:latest", ("semgrep/semgrep", "latest", None)),
-    ],
-)
-def test_renovate_regex_reads_each_form_of_image(
-    line: str, expected: tuple[str, str, str | None]
-) -> None:
-    [match] = renovate_matches("description: x\n" + line)
-    assert (match["depName"], match["currentValue"], match["currentDigest"]) == expected
-
-
-def test_renovate_ignores_nested_and_untagged_images() -> None:
-    assert renovate_matches("custom_metadata:\n  image: ghcr.io/a/b:1\n") == []
-    assert renovate_matches("image: ghcr.io/a/b\n") == []
+    assert "customManagers" not in config
+    assert all("registry/**" not in r.get("matchFileNames", []) for r in config["packageRules"])
+    assert any(r.get("matchManagers") == ["github-actions"] for r in config["packageRules"])
+    refresh = (REPO_ROOT / ".github" / "workflows" / "refresh.yml").read_text(encoding="utf-8")
+    assert "--bump" in refresh
 
 
 # --- issue and pull request templates -----------------------------------------------------
