@@ -94,16 +94,10 @@ def current_ledger(validation: ValidationResult, request: BuildRequest) -> tuple
     return committed, committed.record(validation.registry.entries, now)
 
 
-def render(
+def emit_context(
     validation: ValidationResult, request: BuildRequest, ledger: Ledger | None = None
-) -> Artifacts:
-    """Every output file of a valid registry, in memory, with the versions of ``ledger``
-    (by default the committed one brought up to date, as :func:`current_ledger` gives it).
-
-    Raises :class:`~regup.errors.ConfigError` when the configuration has no usable namespace
-    and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed
-    (:class:`~regup.errors.HealthError` for registry/health.json).
-    """
+) -> EmitContext:
+    """What every emitter of this build shares (see :func:`render`, which raises the same)."""
     # The state module is provenance's offline half: reading it never touches the network.
     from regup.healthstate import load_health
     from regup.provenance.state import load_state
@@ -114,13 +108,26 @@ def render(
     checks = load_state(request.registry_dir).results
     if ledger is None:
         ledger = current_ledger(validation, request)[1]
-    ctx = EmitContext(
+    return EmitContext(
         config=request.config,
         timestamp=build_timestamp(validation.registry),
         provenance={name: result.published() for name, result in checks.items()},
         health=load_health(request.registry_dir).entries,
         versions=ledger,
     )
+
+
+def render(
+    validation: ValidationResult, request: BuildRequest, ledger: Ledger | None = None
+) -> Artifacts:
+    """Every output file of a valid registry, in memory, with the versions of ``ledger``
+    (by default the committed one brought up to date, as :func:`current_ledger` gives it).
+
+    Raises :class:`~regup.errors.ConfigError` when the configuration has no usable namespace
+    and :class:`~regup.errors.ProvenanceError` when registry/provenance.json is malformed
+    (:class:`~regup.errors.HealthError` for registry/health.json).
+    """
+    ctx = emit_context(validation, request, ledger)
     artifacts: Artifacts = {}
     for name in request.outputs:
         artifacts.update(EMITTERS[name](validation.registry, ctx))

@@ -286,6 +286,12 @@ def _folder_documents(folder: Path) -> list[RawDocument]:
     return [doc]
 
 
+def load_folder(folder: Path) -> list[RawDocument]:
+    """The documents of one folder of the registry (an entry, a group, a skill), as
+    :func:`load_registry` reads them: ``regup serve --watch`` reloads only what changed."""
+    return _folder_documents(folder)
+
+
 def _is_skills_folder(folder: Path) -> bool:
     """``skills/`` holding skill folders, not an entry of that name."""
     return folder.name == SKILLS_FOLDER and not _holds_own_file(folder)

@@ -294,13 +294,35 @@ class ApiIndex:
             skills=SkillIndex.load(files),
         )
 
+    def updated(self, files: SiteFiles, names: Sequence[str]) -> ApiIndex:
+        """This index with the servers called ``names`` (already in it) read again from
+        ``files``: what an edit of a few entries changes, without reading every server's
+        versions again. Raises :class:`LoadError` as :meth:`load` does."""
+        versions = dict(self.versions)
+        latest = list(self.latest)
+        for name in names:
+            try:
+                found = tuple(_load_json(files, versions_path(name))["servers"])
+                flagged = [r for r in found if _official(r).get("isLatest") is True]
+                at = bisect.bisect_left(self.names, name)
+            except (KeyError, TypeError) as exc:
+                raise LoadError(f"the {API_VERSION} tree of {name} is malformed ({exc})") from None
+            if at == len(self.names) or self.names[at] != name or not flagged:
+                raise LoadError(f"{name} is not a server of this index")
+            versions[name] = found
+            latest[at] = flagged[-1]
+        return ApiIndex(tuple(latest), versions, self.names, self.skills)
+
 
 class PreviewApp:
-    """Answers one request: ``handle(method, target)`` → :class:`Response`. No sockets here."""
+    """Answers one request: ``handle(method, target)`` → :class:`Response`. No sockets here.
 
-    def __init__(self, files: SiteFiles) -> None:
+    ``api`` is the index of ``files`` when the caller has it already (see
+    :meth:`ApiIndex.updated`); by default it is read from them."""
+
+    def __init__(self, files: SiteFiles, api: ApiIndex | None = None) -> None:
         self.files = files
-        self.api = ApiIndex.load(files)
+        self.api = ApiIndex.load(files) if api is None else api
         # The index never changes while serving: an answer is worked out once per target.
         self.api_request = functools.lru_cache(maxsize=CACHED_ANSWERS)(self.api_request)  # type: ignore[method-assign]
 

@@ -9,16 +9,9 @@ from pathlib import Path
 from regup.config import Config
 from regup.diagnostics import Diagnostic, Severity
 from regup.emit.api import LIST_PATH
+from regup.rebuild import Outcome, full_build
 from regup.serve import MemoryFiles, PreviewApp
-from regup.watch import (
-    EVENTS_PATH,
-    LiveApp,
-    Outcome,
-    Watcher,
-    build_in_memory,
-    fingerprint,
-    inject,
-)
+from regup.watch import EVENTS_PATH, LiveApp, Watcher, fingerprint, inject
 from tests.helpers import TEST_NAMESPACE, container, to_yaml, write_registry
 
 
@@ -50,19 +43,19 @@ def test_fingerprint_sees_edits_and_new_files_but_not_hidden_ones(tmp_path: Path
 
 def test_build_in_memory_turns_every_failure_into_diagnostics(tmp_path: Path) -> None:
     registry = _registry(tmp_path)
-    good = build_in_memory(registry, _config)
-    assert good.app is not None
+    good, built = full_build(registry, _config)
+    assert good.app is not None and built is not None and built.app is good.app
     (registry / "fetch" / "spec.yaml").write_text("description: [unclosed\n")
-    broken = build_in_memory(registry, _config)
-    assert broken.app is None
+    broken, none = full_build(registry, _config)
+    assert broken.app is None and none is None
     assert [d.rule for d in broken.diagnostics] == ["yaml-syntax"]
-    nowhere = build_in_memory(tmp_path / "nowhere", _config)
+    nowhere, _ = full_build(tmp_path / "nowhere", _config)
     assert nowhere.app is None and "does not exist" in nowhere.diagnostics[0].message
 
 
 def test_a_failed_build_keeps_the_last_good_app_and_a_new_id(tmp_path: Path) -> None:
     registry = _registry(tmp_path)
-    first = build_in_memory(registry, _config)
+    first, _ = full_build(registry, _config)
     live = LiveApp.start(first)
     good_id = live.state.build_id
     error = Diagnostic("registry/fetch/spec.yaml", 3, 7, Severity.ERROR, "r", "bad <value>")
@@ -110,7 +103,13 @@ def test_an_event_stream_returns_when_the_app_closes() -> None:
 def test_the_watcher_calls_back_after_an_edit_and_stops(tmp_path: Path) -> None:
     registry = _registry(tmp_path)
     changed = threading.Event()
-    watcher = Watcher([registry], changed.set, interval=0.01)
+    seen: list[set[str]] = []
+
+    def on_change(paths: set[str]) -> None:
+        seen.append(paths)
+        changed.set()
+
+    watcher = Watcher([registry], on_change, 0.01)
     watcher.start()
     try:
         (registry / "fetch" / "spec.yaml").write_text(to_yaml(container(description="New.")))
@@ -118,6 +117,7 @@ def test_the_watcher_calls_back_after_an_edit_and_stops(tmp_path: Path) -> None:
     finally:
         watcher.stop()
     assert not watcher._thread.is_alive()
+    assert seen[0] == {str(registry / "fetch" / "spec.yaml")}
 
 
 def _minimal_api() -> dict[str, bytes]:

@@ -143,7 +143,8 @@ def _serve_watching(state: AppState, host: str, port: int) -> None:
             kept = "the last good build stays served" if live.app else "nothing to serve yet"
             click.echo(f"Build failed ({kept}); waiting for the next edit.", err=True)
         elif not state.quiet:
-            click.echo(f"Rebuilt in {live.seconds:.2f} s.", err=True)
+            what = "the edited entries (the rest follows)" if live.quick else "everything"
+            click.echo(f"Rebuilt {what} in {live.seconds:.2f} s.", err=True)
 
     live = LivePreview(
         state.registry_dir, lambda: state.config, (state.registry_dir, config_file), report

@@ -281,6 +281,27 @@ def problem_body(status: HTTPStatus, detail: str) -> JsonDict:
     return {"title": status.phrase, "status": int(status), "detail": detail}
 
 
+def entry_artifacts(entry: Entry, ctx: EmitContext) -> tuple[Artifacts, list[JsonDict]]:
+    """One server's files of the tree (its versions list and every version, ``latest``
+    included) and its latest responses, for the listing."""
+    artifacts: Artifacts = {}
+    latest: list[JsonDict] = []
+    responses = version_responses(entry, ctx)
+    name = responses[0]["server"]["name"]
+    artifacts[versions_path(name)] = dump_json(list_response(responses), compact=True)
+    for response in responses:
+        version, body = response["server"]["version"], dump_json(response, compact=True)
+        if response["_meta"][OFFICIAL_META]["isLatest"]:
+            latest.append(response)
+            artifacts[version_path(name, LATEST)] = body
+        if version != LATEST:
+            try:
+                artifacts[version_path(name, version)] = body
+            except ValueError:
+                pass  # a version of "." or "..": reachable as latest only
+    return artifacts, latest
+
+
 def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
     """The ``v0.1/`` tree (with its not-found document) and ``openapi.yaml``.
 
@@ -290,19 +311,9 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
     artifacts: Artifacts = {}
     latest: list[JsonDict] = []
     for entry in registry.entries:
-        responses = version_responses(entry, ctx)
-        name = responses[0]["server"]["name"]
-        artifacts[versions_path(name)] = dump_json(list_response(responses), compact=True)
-        for response in responses:
-            version, body = response["server"]["version"], dump_json(response, compact=True)
-            if response["_meta"][OFFICIAL_META]["isLatest"]:
-                latest.append(response)
-                artifacts[version_path(name, LATEST)] = body
-            if version != LATEST:
-                try:
-                    artifacts[version_path(name, version)] = body
-                except ValueError:
-                    pass  # a version of "." or "..": reachable as latest only
+        files, current = entry_artifacts(entry, ctx)
+        artifacts.update(files)
+        latest += current
     latest.sort(key=lambda r: str(r["server"]["name"]))
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
     artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace))

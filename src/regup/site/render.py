@@ -206,6 +206,24 @@ def robots(site: c.SiteContext) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _server_page(
+    site: c.SiteContext, entry: Entry, groups: Mapping[str, list[Any]], cards: CardCache
+) -> bytes:
+    context = c.server_page(site, entry, groups.get(entry.name, []))
+    return render("server.html", with_cards(context, cards))
+
+
+def server_files(site: c.SiteContext, entries: Iterable[Entry]) -> Artifacts:
+    """The pages and JSON files of ``entries`` alone, as :func:`render_pages` makes them
+    (``regup serve --watch`` renders an edited entry first, the rest of the catalog after)."""
+    groups, cards = _groups_of(site), CardCache()
+    out: Artifacts = {}
+    for entry in entries:
+        out[f"{paths.server_path(entry.name)}index.html"] = _server_page(site, entry, groups, cards)
+        out.update(server_json(site, entry))
+    return out
+
+
 def render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes]) -> Artifacts:
     """Every page and file of the catalog except the search index.
 
@@ -234,11 +252,9 @@ def _render_pages(site: c.SiteContext, timestamp: str, files: Mapping[str, bytes
     page("facets/", "facets.html", c.facets_page(site))
     groups = _groups_of(site)
     for entry in site.registry.entries:
-        page(
-            paths.server_path(entry.name),
-            "server.html",
-            c.server_page(site, entry, groups.get(entry.name, [])),
-        )
+        path = paths.server_path(entry.name)
+        out[f"{path}index.html"] = _server_page(site, entry, groups, cards)
+        pages.append(path)
         out.update(server_json(site, entry))
     if site.registry.skills:
         for path, listing in skill_pages.skills_pages(site):
