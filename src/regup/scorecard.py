@@ -67,14 +67,18 @@ class CardRow:
     evidence: str
     date: str | None = None
     stale: bool = False
-    #: The machine-readable side, published by :meth:`ScoreCard.to_meta`: the signal's
-    #: key, its state (a word such as ``healthy`` or ``not-checked``), the day the evidence
-    #: was seen, the day the state began, and for the license its SPDX id.
-    key: str = ""
+    #: The machine-readable side, published by :meth:`ScoreCard.to_meta`: the state (a
+    #: word such as ``healthy`` or ``not-checked``), the day the evidence was seen, the day
+    #: the state began, and for the license its SPDX id.
     state: str = NOT_CHECKED_STATE
     seen: str | None = None
     since: str | None = None
     value: str | None = None
+
+    @property
+    def key(self) -> str:
+        """The row's key in the published card and the catalog's filters (``healthy``…)."""
+        return META_KEYS[self.label]
 
     @property
     def tone(self) -> str:
@@ -95,19 +99,20 @@ class CardRow:
     def to_meta(self, evidence: bool = True) -> dict[str, Any]:
         """The compact form: state, level, evidence (cut to :data:`META_EVIDENCE_CHARS`),
         the day it was seen (``date``), ``since``, ``spdx`` and ``stale`` when they apply."""
-        text = self.evidence
-        if len(text) > META_EVIDENCE_CHARS:
-            text = text[: META_EVIDENCE_CHARS - 1].rstrip() + "…"
-        out: dict[str, Any] = {
-            "state": self.state,
-            "level": self.level.value,
-            "evidence": text if evidence and self.state != NOT_CHECKED_STATE else None,
-            "date": self.seen,
-            "since": self.since,
-            "spdx": self.value,
-            "stale": self.stale or None,
-        }
-        return {k: v for k, v in out.items() if v is not None}
+        out: dict[str, Any] = {"state": self.state, "level": self.level.value}
+        if self.state == NOT_CHECKED_STATE:  # most rows of a registry never checked
+            return out
+        if evidence:
+            text = self.evidence
+            if len(text) > META_EVIDENCE_CHARS:
+                text = text[: META_EVIDENCE_CHARS - 1].rstrip() + "…"
+            out["evidence"] = text
+        for key, value in (("date", self.seen), ("since", self.since), ("spdx", self.value)):
+            if value is not None:
+                out[key] = value
+        if self.stale:
+            out["stale"] = True
+        return out
 
 
 #: The key of each row in the published card, by label.
@@ -156,7 +161,7 @@ class ScoreCard:
     def to_meta(self, evidence: bool = True) -> dict[str, dict[str, Any]]:
         """The card as published under regup's ``_meta`` key: signal key → compact row
         (:meth:`CardRow.to_meta`); without ``evidence``, only states and dates."""
-        return {META_KEYS[r.label]: r.to_meta(evidence) for r in self.rows}
+        return {r.key: r.to_meta(evidence) for r in self.rows}
 
 
 def score_card(
@@ -172,7 +177,7 @@ def score_card(
     if entry.image is not None:
         rows.append(_pinned(records.get(Signal.IMAGE)))
         rows.append(_verified(provenance))
-    return ScoreCard(tuple(replace(r, key=META_KEYS[r.label]) for r in rows))
+    return ScoreCard(tuple(rows))
 
 
 def _unchecked(label: str) -> CardRow:

@@ -25,7 +25,7 @@ from regup.emit.upstream import server_path as upstream_server_path
 from regup.healthstate import EntryHealth
 from regup.model import Entry, Group, Kind, Registry
 from regup.repository import parse_repository_url
-from regup.scorecard import FILTERS, score_card
+from regup.scorecard import FILTERS, ScoreCard, score_card
 from regup.site import wording
 from regup.site.install import UNKNOWN_BASE_URL, group_snippet, install, registry_snippets
 from regup.site.markdown import render_markdown
@@ -106,12 +106,24 @@ class SiteContext:
         )
 
     @functools.cached_property
-    def card_filters(self) -> Mapping[str, Mapping[str, str]]:
-        """Each entry's score-card filter values (:meth:`ScoreCard.filters`), by name."""
+    def _score_cards(self) -> Mapping[str, tuple[Entry, ScoreCard]]:
         return {
-            e.name: score_card(e, self.health.get(e.name), self.provenance.get(e.name)).filters()
+            e.name: (e, score_card(e, self.health.get(e.name), self.provenance.get(e.name)))
             for e in self.registry.entries
         }
+
+    def score_card(self, entry: Entry) -> ScoreCard:
+        """The entry's score card, made once: its page, its ``server.json`` and the
+        filters all show this one."""
+        known = self._score_cards.get(entry.name)
+        if known is not None and known[0] is entry:
+            return known[1]
+        return score_card(entry, self.health.get(entry.name), self.provenance.get(entry.name))
+
+    @functools.cached_property
+    def card_filters(self) -> Mapping[str, Mapping[str, str]]:
+        """Each entry's score-card filter values (:meth:`ScoreCard.filters`), by name."""
+        return {name: card.filters() for name, (_, card) in self._score_cards.items()}
 
     def filters(self, entry: Entry) -> Mapping[str, str]:
         return self.card_filters.get(entry.name, {})
@@ -553,7 +565,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         tools_note=tools_note,
         stats=tuple(stats),
         provenance=provenance_view(entry, status),
-        score_card=score_card(entry, site.health.get(entry.name), status),
+        score_card=site.score_card(entry),
         tags=tuple(Link(t, root + facet_path("tag", t)) for t in entry.tags),
         groups=tuple(Link(g.title or g.name, root + group_path(g.name)) for g in groups),
         links=tuple(links),

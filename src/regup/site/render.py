@@ -24,8 +24,8 @@ from markupsafe import escape as html_escape
 
 from regup.emit.canonical import Artifacts
 from regup.emit.toolhive import toolhive_server
-from regup.emit.upstream import entry_document
 from regup.emit.upstream import server_path as upstream_server_path
+from regup.emit.upstream import to_upstream
 from regup.gcpause import paused_gc
 from regup.jsonio import dump_json
 from regup.model import Entry
@@ -133,7 +133,8 @@ def server_json(site: c.SiteContext, entry: Entry) -> Artifacts:
     if entry.icon_file is not None:
         out[f"{folder}{entry.icon_file.filename}"] = entry.icon_file.data
     if upstream_server_path(entry.name) not in site.files:
-        document = entry_document(entry, site.config, site.provenance, site.health)
+        check = site.provenance.get(entry.name)
+        document = to_upstream(entry, site.config, check, site.score_card(entry))
         out[f"{folder}server.json"] = dump_json(document, compact=True)
     return out
 
