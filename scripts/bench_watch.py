@@ -61,8 +61,16 @@ class Events(threading.Thread):
 
 
 def fetch(conn: http.client.HTTPConnection, path: str) -> bytes:
-    conn.request("GET", path, headers={"Accept": "text/html"})
-    return conn.getresponse().read()
+    """The body at ``path``; a keep-alive connection the server closed is opened again."""
+    for attempt in (1, 2):
+        try:
+            conn.request("GET", path, headers={"Accept": "text/html"})
+            return conn.getresponse().read()
+        except (http.client.RemoteDisconnected, ConnectionError):
+            conn.close()
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 def shows(conn: http.client.HTTPConnection, paths: list[str], needle: bytes) -> Callable[[], bool]:

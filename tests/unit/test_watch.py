@@ -11,7 +11,7 @@ from regup.diagnostics import Diagnostic, Severity
 from regup.emit.api import LIST_PATH
 from regup.rebuild import Outcome, full_build
 from regup.serve import MemoryFiles, PreviewApp
-from regup.watch import EVENTS_PATH, LiveApp, Watcher, fingerprint, inject
+from regup.watch import EVENTS_PATH, LiveApp, Snapshot, Watcher, fingerprint, inject
 from tests.helpers import TEST_NAMESPACE, container, to_yaml, write_registry
 
 
@@ -122,3 +122,21 @@ def test_the_watcher_calls_back_after_an_edit_and_stops(tmp_path: Path) -> None:
 
 def _minimal_api() -> dict[str, bytes]:
     return {LIST_PATH: b'{"servers": [], "metadata": {"count": 0}}'}
+
+
+def test_a_poll_finds_edited_created_and_removed_files(tmp_path: Path) -> None:
+    registry = write_registry(tmp_path / "registry", fetch=container(), other=container())
+    snapshot = Snapshot([registry])
+    assert snapshot.poll() == set()
+    spec = registry / "fetch" / "spec.yaml"
+    spec.write_text(to_yaml(container(description="A longer description than before.")))
+    assert snapshot.poll() == {str(spec)}
+    write_registry(registry, newcomer=container())  # a new folder: its file is found
+    (registry / "fetch" / "tools.json").write_text("[]")  # a new file in a known folder
+    (registry / "other" / "spec.yaml").unlink()
+    assert snapshot.poll() == {
+        str(registry / "newcomer" / "spec.yaml"),
+        str(registry / "fetch" / "tools.json"),
+        str(registry / "other" / "spec.yaml"),
+    }
+    assert snapshot.poll() == set()
