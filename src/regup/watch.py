@@ -231,7 +231,7 @@ class LiveApp:
                 "pages and the server's log list them) and this API answers again",
             )
         response = state.app.handle(method, target, accept)
-        if method == "GET" and (response.content_type or "").startswith("text/html"):
+        if method in {"GET", "HEAD"} and (response.content_type or "").startswith("text/html"):
             return Response(
                 response.status,
                 inject(response.body, state),

@@ -23,6 +23,7 @@ from tests.helpers import (
     TEST_NAMESPACE,
     container,
     remote,
+    run_subprocess,
     to_yaml,
     write_config,
     write_ledger,
@@ -173,6 +174,12 @@ def test_only_a_watching_server_adds_the_script(project: Path) -> None:
         assert preview.get("/_regup/events").status_code == 404
     finally:
         stop(preview)
+
+
+def test_watch_with_a_built_folder_is_a_usage_error(project: Path) -> None:
+    result = run_subprocess(["serve", "--watch", "--dir", "dist", "--port", "0"], cwd=project)
+    assert result.returncode == 2
+    assert "--watch builds in memory" in result.stderr
 
 
 def test_ctrl_c_stops_at_once_with_a_page_listening(project: Path) -> None:

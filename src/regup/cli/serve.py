@@ -92,6 +92,12 @@ def serve_command(
     set-registry http://127.0.0.1:8080 --allow-private-ip`. Stop with Ctrl+C.
     """
     if watch:
+        source = click.get_current_context().get_parameter_source("out_dir")
+        if source is not click.core.ParameterSource.DEFAULT:
+            raise click.UsageError(
+                "--watch builds in memory and serves that; leave out --dir (or serve a built "
+                "folder without --watch)"
+            )
         _serve_watching(state, host, port)
         return
     if in_memory:
