@@ -473,7 +473,10 @@ class LivePreview:
         folders = self._entry_folders(paths)
         if last is not None and folders:
             started = time.perf_counter()
-            quick = quick_build(last, folders)
+            try:
+                quick = quick_build(last, folders)
+            except Exception:  # a bug must not end the watching: the full build follows
+                quick = None
             if quick is not None:
                 outcome, built = quick
                 with self._lock:
@@ -504,7 +507,13 @@ class LivePreview:
             with self._lock:
                 edits = self._edits
             started = time.perf_counter()
-            outcome, built = full_build(self.registry_dir, self.config)
+            try:
+                outcome, built = full_build(self.registry_dir, self.config)
+            except Exception as exc:  # this thread's boundary: show it, keep watching
+                bug = f"the build failed ({exc!r}); this is a bug in regup, please report it"
+                where = str(self.registry_dir)
+                outcome = Outcome(None, (Diagnostic(where, 1, 1, Severity.ERROR, "internal", bug),))
+                built = None
             with self._lock:
                 if self._stopping:
                     return
