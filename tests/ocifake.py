@@ -57,6 +57,8 @@ class FakeRegistry:
     unavailable: bool = False
     trickle_seconds: float = 0.0
     token_realm: str | None = None
+    #: Seconds of delay before every answer (a registry far away, for benchmarks).
+    latency: float = 0.0
 
     @classmethod
     def from_recording(cls, recording: dict[str, Any]) -> FakeRegistry:
@@ -170,6 +172,7 @@ class FakeRegistry:
         return "anon-" + hashlib.sha256(repo.encode()).hexdigest()[:16]
 
     def token_route(self, request: Request) -> Reply:
+        time.sleep(self.latency)
         scope = request.query.get("scope", "")
         match = re.fullmatch(r"repository:(.+):pull", scope)
         if not match or request.query.get("service") != "fake-registry":
@@ -177,6 +180,7 @@ class FakeRegistry:
         return Reply.json({"token": self._token_for(match.group(1))})
 
     def handle(self, request: Request) -> Reply | None:
+        time.sleep(self.latency)
         tags = _TAGS.match(request.path)
         match = _PATH.match(request.path)
         if tags:
