@@ -237,3 +237,19 @@ def test_a_server_whose_tools_change_between_runs_drifts(world: World, tmp_path:
     assert drift["state"] == "drifted"
     assert drift["facts"] == {"against": "last check", "changed": ["get_forecast"]}
     assert drift["good_on"] == "2026-12-01" and drift["since"] == "2026-12-02"
+
+
+def test_images_looked_up_at_the_same_time_ask_each_tag_list_and_digest_once(
+    world: World,
+) -> None:
+    # five entries share org/fetch and two share its 1.10.0 tag; look-ups run in threads
+    world.run(signals=frozenset({Signal.IMAGE}))
+    assert world.oci.server is not None
+    asked = [  # the requests with a token (each first one may be challenged, then repeated)
+        (r.method, r.path)
+        for r in world.oci.server.requests
+        if r.path != "/token" and "Authorization" in r.headers
+    ]
+    assert asked.count(("GET", "/v2/org/fetch/tags/list")) == 1
+    assert asked.count(("HEAD", "/v2/org/fetch/manifests/1.10.0")) == 1
+    assert states(world)[("elsewhere", "image")] == "current"

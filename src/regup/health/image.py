@@ -3,7 +3,8 @@
 Registry requests are :class:`regup.provenance.oci.OciClient`'s (anonymous bearer tokens,
 bounded answers, redirects checked): the digest of the reference (a ``HEAD`` of its
 manifest, which Docker Hub does not count against its pull limit) and the repository's tag
-list, each asked once per run however many entries share it. A registry that does not
+list, each asked once per run however many entries share it (:class:`ImageLookups` may be
+shared by threads: a key being asked makes the others wait for its answer). A registry that does not
 answer three times in a row is not asked again in the run
 (:class:`regup.enrich.transport.Breaker`). The provenance outcome is read from
 ``registry/provenance.json``, as ``regup verify`` left it.
@@ -11,15 +12,18 @@ answer three times in a row is not asked again in the run
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from regup.enrich.transport import Breaker
 from regup.healthstate import Finding
 from regup.imageref import ImageRef, ImageRefError, release_key
 from regup.provenance.oci import OciClient, OciError, OciNotFound, OciUnavailable
 from regup.provenance.state import Result
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -31,37 +35,55 @@ class ImageLookups:
     digests: dict[str, str | OciError] = field(default_factory=dict)
     tags: dict[str, list[str] | OciError] = field(default_factory=dict)
     answered: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _asking: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
     def digest(self, ref: ImageRef) -> str | OciError:
-        key = str(ref)
-        if key not in self.digests:
-            self.digests[key] = self._ask(ref, lambda: self.client.resolve(ref))
-        return self.digests[key]
+        return self._once(self.digests, ("digest", str(ref)), ref, lambda: self.client.resolve(ref))
 
     def tag_list(self, ref: ImageRef) -> list[str] | OciError:
-        key = ref.name
-        if key not in self.tags:
-            self.tags[key] = self._ask(ref, lambda: self.client.tags(ref))
-        return self.tags[key]
+        return self._once(self.tags, ("tags", ref.name), ref, lambda: self.client.tags(ref))
 
-    def _ask(self, ref: ImageRef, call: Any) -> Any:
-        if self.breaker.is_open(ref.registry):
-            return OciUnavailable(self.breaker.reason(ref.registry))
+    def _once(
+        self,
+        answers: dict[str, T | OciError],
+        kind_key: tuple[str, str],
+        ref: ImageRef,
+        call: Callable[[], T],
+    ) -> T | OciError:
+        with self._lock:
+            asking = self._asking.setdefault(kind_key, threading.Lock())
+        key = kind_key[1]
+        with asking:
+            if key not in answers:
+                answers[key] = self._ask(ref, call)
+            return answers[key]
+
+    def _ask(self, ref: ImageRef, call: Callable[[], T]) -> T | OciError:
+        with self._lock:
+            if self.breaker.is_open(ref.registry):
+                return OciUnavailable(self.breaker.reason(ref.registry))
         try:
             value = call()
         except OciNotFound as exc:
-            self.breaker.answered(ref.registry)
-            self.answered += 1
+            self._count(ref, answered=True, counts=True)
             return exc
         except OciUnavailable as exc:
-            self.breaker.no_answer(ref.registry)
+            self._count(ref, answered=False, counts=False)
             return exc
         except OciError as exc:
-            self.breaker.answered(ref.registry)
+            self._count(ref, answered=True, counts=False)
             return exc
-        self.breaker.answered(ref.registry)
-        self.answered += 1
+        self._count(ref, answered=True, counts=True)
         return value
+
+    def _count(self, ref: ImageRef, *, answered: bool, counts: bool) -> None:
+        with self._lock:
+            if answered:
+                self.breaker.answered(ref.registry)
+            else:
+                self.breaker.no_answer(ref.registry)
+            self.answered += counts
 
 
 def newest_release(tags: list[str]) -> str | None:

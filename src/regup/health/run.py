@@ -11,7 +11,7 @@ The rules:
   else in the run answered (another server, GitHub, a registry): when nothing answered at
   all, the machine is offline and every handshake is a fault.
 * Drift is decided only from a healthy handshake; otherwise its last record stays as it is.
-* Handshakes run a few at a time; GitHub look-ups go in one batch
+* Handshakes and image look-ups run a few at a time; GitHub look-ups go in one batch
   (:class:`regup.enrich.github.GitHub`), registry look-ups once per reference and
   repository (:class:`regup.health.image.ImageLookups`).
 """
@@ -32,7 +32,7 @@ from regup.enrich.cache import DEFAULT_CACHE_DIR, DEFAULT_TTL, Cache
 from regup.enrich.github import GITHUB_API, GitHub, RepoStats
 from regup.enrich.transport import DEFAULT_DEADLINE, Deadline, Failure, Pacer, Usage
 from regup.errors import NotFoundError
-from regup.health.image import ImageLookups, check_image
+from regup.health.image import ImageCheck, ImageLookups, check_image
 from regup.health.live import LiveResult, check_live
 from regup.health.repo import answer_fault, plan_repository, repository_finding, shared_stars
 from regup.health.store import save_health
@@ -54,6 +54,8 @@ from regup.validate import validate_documents
 ALL_SIGNALS = frozenset(Signal)
 #: Handshakes at the same time: each waits on a server, not on the CPU.
 HANDSHAKE_WORKERS = 8
+#: Image entries looked up at the same time (each waits on a registry).
+IMAGE_WORKERS = 8
 DEFAULT_HANDSHAKE_TIMEOUT = 15.0
 
 
@@ -338,16 +340,19 @@ def _images(
 ) -> int:
     provenance = load_state(request.registry_dir)
     lookups = ImageLookups(OciClient(request.deadline.watch(http)))
-    for entry in entries:
-        if entry.image is None:
-            continue
-        checked[entry.name].add(Signal.IMAGE)
+    with_image = [e for e in entries if e.image is not None]
+
+    def one(entry: Entry) -> ImageCheck:
+        assert entry.image is not None
         if request.deadline.passed:
-            faults[entry.name][Signal.IMAGE] = request.deadline.reason
-            continue
-        result = check_image(entry.image, lookups, provenance.get(entry.name))
-        if result.finding is None:
-            faults[entry.name][Signal.IMAGE] = result.fault or "not checked"
-        else:
-            findings[entry.name][Signal.IMAGE] = result.finding
+            return ImageCheck(None, request.deadline.reason)
+        return check_image(entry.image, lookups, provenance.get(entry.name))
+
+    with ThreadPoolExecutor(max_workers=IMAGE_WORKERS) as pool:
+        for entry, result in zip(with_image, pool.map(one, with_image), strict=True):
+            checked[entry.name].add(Signal.IMAGE)
+            if result.finding is None:
+                faults[entry.name][Signal.IMAGE] = result.fault or "not checked"
+            else:
+                findings[entry.name][Signal.IMAGE] = result.finding
     return lookups.answered
