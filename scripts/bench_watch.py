@@ -156,6 +156,11 @@ def main() -> None:
                 results["event"].append(events.times[seen] - wrote)
                 results["page"].append(shown - wrote)
                 results["full"].append(full - wrote)
+                print(
+                    f"edit {i + 1}: event {results['event'][-1]:.3f} s, page "
+                    f"{results['page'][-1]:.3f} s, full {results['full'][-1]:.1f} s",
+                    flush=True,
+                )
                 # The next edit starts after the full build is published (a full build
                 # whose result arrives later would be an edit's second reload).
                 time.sleep(0.3)
