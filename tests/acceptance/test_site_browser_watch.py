@@ -7,9 +7,10 @@ A real ``regup serve --watch`` process on 127.0.0.1 and Debian's Chromium; skips
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
@@ -31,6 +32,8 @@ pytestmark = [
 #: Milliseconds the page may take to show an edit (the rebuild of two entries is far faster).
 DEADLINE_MS = 30_000
 
+T = TypeVar("T")
+
 
 @pytest.fixture
 def watching(project: Path) -> Iterator[Preview]:
@@ -46,6 +49,22 @@ def tab(browser: Any) -> Iterator[Tab]:
         yield Tab(context.new_page())
     finally:
         context.close()
+
+
+def _settled(tab: Tab, read: Callable[[], T]) -> T:
+    """``read()`` of the page once no reload is under way: after the quick rebuild of an edit
+    the full build that follows may reload the page again, which destroys the document a
+    read is running in; the read is then tried again on the new one."""
+    from playwright.sync_api import Error
+
+    deadline = time.monotonic() + DEADLINE_MS / 1000
+    while True:
+        try:
+            tab.page.wait_for_load_state("load", timeout=DEADLINE_MS)
+            return read()
+        except Error as exc:
+            if "context was destroyed" not in str(exc) or time.monotonic() > deadline:
+                raise
 
 
 def _text_appears(tab: Tab, text: str) -> None:
@@ -66,19 +85,20 @@ def test_an_open_page_reloads_after_an_edit(tab: Tab, project: Path, watching: P
 
     describe(project, "Edited while the page is open.")
     _text_appears(tab, "Edited while the page is open.")
-    assert tab.page.evaluate("window.regupBefore === undefined")  # a new document
+    # a new document
+    assert _settled(tab, lambda: tab.page.evaluate("window.regupBefore === undefined"))
 
     spec(project).write_text("description: [unclosed\n", encoding="utf-8")
     tab.page.wait_for_selector("#regup-watch-errors", timeout=DEADLINE_MS)
-    overlay = tab.page.inner_text("#regup-watch-errors")
+    overlay = _settled(tab, lambda: tab.page.inner_text("#regup-watch-errors"))
     assert "registry/fetch/spec.yaml:" in overlay and "yaml-syntax" in overlay
     # The overlay is styled by its own file, allowed by the catalog's Content-Security-Policy.
+    position = "e => getComputedStyle(e).position"
     assert (
-        tab.page.eval_on_selector("#regup-watch-errors", "e => getComputedStyle(e).position")
-        == "fixed"
+        _settled(tab, lambda: tab.page.eval_on_selector("#regup-watch-errors", position)) == "fixed"
     )
 
     describe(project, "Fixed in the open page.")
     _text_appears(tab, "Fixed in the open page.")
-    assert tab.page.locator("#regup-watch-errors").count() == 0
+    assert _settled(tab, lambda: tab.page.locator("#regup-watch-errors").count()) == 0
     assert tab.errors == []
