@@ -29,9 +29,9 @@ from tests.helpers import REPO_ROOT
 
 TRIALS = int(os.environ.get("REGUP_KILL_TRIALS", "30"))
 #: Trials of the 2,000-entry build: each costs about 14 s of both cores (a kill, a full
-#: rebuild with the search index, two reads of 20,000 files), so the suite runs 6 and
+#: rebuild with the search index, two reads of 20,000 files), so the suite runs 3 and
 #: ``REGUP_KILL_TRIALS_LARGE=30`` the full set (site/docs/reliability.md).
-LARGE_TRIALS = int(os.environ.get("REGUP_KILL_TRIALS_LARGE", "6"))
+LARGE_TRIALS = int(os.environ.get("REGUP_KILL_TRIALS_LARGE", "3"))
 ENV = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "GITHUB_TOKEN": "", "NO_COLOR": "1"}
 #: A scratch folder of Pagefind's that a killed build left (removed by the next build).
 SCRATCH = re.compile(r"^regup-pagefind-(\d+)-")
