@@ -21,24 +21,10 @@ from regup.healthstate import EntryHealth, HealthState, Record, Signal
 from regup.healthstate import state_path as health_path
 from regup.provenance.state import ProvenanceState, Result
 from regup.provenance.state import state_path as provenance_path
-from tests.acceptance.test_site_browser import (  # the same browser, server and tab helpers
-    CHROMIUM,
-    Tab,
-    _serving,
-    browser,
-)
+from tests.browser import BROWSER, Tab, serving
 from tests.helpers import config_toml, container, remote, run_cli, write_registry
 
-__all__ = ["browser"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium "
-        "(apt-get install chromium; scripts/setup does it when run as root)",
-    ),
-]
+pytestmark = BROWSER
 
 PUSHED = {"pushed_at": "2026-11-20T00:00:00Z", "license": "MIT"}
 #: What the stored checks say of each server ("unchecked" has no record at all).
@@ -115,17 +101,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         + ["build", "--out", str(root / "dist")]
     )
     assert result.exit_code == 0, result.output
-    with _serving(root / "dist" / "site") as url:
+    with serving(root / "dist" / "site") as url:
         yield url
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Tab]:
-    context = browser.new_context()
-    try:
-        yield Tab(context.new_page())
-    finally:
-        context.close()
 
 
 def _names(tab: Tab, selector: str) -> list[str]:

@@ -8,16 +8,10 @@ A small registry (two servers, three skills) is built with ``regup build`` and s
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
-from tests.acceptance.test_site_browser import (  # the same browser, server and tab helpers
-    CHROMIUM,
-    Tab,
-    _serving,
-    browser,
-)
+from tests.browser import BROWSER, Tab, serving
 from tests.helpers import (
     SKILL,
     Files,
@@ -29,16 +23,7 @@ from tests.helpers import (
     write_registry,
 )
 
-__all__ = ["browser"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium "
-        "(apt-get install chromium; scripts/setup does it when run as root)",
-    ),
-]
+pytestmark = BROWSER
 
 
 @pytest.fixture(scope="module")
@@ -80,17 +65,8 @@ def site_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         ]
     )
     assert result.exit_code == 0, result.output
-    with _serving(root / "dist" / "site") as url:
+    with serving(root / "dist" / "site") as url:
         yield url
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Tab]:
-    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
-    try:
-        yield Tab(context.new_page())
-    finally:
-        context.close()
 
 
 def test_the_skills_list_and_its_status_filter(tab: Tab, site_url: str) -> None:

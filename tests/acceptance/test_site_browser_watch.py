@@ -10,24 +10,17 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import pytest
 
 from tests.acceptance.test_serve import Preview, start, stop
 from tests.acceptance.test_serve_watch import PAGE, describe, project, spec
-from tests.acceptance.test_site_browser import CHROMIUM, Tab, browser
+from tests.browser import BROWSER, Tab
 
-__all__ = ["browser", "project"]
+__all__ = ["project"]
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="Debian's chromium is not installed at /usr/bin/chromium "
-        "(apt-get install chromium; scripts/setup does it when run as root)",
-    ),
-]
+pytestmark = BROWSER
 
 #: Milliseconds the page may take to show an edit (the rebuild of two entries is far faster).
 DEADLINE_MS = 30_000
@@ -40,15 +33,6 @@ def watching(project: Path) -> Iterator[Preview]:
     running = start(["serve", "--watch"], project)
     yield running
     stop(running)
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Tab]:
-    context = browser.new_context()
-    try:
-        yield Tab(context.new_page())
-    finally:
-        context.close()
 
 
 def _settled(tab: Tab, read: Callable[[], T]) -> T:
