@@ -41,8 +41,8 @@ def config_toml(**keys: str) -> str:
 
 def write_ledger(registry_dir: Path, times: Mapping[str, str] | None = None) -> Path:
     """Write ``registry_dir/versions.json`` recording every entry's current version at
-    ``times[name]``, else at its ``metadata.last_updated``, else 2025-01-01: the ledger of a
-    registry built before, so builds and previews of it agree on every time."""
+    ``times[name]``, else at its ``metadata.last_updated``, else 2025-01-01 (skills: then),
+    the ledger of a registry built before, so builds and previews of it agree on every time."""
     from regup.ledger import Ledger, VersionRecord, ledger_path, save_ledger
     from regup.load import load_registry
     from regup.timeutil import format_timestamp, parse_timestamp
@@ -54,7 +54,8 @@ def write_ledger(registry_dir: Path, times: Mapping[str, str] | None = None) -> 
         when = (times or {}).get(entry.name) or entry.last_updated or "2025-01-01T00:00:00Z"
         recorded = Ledger().record([entry], format_timestamp(parse_timestamp(when)))
         records.update(recorded.entries)
-    save_ledger(registry_dir, Ledger(records))
+    skills = Ledger().record([], "2025-01-01T00:00:00Z", registry.skills)
+    save_ledger(registry_dir, Ledger({**records, **skills.entries}))
     return ledger_path(registry_dir)
 
 

@@ -91,7 +91,8 @@ def current_ledger(validation: ValidationResult, request: BuildRequest) -> tuple
     """
     committed = load_ledger(request.registry_dir)
     now = request.now or recording_time()
-    return committed, committed.record(validation.registry.entries, now)
+    registry = validation.registry
+    return committed, committed.record(registry.entries, now, registry.skills)
 
 
 def emit_context(

@@ -20,6 +20,10 @@ every stars refresh, and the clock with every build. The ledger holds them::
       }
     }
 
+Skills are kept the same way under ``skill:<name>`` (no entry name has a colon; the key
+holds no namespace, so it does not change with the configuration), so a skill's earlier
+versions stay under ``v0.1/x/dev.toolhive/skills/<namespace>/<name>/versions``.
+
 The content is the entry as authored minus ``metadata`` (stars, pulls, last_updated), so
 ``regup refresh`` never changes a time. ``entry`` keeps each version's document, so a
 version the entry has moved on from is still published (``v0.1/servers/<name>/versions``)
@@ -44,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from regup.errors import LedgerError
-from regup.model import Entry, JsonDict
+from regup.model import SKILL_STATE_PREFIX, Entry, JsonDict, Skill
 from regup.serverjson import entry_version
 from regup.statefile import StateFile
 from regup.timeutil import format_timestamp, parse_timestamp
@@ -68,6 +72,18 @@ LEDGER_FILE = STATE.name
 def entry_document(entry: Entry) -> JsonDict:
     """The entry as authored, without ``metadata``: what a version's content is."""
     doc = entry.to_document(include_name=False)
+    doc.pop("metadata", None)
+    return doc
+
+
+def skill_key(skill: Skill) -> str:
+    """Where the ledger keeps a skill's versions: ``skill:<name>``."""
+    return f"{SKILL_STATE_PREFIX}{skill.name}"
+
+
+def skill_document(skill: Skill) -> JsonDict:
+    """The skill as authored, with its name, without ``metadata``."""
+    doc = skill.to_document(include_name=True)
     doc.pop("metadata", None)
     return doc
 
@@ -121,10 +137,23 @@ class VersionRecord:
         try:
             return Entry.from_document(name, self.document)
         except (ValueError, KeyError, TypeError) as exc:
-            raise LedgerError(
-                f"{LEDGER_FILE}: version {self.version} of {name} cannot be read as an entry "
-                f"({exc}); remove that version from the file"
-            ) from None
+            raise self._unreadable(name, "an entry", exc) from None
+
+    def skill(self, name: str) -> Skill:
+        """This version of skill ``name``, rebuilt from the stored document.
+
+        Raises :class:`LedgerError` when the document is no longer a valid skill.
+        """
+        try:
+            return Skill.from_document(name, self.document)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise self._unreadable(f"skill {name}", "a skill", exc) from None
+
+    def _unreadable(self, name: str, what: str, exc: Exception) -> LedgerError:
+        return LedgerError(
+            f"{LEDGER_FILE}: version {self.version} of {name} cannot be read as {what} "
+            f"({exc}); remove that version from the file"
+        )
 
 
 @dataclass(frozen=True)
@@ -141,26 +170,36 @@ class Ledger:
     def get(self, name: str, version: str) -> VersionRecord | None:
         return self.entries.get(name, {}).get(version)
 
-    def record(self, entries: Iterable[Entry], now: str) -> Ledger:
-        """This ledger with the current version of each of ``entries`` recorded: a new
-        version is published at ``now``, changed content is updated at ``now``, anything
-        else keeps its times. Entries not given are dropped; their versions with them."""
+    def record(self, entries: Iterable[Entry], now: str, skills: Iterable[Skill] = ()) -> Ledger:
+        """This ledger with the current version of each of ``entries`` (and of ``skills``,
+        under :func:`skill_key`) recorded: a new version is published at ``now``, changed
+        content is updated at ``now``, anything else keeps its times. Entries and skills not
+        given are dropped; their versions with them."""
         out: dict[str, dict[str, VersionRecord]] = {}
         for entry in entries:
-            versions = dict(self.entries.get(entry.name, {}))
             version = entry_version(entry)
-            if version is not None:
-                document = entry_document(entry)
-                digest = content_hash(document)
-                known = versions.get(version)
-                if known is None:
-                    versions[version] = VersionRecord(version, now, now, digest, document)
-                elif known.content != digest:
-                    versions[version] = replace(
-                        known, updated_at=now, content=digest, document=document
-                    )
-            out[entry.name] = versions
+            document = entry_document(entry) if version is not None else None
+            out[entry.name] = self._recorded(entry.name, version, document, now)
+        for skill in skills:
+            key = skill_key(skill)
+            out[key] = self._recorded(key, skill.version, skill_document(skill), now)
         return Ledger(out)
+
+    def _recorded(
+        self, key: str, version: str | None, document: JsonDict | None, now: str
+    ) -> dict[str, VersionRecord]:
+        """The versions of ``key`` with ``version`` (``document``) recorded at ``now``."""
+        versions = dict(self.entries.get(key, {}))
+        if version is not None and document is not None:
+            digest = content_hash(document)
+            known = versions.get(version)
+            if known is None:
+                versions[version] = VersionRecord(version, now, now, digest, document)
+            elif known.content != digest:
+                versions[version] = replace(
+                    known, updated_at=now, content=digest, document=document
+                )
+        return versions
 
     def changed_entries(self, other: Ledger) -> list[str]:
         """Names whose records differ between this ledger and ``other``, sorted."""

@@ -22,16 +22,20 @@ def test_registry_passes_validate_strict() -> None:
 
 def test_the_versions_ledger_records_every_current_version() -> None:
     """registry/versions.json is committed up to date (else `regup build --check` fails in
-    CI): every server's current version, with its content as the entries say it; and no
-    server publishes an invented version."""
+    CI): every server's and skill's current version, with its content as the files say it;
+    and no server publishes an invented version."""
     from regup.ledger import load_ledger
     from regup.serverjson import entry_version
 
-    entries = validate_documents(load_registry(REGISTRY)).registry.entries
+    registry = validate_documents(load_registry(REGISTRY)).registry
+    entries = registry.entries
+    skills = registry.skills
     ledger = load_ledger(REGISTRY)
-    assert ledger.record(entries, "2099-01-01T00:00:00Z") == ledger
-    assert ledger.changed_entries(ledger.record(entries, "2099-01-01T00:00:00Z")) == []
-    assert sorted(ledger.entries) == sorted(e.name for e in entries)
+    assert ledger.record(entries, "2099-01-01T00:00:00Z", skills) == ledger
+    assert ledger.changed_entries(ledger.record(entries, "2099-01-01T00:00:00Z", skills)) == []
+    assert sorted(ledger.entries) == sorted(
+        [*(e.name for e in entries), *(f"skill:{s.name}" for s in skills)]
+    )
     versions = [entry_version(e) for e in entries]
     assert None not in versions
 

@@ -15,7 +15,7 @@ from regup.ledger import LEDGER_FILE
 from tests.acceptance.test_serve import start, stop
 from tests.conftest import RegistryFactory
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_services
-from tests.helpers import TEST_NAMESPACE, container, run_cli, write_config
+from tests.helpers import SKILL, TEST_NAMESPACE, container, run_cli, skill, to_yaml, write_config
 
 OFFICIAL = "io.modelcontextprotocol.registry/official"
 NAME = f"{TEST_NAMESPACE}/fetch"
@@ -180,4 +180,58 @@ def test_a_broken_ledger_is_a_clear_error(make_registry: RegistryFactory, tmp_pa
     result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "dist")])
     assert result.exit_code == 1
     assert "is not a valid versions ledger (version '1.2.3' must be an object)" in result.stderr
+    assert "Traceback" not in result.output and not (tmp_path / "dist").exists()
+
+
+def test_a_skill_keeps_its_earlier_versions(make_registry: RegistryFactory, tmp_path: Path) -> None:
+    registry = make_registry(fetch=container(), review=skill())
+    write_config(tmp_path)
+    out = tmp_path / "dist"
+    build(registry, out, T1)
+    key = "skill:review"
+    assert set(json.loads((registry / LEDGER_FILE).read_text())["entries"][key]) == {"1.2.0"}
+    (registry / "review" / "skill.yaml").write_text(
+        to_yaml({**SKILL, "version": "1.3.0", "description": "Reviews a pull request, anew."})
+    )
+    build(registry, out, T2)
+    recorded = json.loads((registry / LEDGER_FILE).read_text())["entries"][key]
+    assert recorded["1.2.0"]["published_at"] == T1_TEXT
+    assert recorded["1.2.0"]["entry"]["description"] == SKILL["description"]
+
+    def skills(*parts: str) -> Any:
+        path = out / "v0.1" / "x" / "dev.toolhive" / "skills" / TEST_NAMESPACE / "review"
+        path = path.joinpath(*parts)
+        return json.loads((path / "index.html" if path.is_dir() else path).read_text())
+
+    versions = skills("versions")
+    assert [s["version"] for s in versions["skills"]] == ["1.2.0", "1.3.0"]
+    assert versions["metadata"] == {"count": 2}
+    assert skills("versions", "1.2.0")["description"] == SKILL["description"]
+    assert skills("versions", "1.3.0")["description"] == "Reviews a pull request, anew."
+    assert skills()["version"] == skills("versions", "latest")["version"] == "1.3.0"
+    listed = json.loads((out / "v0.1" / "x" / "dev.toolhive" / "skills" / "index.html").read_text())
+    assert [s["version"] for s in listed["skills"]] == ["1.3.0"]
+    envelope = json.loads((out / "upstream" / "registry.json").read_text())
+    assert [s["version"] for s in envelope["data"]["skills"]] == ["1.3.0"]
+
+    preview = start(["serve", "--build"], registry.parent)
+    try:
+        path = f"/v0.1/x/dev.toolhive/skills/{TEST_NAMESPACE}/review/versions"
+        served = preview.get(path).json()
+        assert [s["version"] for s in served["skills"]] == ["1.2.0", "1.3.0"]
+        assert preview.get(f"{path}/1.2.0").json()["description"] == SKILL["description"]
+    finally:
+        stop(preview)
+
+
+def test_a_skill_version_that_no_longer_reads_is_a_clear_error(
+    make_registry: RegistryFactory, tmp_path: Path
+) -> None:
+    registry = make_registry(review=skill())
+    record = {"published_at": T1_TEXT, "updated_at": T1_TEXT, "content": "sha256:00", "entry": {}}
+    ledger = {"version": 1, "entries": {"skill:review": {"0.9.0": record}}}
+    (registry / LEDGER_FILE).write_text(json.dumps(ledger))
+    result = run_cli(["--registry", str(registry), "build", "--out", str(tmp_path / "dist")])
+    assert result.exit_code == 1
+    assert "version 0.9.0 of skill review cannot be read as a skill" in result.stderr
     assert "Traceback" not in result.output and not (tmp_path / "dist").exists()

@@ -133,7 +133,7 @@ def build_command(
         if result.ledger_written:
             click.echo(
                 f"Recorded new versions or changed content of {len(result.ledger_changed)} "
-                f"server(s) in {state.registry_dir}/versions.json; commit it."
+                f"server(s) or skill(s) in {state.registry_dir}/versions.json; commit it."
             )
 
 

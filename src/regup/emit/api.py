@@ -33,6 +33,7 @@ from urllib.parse import quote
 from regup.emit.canonical import Artifacts, EmitContext
 from regup.emit.upstream import check_config, entry_document, official_status, to_upstream
 from regup.jsonio import dump_json
+from regup.ledger import Ledger, skill_key
 from regup.model import Entry, JsonDict, Registry, Skill
 
 API_VERSION = "v0.1"
@@ -153,25 +154,39 @@ def skill_list_response(skills: list[JsonDict], next_cursor: str | None = None) 
     return {"skills": skills, "metadata": metadata}
 
 
-def skill_artifacts(skills: tuple[Skill, ...], namespace: str) -> Artifacts:
-    """The skills extension: the list, and per skill its latest version, its versions and
-    each version (a skill has one version: the one its file states). The single-skill
-    answers are the bare skill payload, as the Registry Server writes them."""
+def skill_artifacts(skills: tuple[Skill, ...], namespace: str, ledger: Ledger) -> Artifacts:
+    """The skills extension: the list, and per skill its latest version (the one its file
+    states), its versions (every one the versions ledger holds, oldest first) and each
+    version. The single-skill answers are the bare skill payload, as the Registry Server
+    writes them.
+
+    Raises :class:`~regup.errors.LedgerError` when a recorded version is no longer a skill.
+    """
     artifacts: Artifacts = {}
     listed: list[JsonDict] = []
     for skill in skills:
         payload = skill.payload(namespace)
-        own, version = payload["namespace"], payload["version"]
+        own = payload["namespace"]
         listed.append(payload)
         body = dump_json(payload, compact=True)
         artifacts[f"{skill_dir(own, skill.name)}/{INDEX_FILE}"] = body
-        artifacts[skill_versions_path(own, skill.name)] = dump_json(
-            skill_list_response([payload]), compact=True
-        )
         artifacts[skill_version_path(own, skill.name, LATEST)] = body
-        if version != LATEST:
+        versions = {
+            record.version: record.skill(skill.name).payload(namespace)
+            for record in ledger.versions(skill_key(skill))
+            if record.version != skill.version
+        }
+        versions[skill.version] = payload
+        artifacts[skill_versions_path(own, skill.name)] = dump_json(
+            skill_list_response(list(versions.values())), compact=True
+        )
+        for version, document in versions.items():
+            if version == LATEST:
+                continue
             try:
-                artifacts[skill_version_path(own, skill.name, version)] = body
+                artifacts[skill_version_path(own, skill.name, version)] = (
+                    body if document is payload else dump_json(document, compact=True)
+                )
             except ValueError:
                 pass  # a version of "." or "..": reachable as latest only
     listed.sort(key=lambda p: (str(p["namespace"]), str(p["name"])))
@@ -316,7 +331,7 @@ def emit_api(registry: Registry, ctx: EmitContext) -> Artifacts:
         latest += current
     latest.sort(key=lambda r: str(r["server"]["name"]))
     artifacts[LIST_PATH] = dump_json(list_response(latest), compact=True)
-    artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace))
+    artifacts.update(skill_artifacts(registry.skills, ctx.config.namespace, ctx.versions))
     artifacts[OPENAPI_PATH] = OPENAPI.format(title=_yaml_text(ctx.config.name)).encode()
     artifacts[NOT_FOUND_PATH] = dump_json(
         problem_body(HTTPStatus.NOT_FOUND, "no such server, version or endpoint in this registry")
