@@ -253,3 +253,58 @@ def test_images_looked_up_at_the_same_time_ask_each_tag_list_and_digest_once(
     assert asked.count(("GET", "/v2/org/fetch/tags/list")) == 1
     assert asked.count(("HEAD", "/v2/org/fetch/manifests/1.10.0")) == 1
     assert states(world)[("elsewhere", "image")] == "current"
+
+
+def registry_requests(world: World) -> int:
+    assert world.oci.server is not None
+    return len(world.oci.server.requests)
+
+
+def test_a_warm_run_asks_the_image_registry_nothing(world: World) -> None:
+    clock = [DAY.timestamp()]
+    present = ("elsewhere", "fetch-latest", "fetch-new", "fetch-old")  # a missing tag is asked
+    run = dict(
+        names=present,
+        signals=frozenset({Signal.IMAGE}),
+        cache_dir=world.cache,
+        clock=lambda: clock[0],
+    )
+    world.run(**run)
+    cold = registry_requests(world)
+    assert cold > 0
+    assert [p.name for p in world.cache.iterdir() if p.name.startswith("oci-")] != []
+    first = states(world)
+    clock[0] += 60  # within the TTL: every digest and tag list comes from the cache
+    second = world.run(**run)
+    assert registry_requests(world) == cold
+    assert not second.faults and not second.offline
+    assert states(world) == first
+    assert states(world)[("fetch-old", "image")] == "behind"
+    clock[0] += 3600  # past the TTL: asked again
+    world.run(**run)
+    assert registry_requests(world) > cold
+
+
+def test_a_missing_tag_is_not_remembered(world: World) -> None:
+    run = dict(signals=frozenset({Signal.IMAGE}), cache_dir=world.cache)
+    world.run(**run)
+    assert world.oci.server is not None
+    before = [r.path for r in world.oci.server.requests].count("/v2/org/fetch/manifests/9.9.9")
+    world.run(**run)
+    after = [r.path for r in world.oci.server.requests].count("/v2/org/fetch/manifests/9.9.9")
+    assert after > before  # still missing, and asked again: a push may have restored it
+    assert states(world)[("fetch-missing", "image")] == "missing"
+
+
+def test_without_a_cache_folder_each_run_asks_the_registry(world: World) -> None:
+    assert world.oci.server is not None
+    server = world.oci.server
+
+    def lists() -> int:
+        return [r.path for r in server.requests].count("/v2/org/fetch/tags/list")
+
+    world.run(signals=frozenset({Signal.IMAGE}))
+    cold = lists()
+    world.run(signals=frozenset({Signal.IMAGE}))
+    assert cold > 0 and lists() == 2 * cold
+    assert not world.cache.exists()

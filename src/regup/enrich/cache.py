@@ -1,7 +1,8 @@
 """The local cache of enrichment answers (``.regup-cache/`` unless configured elsewhere).
 
 One JSON file per service and API base URL holds, per key (``owner/name`` of a
-repository, ``namespace/name`` of an image), the last answer, its ETag and when it was
+repository, ``namespace/name`` of an image, ``digest:REF`` and ``tags:NAME`` of an OCI
+registry's answers to ``regup check``), the last answer, its ETag and when it was
 fetched. An answer younger than the cache's ``ttl`` is used without any request; an older
 one with an ETag is revalidated with ``If-None-Match`` (a 304 costs no rate limit). Files
 are written atomically; a broken cache file is ignored (and rewritten), never fatal.

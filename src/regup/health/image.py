@@ -8,6 +8,12 @@ shared by threads: a key being asked makes the others wait for its answer). A re
 answer three times in a row is not asked again in the run
 (:class:`regup.enrich.transport.Breaker`). The provenance outcome is read from
 ``registry/provenance.json``, as ``regup verify`` left it.
+
+With a :class:`regup.enrich.cache.Cache` (the one of ``--cache-dir``, ``--cache-ttl`` and
+``--no-cache``, as GitHub's answers use), digests and tag lists are remembered per registry
+(one service file ``oci-…`` per registry base URL; keys ``digest:REF`` and ``tags:NAME``):
+an answer younger than the TTL costs no request. Only answers are remembered: a missing
+tag or a fault is asked again in the next run.
 """
 
 from __future__ import annotations
@@ -17,10 +23,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from regup.enrich.cache import Cache, ServiceCache
 from regup.enrich.transport import Breaker
 from regup.healthstate import Finding
 from regup.imageref import ImageRef, ImageRefError, release_key
-from regup.provenance.oci import OciClient, OciError, OciNotFound, OciUnavailable
+from regup.provenance.oci import (
+    OciClient,
+    OciError,
+    OciNotFound,
+    OciUnavailable,
+    registry_base_url,
+)
 from regup.provenance.state import Result
 
 T = TypeVar("T")
@@ -28,21 +41,40 @@ T = TypeVar("T")
 
 @dataclass
 class ImageLookups:
-    """Digests by reference and tags by repository, each asked once; faults by key."""
+    """Digests by reference and tags by repository, each asked once; faults by key.
+
+    ``cache`` (None: nothing remembered between runs) is read before a registry is asked
+    and given every answer; the caller saves it (``cache.save()``) after the run.
+    """
 
     client: OciClient
     breaker: Breaker = field(default_factory=Breaker)
     digests: dict[str, str | OciError] = field(default_factory=dict)
     tags: dict[str, list[str] | OciError] = field(default_factory=dict)
+    cache: Cache | None = None
     answered: int = 0
+    #: Answers taken from the cache, without a request.
+    cached: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _asking: dict[tuple[str, str], threading.Lock] = field(default_factory=dict, repr=False)
 
     def digest(self, ref: ImageRef) -> str | OciError:
-        return self._once(self.digests, ("digest", str(ref)), ref, lambda: self.client.resolve(ref))
+        return self._once(
+            self.digests,
+            ("digest", str(ref)),
+            ref,
+            lambda: self.client.resolve(ref),
+            (lambda d: {"digest": d}, _cached_digest),
+        )
 
     def tag_list(self, ref: ImageRef) -> list[str] | OciError:
-        return self._once(self.tags, ("tags", ref.name), ref, lambda: self.client.tags(ref))
+        return self._once(
+            self.tags,
+            ("tags", ref.name),
+            ref,
+            lambda: self.client.tags(ref),
+            (lambda t: {"tags": t}, _cached_tags),
+        )
 
     def _once(
         self,
@@ -50,14 +82,41 @@ class ImageLookups:
         kind_key: tuple[str, str],
         ref: ImageRef,
         call: Callable[[], T],
+        codec: tuple[Callable[[T], dict[str, Any]], Callable[[dict[str, Any]], T | None]],
     ) -> T | OciError:
         with self._lock:
             asking = self._asking.setdefault(kind_key, threading.Lock())
         key = kind_key[1]
+        cache_key = f"{kind_key[0]}:{key}"
         with asking:
             if key not in answers:
-                answers[key] = self._ask(ref, call)
+                remembered = self._remembered(ref, cache_key, codec[1])
+                if remembered is not None:
+                    answers[key] = remembered
+                else:
+                    answers[key] = value = self._ask(ref, call)
+                    if not isinstance(value, OciError) and self.cache is not None:
+                        with self._lock:
+                            self._service(ref).put(cache_key, codec[0](value))
             return answers[key]
+
+    def _service(self, ref: ImageRef) -> ServiceCache:
+        assert self.cache is not None
+        return self.cache.service("oci", registry_base_url(ref.registry))
+
+    def _remembered(
+        self, ref: ImageRef, cache_key: str, decode: Callable[[dict[str, Any]], T | None]
+    ) -> T | None:
+        """The cached answer of ``cache_key`` when it is younger than the TTL."""
+        if self.cache is None:
+            return None
+        with self._lock:
+            record = self._service(ref).fresh(cache_key)
+            value = decode(record.data) if record is not None else None
+            if value is not None:
+                self.cached += 1
+                self.answered += 1  # an answer, as a cached GitHub answer is
+        return value
 
     def _ask(self, ref: ImageRef, call: Callable[[], T]) -> T | OciError:
         with self._lock:
@@ -84,6 +143,18 @@ class ImageLookups:
             else:
                 self.breaker.no_answer(ref.registry)
             self.answered += counts
+
+
+def _cached_digest(data: dict[str, Any]) -> str | None:
+    digest = data.get("digest")
+    return digest if isinstance(digest, str) and digest.startswith("sha256:") else None
+
+
+def _cached_tags(data: dict[str, Any]) -> list[str] | None:
+    tags = data.get("tags")
+    if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+        return list(tags)
+    return None
 
 
 def newest_release(tags: list[str]) -> str | None:

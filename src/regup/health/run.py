@@ -13,7 +13,8 @@ The rules:
 * Drift is decided only from a healthy handshake; otherwise its last record stays as it is.
 * Handshakes and image look-ups run a few at a time; GitHub look-ups go in one batch
   (:class:`regup.enrich.github.GitHub`), registry look-ups once per reference and
-  repository (:class:`regup.health.image.ImageLookups`).
+  repository (:class:`regup.health.image.ImageLookups`). Both keep their answers in the
+  same cache (``cache_dir``, ``cache_ttl``): a second run within the TTL asks nothing.
 """
 
 from __future__ import annotations
@@ -339,7 +340,8 @@ def _images(
     checked: dict[str, set[Signal]],
 ) -> int:
     provenance = load_state(request.registry_dir)
-    lookups = ImageLookups(OciClient(request.deadline.watch(http)))
+    cache = Cache(request.cache_dir, request.cache_ttl, request.clock)
+    lookups = ImageLookups(OciClient(request.deadline.watch(http)), cache=cache)
     with_image = [e for e in entries if e.image is not None]
 
     def one(entry: Entry) -> ImageCheck:
@@ -355,4 +357,5 @@ def _images(
                 faults[entry.name][Signal.IMAGE] = result.fault or "not checked"
             else:
                 findings[entry.name][Signal.IMAGE] = result.finding
+    cache.save()
     return lookups.answered
