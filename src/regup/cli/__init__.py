@@ -7,6 +7,7 @@ This is the only error boundary: a :class:`~regup.errors.RegupError` becomes
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 import sys
@@ -122,8 +123,18 @@ def cli(
     ctx.obj = AppState(registry_dir, config_path, verbose, quiet, color)
 
 
+#: Thresholds of Python's cyclic garbage collector for a regup process. A build holds
+#: hundreds of thousands of objects (the model, every output file in memory), and with the
+#: defaults (700, 10, 10) the collector walks all of them again and again: at 2,000 entries
+#: that was a third of an in-memory build (7.5 s with these, 11–12 s without) and a tenth
+#: of ``regup build``. regup's data makes few reference cycles; collecting less often keeps
+#: the same peak memory.
+GC_THRESHOLDS = (50_000, 20, 100)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: runs the CLI and maps errors to exit codes."""
+    gc.set_threshold(*GC_THRESHOLDS)
     verbose = any(
         a in ("-v", "--verbose") or (a.startswith("-v") and set(a[1:]) == {"v"})
         for a in (argv or sys.argv[1:])
