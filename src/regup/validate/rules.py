@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from regup.diagnostics import Diagnostic, Severity
 from regup.imageref import ImageRef, ImageRefError
-from regup.model import Entry, EnvVar, Group, Header, Kind
+from regup.model import Entry, EnvVar, Group, Header, Kind, Source
 from regup.names import ENTRY_NAME, ENTRY_NAME_MAX, UPSTREAM_DESCRIPTION_LIMIT
 from regup.serverjson import entry_version
 from regup.timeutil import parse_timestamp
@@ -219,13 +219,12 @@ RULES: dict[str, Rule] = {
 }
 
 
-class Checker:
-    """Produces diagnostics for one entry, placed at the right line and column."""
+class PlacedReporter:
+    """Collects the diagnostics of one file, each placed where its value was written (line
+    1, column 1 for a file read without positions)."""
 
-    def __init__(self, entry: Entry | Group) -> None:
-        self.entry = entry
-        source = entry.source
-        self.display = source.display if source else entry.name
+    def __init__(self, name: str, source: Source | None) -> None:
+        self.display = source.display if source else name
         self.positions = source.positions if source else None
         self.found: list[Diagnostic] = []
 
@@ -234,6 +233,14 @@ class Checker:
         if self.positions is not None:
             line, col = self.positions.key(path) if key else self.positions.value(path)
         self.found.append(Diagnostic(self.display, line, col, RULES[rule].severity, rule, message))
+
+
+class Checker(PlacedReporter):
+    """Produces diagnostics for one entry, placed at the right line and column."""
+
+    def __init__(self, entry: Entry | Group) -> None:
+        super().__init__(entry.name, entry.source)
+        self.entry = entry
 
 
 EntryCheck = Callable[[Entry, Checker], None]

@@ -14,7 +14,7 @@ from regup.diagnostics import Diagnostic
 from regup.imageref import ImageRef, ImageRefError
 from regup.model import GIT, OCI, Skill
 from regup.resources import load_schema
-from regup.validate.rules import RULES, is_http_url
+from regup.validate.rules import PlacedReporter, is_http_url
 from regup.yamlio import YamlPath, format_path
 
 #: A skill's name: ToolHive's pattern, 2 to 64 characters (the schema's ``maxLength``).
@@ -38,20 +38,12 @@ _ATTRS = {
 }
 
 
-class SkillChecker:
+class SkillChecker(PlacedReporter):
     """Collects the diagnostics of one skill, placed where each value was written."""
 
     def __init__(self, skill: Skill) -> None:
+        super().__init__(skill.name, skill.source)
         self.skill = skill
-        self.display = skill.source.display if skill.source else skill.name
-        self.positions = skill.source.positions if skill.source else None
-        self.found: list[Diagnostic] = []
-
-    def report(self, rule: str, path: YamlPath, message: str, *, key: bool = False) -> None:
-        line, col = (1, 1)
-        if self.positions is not None:
-            line, col = self.positions.key(path) if key else self.positions.value(path)
-        self.found.append(Diagnostic(self.display, line, col, RULES[rule].severity, rule, message))
 
 
 SkillCheck = Callable[[Skill, SkillChecker], None]
