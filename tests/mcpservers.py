@@ -9,12 +9,14 @@ thread, on a port chosen by the operating system.
 from __future__ import annotations
 
 import socket
+import stat
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 PYTHON = sys.executable
@@ -127,6 +129,31 @@ def serve_mcp(
         server.should_exit = True
         thread.join(timeout=10)
         sock.close()
+
+
+def docker_stand_in(folder: Path, modes: Mapping[str, str]) -> Path:
+    """A ``docker`` executable in ``folder`` (put it first on PATH) for ``docker run -i
+    --rm IMAGE``, as ``regup check --run-containers`` starts a stdio image: it runs this
+    module's real stdio server in ``modes[TAG]`` (``stdio``, ``stdio-extra``, ``crash``…)
+    for IMAGE's tag, and exits 2 for anything else. Each call's arguments are appended to
+    the returned log, one line per call. (Where no docker daemon runs, this is how a
+    container handshake is tested: the server and the handshake are real, only the
+    container around the process is not.)"""
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "docker.log"
+    cases = "".join(
+        f'  *:{tag}) exec "{PYTHON}" "{SCRIPT}" {mode} ;;\n' for tag, mode in sorted(modes.items())
+    )
+    shim = folder / "docker"
+    shim.write_text(
+        "#!/bin/sh\n"
+        f'echo "$@" >> "{log}"\n'
+        '[ "$1 $2 $3" = "run -i --rm" ] || exit 2\n'
+        f'case "$4" in\n{cases}esac\n'
+        "exit 2\n"
+    )
+    shim.chmod(shim.stat().st_mode | stat.S_IXUSR)
+    return log
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from tests.acceptance.test_provenance_docker_registry import (  # noqa: F401 - a
 )
 from tests.fakeservices import FakeDockerHub, FakeGitHub, FakeRepo, serve_services
 from tests.helpers import run_cli, to_yaml, write_registry
+from tests.mcpservers import docker_stand_in
 from tests.provenance_world import World, make_world
 
 pytestmark = [
@@ -212,6 +214,7 @@ def test_bump_floating_is_checked_before_anything_runs(tmp_path: Path) -> None:
     for args, message in (
         (["--bump-floating", "old"], "--bump-floating needs --bump"),
         (["--bump", "--bump-floating", "nope"], "--bump-floating nope: no such entry"),
+        (["--run-containers"], "--run-containers needs --bump"),
     ):
         result = run_cli(["--registry", str(registry), "refresh", *args])
         assert result.exit_code == 2 and message in result.stderr, result.output
@@ -222,6 +225,7 @@ def test_unverified_new_image_is_not_taken(
     world: World,
     real_registry: str,  # noqa: F811
     tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # 1.10.0 is unsigned: with provenance declared, moving from 1.2.3 to it is refused
     # (a registry that only has up to 1.10.0 is modelled by a repository of its own)
@@ -236,6 +240,73 @@ def test_unverified_new_image_is_not_taken(
     assert "provenance of the new image is unsigned" in out
     assert "Error: 1 entry could not be bumped (signed)" in err and "Traceback" not in err
     assert (registry / "signed" / "spec.yaml").read_text() == before
+    # an image whose provenance failed is never started for a handshake
+    log = _docker(tmp_path, monkeypatch, {"1.1.0": "stdio"})
+    code, out, err = _run(world, registry, tmp_path, "--run-containers")
+    assert code == 1 and "provenance of the new image is unsigned" in out
+    assert not log.exists()
+    assert (registry / "signed" / "spec.yaml").read_text() == before
+
+
+def _docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modes: dict[str, str]) -> Path:
+    """The stand-in docker (no daemon runs here) first on PATH; returns its log."""
+    log = docker_stand_in(tmp_path / "bin", modes)
+    monkeypatch.setenv("PATH", f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}")
+    return log
+
+
+def test_run_containers_reruns_the_handshake_with_the_new_image(
+    world: World,
+    real_registry: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = f"{real_registry}/example/fetch"
+    before = _with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
+    registry = write_registry(tmp_path / "registry", old=before)
+    check(CheckRequest(registry, signals=frozenset({Signal.IMAGE}), cache_dir=None))
+    log = _docker(tmp_path, monkeypatch, {"v1.12.0": "stdio", "1.2.3": "stdio"})
+    code, out, err = _run(world, registry, tmp_path, "--run-containers")
+    assert code == 0, out + err
+    assert "provenance verified; handshake healthy" in out
+    assert "health.json: the image signal and handshake of the bumped entries was checked" in out
+    assert log.read_text().splitlines() == [f"run -i --rm {image}:v1.12.0"]  # once, the new one
+    records = load_health(registry).entries["old"].records
+    assert records[Signal.LIVE].state == "healthy"
+    assert records[Signal.IMAGE].state == "current"
+    # the demo server lists other tools than the entry's `fetch`: moved, and flagged for review
+    assert records[Signal.DRIFT].state == "drifted"
+    assert f"image: {image}:v1.12.0  #" in (registry / "old" / "spec.yaml").read_text()
+
+
+def test_run_containers_refuses_a_new_image_that_is_not_a_healthy_server(
+    world: World,
+    real_registry: str,  # noqa: F811
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    image = f"{real_registry}/example/fetch"
+    before = _with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
+    registry = write_registry(tmp_path / "registry", old=before)
+    _docker(tmp_path, monkeypatch, {"v1.12.0": "crash"})
+    code, out, err = _run(world, registry, tmp_path, "--run-containers")
+    assert code == 1
+    assert "error: old (" in out and "the new image is unreachable" in out
+    assert "Error: 1 entry could not be bumped (old)" in err and "Traceback" not in err
+    assert (registry / "old" / "spec.yaml").read_text() == before
+    assert not (registry / STATE_FILE).exists()  # nothing recorded for an image not taken
+
+
+def test_run_containers_without_docker_is_a_clear_error(tmp_path: Path) -> None:
+    registry = write_registry(tmp_path / "registry", old=_spec("ghcr.io/acme/fetch:1.0.0"))
+    result = run_cli(
+        ["--registry", str(registry), "refresh", "--bump", "--run-containers"],
+        env={"PATH": str(tmp_path / "empty"), "GITHUB_TOKEN": None},
+    )
+    assert result.exit_code != 0
+    assert "Error: --run-containers needs docker" in result.stderr, result.output
+    assert "Traceback" not in result.stderr
+    assert (registry / "old" / "spec.yaml").read_text() == _spec("ghcr.io/acme/fetch:1.0.0")
 
 
 def test_unreachable_registry_changes_nothing_and_fails(tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     show_default=True,
     metavar="SECONDS",
     help="Timeout of one request: connecting (at most 10 s), each wait for data, and the "
-    "whole answer. A service that does not answer 3 times in a row is not asked again.",
+    "whole answer. A service that does not answer 3 times in a row is not asked again. "
+    "With --bump --run-containers, also the longest MCP handshake with a new image.",
 )
 @click.option(
     "--deadline",
@@ -174,6 +175,13 @@ def _progress(enabled: bool) -> Iterator[Callable[[Progress], None] | None]:
     "release too (repeatable).",
 )
 @click.option(
+    "--run-containers",
+    is_flag=True,
+    help="With --bump: start each new image with docker and re-run the MCP handshake "
+    "(initialize, tools/list) before writing it; an image that is not a healthy MCP server "
+    "is not taken. The handshake goes to health.json. Needs docker.",
+)
+@click.option(
     "--max-failures",
     type=click.IntRange(min=0),
     default=0,
@@ -205,6 +213,7 @@ def refresh_command(
     trusted_root: Path | None,
     bump_images: bool,
     bump_floating: tuple[str, ...],
+    run_containers: bool,
     max_failures: int,
 ) -> None:
     """Update metadata.stars (GitHub), metadata.pulls (Docker Hub) and last_updated.
@@ -217,6 +226,15 @@ def refresh_command(
     """
     if bump_floating and not bump_images:
         raise click.UsageError("--bump-floating needs --bump")
+    if run_containers and not bump_images:
+        raise click.UsageError(
+            "--run-containers needs --bump (regup check --run-containers "
+            "handshakes with every container server)"
+        )
+    if run_containers:
+        from regup.health.live import require_docker
+
+        require_docker()  # before the refresh writes anything
     missing = sorted(n for n in set(bump_floating) if not (state.registry_dir / n).is_dir())
     if missing:
         raise click.UsageError(f"--bump-floating {', '.join(missing)}: no such entry")
@@ -243,7 +261,9 @@ def refresh_command(
         result = refresh(request)
     bumps = None
     if bump_images:
-        bumps = _bump(state, result, bump_floating, trusted_root, dry_run, deadline)
+        bumps = _bump(
+            state, result, bump_floating, trusted_root, dry_run, deadline, run_containers, timeout
+        )
     if report_path is not None:
         report = result.to_json()
         if bumps is not None:
@@ -335,8 +355,11 @@ def _bump(
     trusted_root: Path | None,
     dry_run: bool,
     deadline: Deadline,
+    run_containers: bool,
+    timeout: float,
 ) -> BumpResult:
-    """Bump the images of the entries this refresh looked at."""
+    """Bump the images of the entries this refresh looked at (with ``run_containers``,
+    each new image's handshake is re-run before it is written)."""
     from regup.health.bump import BumpRequest, bump
     from regup.net import make_client
 
@@ -349,6 +372,8 @@ def _bump(
                 floating=frozenset(floating),
                 trusted_root=trusted_root,
                 http=client,
+                run_containers=run_containers,
+                timeout=timeout,
             )
         )
 

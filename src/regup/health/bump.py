@@ -21,8 +21,14 @@
   ``health.json`` the image signal of the bumped entries is checked again
   (:func:`regup.health.run.check`), so it no longer says ``behind``. A fault (registry
   unreachable, no tag list) changes nothing for that entry and is reported as failed.
-* The live handshake is not re-run here: a remote server has no image to bump, and a
-  container's handshake needs docker (``regup check --run-containers``).
+* With ``run_containers`` (``--bump --run-containers``, needs docker), the new image is
+  started and the MCP handshake re-run with it (:func:`regup.health.live.check_live`, as
+  ``regup check --run-containers`` does), after its provenance passed and before anything
+  is written. An image that does not answer as a healthy MCP server (``not-mcp``,
+  ``unreachable``, ``auth-required``, or docker could not start it) is not taken: the bump
+  fails and the file is kept. The handshake (and the drift of its tools) of a written bump
+  goes to ``health.json`` with the image signal, without starting the image again. Without
+  it the handshake is not re-run: a remote server has no image to bump.
 """
 
 from __future__ import annotations
@@ -36,8 +42,10 @@ from typing import Any
 import httpx
 
 from regup.checks import Outcome
-from regup.errors import WriteBackError
+from regup.errors import HealthError, WriteBackError
 from regup.health.image import ImageLookups, newest_release
+from regup.health.live import LiveResult, check_live, require_docker
+from regup.healthstate import HealthState, Signal, load_health
 from regup.imageref import ImageRef, ImageRefError, release_key
 from regup.model import Entry
 from regup.provenance.oci import OciClient, OciError
@@ -67,6 +75,8 @@ class Bump:
     new_version: str | None = None
     digest: str | None = None
     provenance: str | None = None
+    #: The state of the handshake with the new image (None: not run).
+    live: str | None = None
     written: bool = False
     #: The line of ``image:`` in the entry file (for annotations).
     line: int = 1
@@ -83,6 +93,7 @@ class Bump:
             "new_version": self.new_version,
             "digest": self.digest,
             "provenance": self.provenance,
+            "live": self.live,
             "written": self.written,
         }
 
@@ -94,6 +105,8 @@ class BumpResult:
     provenance: VerifyRun | None = None
     #: ``health.json`` was rewritten with the image signal of the bumped entries.
     health_written: bool = False
+    #: The handshake was re-run with each new image (``run_containers``).
+    handshakes: bool = False
 
     @property
     def bumped(self) -> tuple[Bump, ...]:
@@ -121,6 +134,10 @@ class BumpRequest:
     trusted_root: Path | None = None
     #: The client of registry, Rekor and TUF requests (None: one from regup.net).
     http: httpx.Client | None = None
+    #: Start each new image with docker and re-run the MCP handshake before writing it.
+    run_containers: bool = False
+    #: Longest handshake with a new image.
+    timeout: float = 15.0
 
 
 @dataclass(frozen=True)
@@ -225,10 +242,17 @@ def bump(request: BumpRequest) -> BumpResult:
     per container entry, sorted by name.
 
     Raises :class:`~regup.errors.ProvenanceError` when ``trusted_root`` cannot be used or
-    ``provenance.json`` is malformed, and :class:`~regup.errors.WriteBackError` when
-    ``provenance.json`` cannot be written. Faults of single entries are results.
+    ``provenance.json`` is malformed, :class:`~regup.errors.HealthError` when
+    ``run_containers`` is asked without docker (before anything is looked up), and
+    :class:`~regup.errors.WriteBackError` when ``provenance.json`` cannot be written.
+    Faults of single entries are results.
     """
     from regup.net import make_client
+
+    live_before: HealthState | None = None
+    if request.run_containers:
+        require_docker()
+        live_before = load_health(request.registry_dir)  # a malformed file stops it here
 
     containers = sorted((e for e in request.entries if e.image), key=lambda e: e.name)
     own_client = request.http is None
@@ -253,10 +277,13 @@ def bump(request: BumpRequest) -> BumpResult:
     results = {r.name: r for r in run.results} if run else {}
     accepted: list[Result] = []
     bumps: list[Bump] = []
+    handshakes: dict[str, LiveResult] = {}
     for candidate in planned:
         one = candidate.bump
         if one.status is BumpStatus.BUMPED:
-            one = _finish(candidate.entry, one, results.get(one.name), request)
+            one = _finish(
+                candidate.entry, one, results.get(one.name), request, (live_before, handshakes)
+            )
             if one.status is BumpStatus.BUMPED and one.name in results:
                 accepted.append(results[one.name])
         bumps.append(one)
@@ -264,36 +291,90 @@ def bump(request: BumpRequest) -> BumpResult:
         state = load_state(request.registry_dir)
         save_state(request.registry_dir, state.merged(accepted))
     written = tuple(b.name for b in bumps if b.written)
-    health = bool(written) and _recheck_images(request, written)
-    return BumpResult(tuple(bumps), request.dry_run, run, health)
+    made = {n: handshakes[n] for n in written if n in handshakes}
+    health = bool(written) and _recheck(request, written, made)
+    return BumpResult(tuple(bumps), request.dry_run, run, health, request.run_containers)
 
 
-def _recheck_images(request: BumpRequest, names: tuple[str, ...]) -> bool:
-    """The image signal of the bumped entries, again, where ``health.json`` is kept."""
+def _recheck(request: BumpRequest, names: tuple[str, ...], made: dict[str, LiveResult]) -> bool:
+    """The image signal of the bumped entries, again, and the handshakes made with their new
+    images (live and drift), where ``health.json`` is kept."""
     from regup.health.run import CheckRequest, check
-    from regup.healthstate import STATE, Signal
+    from regup.healthstate import STATE
 
     if not STATE.path(request.registry_dir).exists():
         return False  # the registry keeps no health state: refresh does not start one
+    signals = {Signal.IMAGE}
+    if made:
+        signals |= {Signal.LIVE, Signal.DRIFT}
     result = check(
         CheckRequest(
             request.registry_dir,
             names=names,
-            signals=frozenset({Signal.IMAGE}),
+            signals=frozenset(signals),
             cache_dir=None,
             http=request.http,
+            handshakes=made,
         )
     )
     return result.written
 
 
-def _finish(entry: Entry, one: Bump, result: Result | None, request: BumpRequest) -> Bump:
-    """Check the new digest's provenance, then write the entry (unless a dry run)."""
+def _handshake(
+    entry: Entry,
+    one: Bump,
+    request: BumpRequest,
+    live: tuple[HealthState | None, dict[str, LiveResult]],
+) -> Bump:
+    """``one`` with the state of the handshake with its new image; FAILED unless healthy."""
+    before, handshakes = live
+    assert one.new_image is not None
+    moved = replace(entry, image=one.new_image)
+    previous = before.record(entry.name, Signal.LIVE) if before is not None else None
+    try:
+        shake = check_live(
+            moved, timeout=request.timeout, run_containers=True, previous_live=previous
+        )
+    except HealthError as exc:
+        return replace(one, status=BumpStatus.FAILED, message=f"{exc}; not bumped")
+    if shake.live is None:
+        why = shake.fault or "no answer"
+        return replace(
+            one,
+            status=BumpStatus.FAILED,
+            message=f"handshake with {moved.image}: {why}; not bumped",
+        )
+    one = replace(one, live=shake.live.state)
+    if shake.live.state != "healthy":
+        return replace(
+            one,
+            status=BumpStatus.FAILED,
+            message=f"the new image is {shake.live.state} ({shake.live.detail}); not bumped",
+        )
+    handshakes[entry.name] = shake
+    if shake.drift is not None and shake.drift.state == "drifted":
+        one = replace(one, message=f"{one.message}; {shake.drift.detail}")
+    return one
+
+
+def _finish(
+    entry: Entry,
+    one: Bump,
+    result: Result | None,
+    request: BumpRequest,
+    live: tuple[HealthState | None, dict[str, LiveResult]],
+) -> Bump:
+    """Check the new digest's provenance, then (with ``run_containers``) its handshake,
+    then write the entry (unless a dry run)."""
     if result is not None:
         one = replace(one, provenance=result.outcome.value + (" (stale)" if result.stale else ""))
         fault = _provenance_fault(result, entry)
         if fault is not None:
             return replace(one, status=BumpStatus.FAILED, message=f"{fault}; not bumped")
+    if request.run_containers:  # only an image whose provenance passed is started
+        one = _handshake(entry, one, request, live)
+        if one.status is not BumpStatus.BUMPED:
+            return one
     if request.dry_run:
         return one
     assert one.new_image is not None

@@ -192,6 +192,12 @@ def _oauth_metadata(shake: Handshake, url: str, http: Any) -> Handshake:
     return shake
 
 
+def require_docker() -> None:
+    """Raises :class:`HealthError` (what to install) when docker is not on PATH: asked
+    before anything is started or written."""
+    _docker()
+
+
 def _docker() -> str:
     found = shutil.which("docker")
     if found is None:

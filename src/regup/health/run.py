@@ -20,7 +20,7 @@ The rules:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -80,6 +80,9 @@ class CheckRequest:
     )
     #: The client of registry and OAuth metadata requests (None: one from regup.net).
     http: httpx.Client | None = field(default=None, compare=False, repr=False)
+    #: Handshakes already made, by entry name (``refresh --bump --run-containers`` made
+    #: them with the new image before writing it): recorded as they are, not made again.
+    handshakes: Mapping[str, LiveResult] = field(default_factory=dict, compare=False)
     now: datetime | None = None
     clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
@@ -244,6 +247,9 @@ def _live(
     http: httpx.Client,
 ) -> int:
     def one(entry: Entry) -> LiveResult:
+        made = request.handshakes.get(entry.name)
+        if made is not None:
+            return made
         if request.deadline.passed:
             return LiveResult(None, fault=request.deadline.reason)
         return check_live(

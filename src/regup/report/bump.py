@@ -16,6 +16,8 @@ def _line(b: Bump) -> str:
         parts.append(f"version {b.old_version} -> {b.new_version}")
     if b.provenance is not None:
         parts.append(f"provenance {b.provenance}")
+    if b.live is not None:
+        parts.append(f"handshake {b.live}")
     return "; ".join(parts)
 
 
@@ -45,6 +47,7 @@ def report_bumps(result: BumpResult, out: TextIO, *, github: bool = False) -> No
         elif b.status is BumpStatus.SKIPPED:
             say(f"  skipped: {b.name}: {b.message}")
     if result.health_written:
-        say("  health.json: the image signal of the bumped entries was checked again")
+        what = "image signal and handshake" if result.handshakes else "image signal"
+        say(f"  health.json: the {what} of the bumped entries was checked again")
     if result.dry_run and bumped:
         say("Dry run: no image was changed.")
