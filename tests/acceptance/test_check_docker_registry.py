@@ -8,6 +8,7 @@ missing (the same fixture as the provenance test against it).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from types import SimpleNamespace
@@ -18,6 +19,7 @@ import pytest
 import regup.provenance.oci as oci
 from regup.health.run import CheckRequest, check
 from regup.healthstate import Signal, load_health
+from regup.net import make_client
 from tests.acceptance.test_provenance_docker_registry import (  # noqa: F401 - a fixture
     BINARY,
     _mirror,
@@ -74,3 +76,42 @@ def test_image_states_from_a_real_registry(
     assert found["old"].facts["newest_tag"] == "v1.12.0"  # page 3 of 3; not the rc
     assert found["old"].facts["digest"] == content.tags[("example/fetch", "1.2.3")]
     assert found["new"].facts["digest"] == content.tags[("example/fetch", "v1.12.0")]
+
+
+def test_a_warm_run_asks_the_real_registry_nothing(
+    tmp_path: Path,
+    real_registry: str,  # noqa: F811 - the fixture imported above
+) -> None:
+    content = FakeRegistry(referrers_api=False)
+    for tag in ("1.2.3", "v1.12.0"):
+        content.push_image("example/cached", tag, content=tag.encode())
+    _mirror(cast(Any, SimpleNamespace(registry=content)), real_registry)
+    image = f"{real_registry}/example/cached"
+    registry = write_registry(
+        tmp_path / "registry",
+        old=container(image=f"{image}:1.2.3"),
+        new=container(image=f"{image}:v1.12.0"),
+    )
+    sent: list[str] = []
+    http = make_client()
+    http.event_hooks["request"].append(lambda r: sent.append(f"{r.method} {r.url.path}"))
+    run = CheckRequest(
+        registry, signals=frozenset({Signal.IMAGE}), cache_dir=tmp_path / "cache", http=http
+    )
+    with http:
+        check(run)
+        cold = list(sent)
+        second = check(run)
+        warm = list(sent)
+        check(replace(run, cache_dir=None))  # --no-cache: asked again
+    # two digests and one tag list from distribution, then nothing: all from the cache
+    assert sorted(cold) == sorted(
+        [
+            "HEAD /v2/example/cached/manifests/1.2.3",
+            "HEAD /v2/example/cached/manifests/v1.12.0",
+            "GET /v2/example/cached/tags/list",
+        ]
+    )
+    assert warm == cold and not second.faults
+    assert load_health(registry).entries["old"].records[Signal.IMAGE].state == "behind"
+    assert sorted(sent[len(cold) :]) == sorted(cold)
