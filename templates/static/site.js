@@ -465,7 +465,11 @@
      TOML each placeholder inside a string (<span data-fill="NAME">), quoted for that
      language by QUOTE; in shell text each word that holds one (<span data-sh="WORD">, the
      word unquoted), filled and quoted again as shlex.quote does; VS Code's inputs list
-     (<span data-inputs>) loses the prompt of each non-secret value given. The links get
+     (<span data-inputs>) loses the prompt of each non-secret value given. Each hint holds
+     every variant the server wrote for it (<span data-about="A B"> around one
+     <span data-unfilled="..."> per set of those values still empty): the one whose set is
+     the current one is shown, the others hidden; a <span data-fill> in a hint takes the
+     value as typed. The links get
      the non-secret values in their JSON payload. Nothing leaves the page: the inputs have
      no name and sit in no form (nothing to submit), nothing is stored, nothing is fetched.
      Secrets never go into a link. */
@@ -565,6 +569,13 @@
     /* VS Code's inputs list: [[id, item text], ...]; a filled value is no longer asked. */
     var lists = [].slice.call(document.querySelectorAll("#install code [data-inputs]"))
       .map(function (span) { return { span: span, items: JSON.parse(span.dataset.inputs) }; });
+    var spoken = [].slice.call(document.querySelectorAll("#install .hint [data-fill]"))
+      .map(function (span) { return { span: span, text: span.textContent }; });
+    var hints = [].slice.call(document.querySelectorAll("#install .hint [data-about]"))
+      .map(function (span) {
+        return { about: span.dataset.about.split(" "),
+          variants: [].slice.call(span.querySelectorAll("[data-unfilled]")) };
+      });
     var links = [].slice.call(document.querySelectorAll("#install .install-links a"))
       .map(function (a) { return { a: a, href: a.getAttribute("href") }; });
     var update = function () {
@@ -583,6 +594,11 @@
       });
       words.forEach(function (span) {
         span.textContent = QUOTE.sh(swapAll(span.dataset.sh, placeholders));
+      });
+      spoken.forEach(function (m) { m.span.textContent = values[m.span.dataset.fill] || m.text; });
+      hints.forEach(function (h) {
+        var unfilled = h.about.filter(function (n) { return !values[n]; }).join(" ");
+        h.variants.forEach(function (v) { v.hidden = v.dataset.unfilled !== unfilled; });
       });
       lists.forEach(function (l) {
         var kept = l.items.filter(function (item) {

@@ -67,6 +67,11 @@ NASTY = 'a\'b $(touch x) `touch y` "q" \\n\t\x01 é ✓ <API_TOKEN> ${HOME}'
 SECRET = "s3cr3t-'\"$(touch z)"
 FOLDER = "/home/me/my data's"
 SHELL_IDS = ("thv", "claude-code", "docker")
+#: What ToolHive's hint names: the site's base_url is known.
+#: A value with quotes and shell syntax but nothing that looks like a placeholder (the
+#: renderer, as the oracle, would take a typed "<API_TOKEN>" for one still to replace).
+PLAIN = 'a\'b "q" $(touch x) é'
+REGISTRY = "thv config set-registry https://registry.example.org/catalog/upstream/registry.json"
 
 
 @pytest.fixture(scope="module")
@@ -239,6 +244,99 @@ def test_a_remote_servers_headers_fill_in_too(tab: Tab, site_url: str, tmp_path:
     assert tab.errors == []
 
 
+def _hints(tab: Tab) -> dict[str, str]:
+    """Each snippet's hint as the page shows it (hidden variants left out)."""
+    hints = tab.page.locator("#install .snippet")
+    return {
+        (h.get_attribute("id") or "").removeprefix("install-"): h.locator(".hint").inner_text()
+        for h in hints.all()
+    }
+
+
+def _expected_hints(name: str, values: Mapping[str, str]) -> dict[str, str]:
+    """The hints the renderer writes once ``values`` are known, VS Code's aside (the page
+    keeps a secret's prompt and drops a chosen folder's: see :func:`_asked`)."""
+    hints = {s.id: s.hint for s in render_all(_known(name, values), REGISTRY)}
+    del hints["vscode"]
+    return hints
+
+
+def _asked(tab: Tab, name: str) -> tuple[list[str], list[str]]:
+    """Whom VS Code's hint says it asks for, and the inputs its shown snippet defines."""
+    model = install_model(Entry.from_document(name, ENTRIES[name]))
+    by_id = {s.input_id: s.name for s in (*model.env, *model.headers)}
+    by_id |= {m.input_id: m.name for m in model.mounts}
+    inputs = json.loads(_snippets(tab)["vscode"]).get("inputs", [])
+    hint = _hints(tab)["vscode"]
+    said = hint.split("VS Code asks for ", 1)[1].split(" when")[0] if "asks for" in hint else ""
+    return said.replace(" and ", ", ").split(", ") if said else [], [by_id[i["id"]] for i in inputs]
+
+
+@pytest.mark.parametrize(
+    ("name", "steps"),
+    [
+        (
+            "fetcher",
+            [
+                {"API_URL": PLAIN},
+                {"API_TOKEN": SECRET},
+                {"DATA_DIR": FOLDER},
+                {"API_URL": ""},
+                {"API_TOKEN": "", "DATA_DIR": ""},
+            ],
+        ),
+        ("tracker", [{"X-Api-Key": SECRET}, {"X-Org": "acme"}, {"X-Api-Key": ""}, {"X-Org": ""}]),
+    ],
+)
+def test_hints_follow_what_is_filled_in(
+    tab: Tab, site_url: str, name: str, steps: list[dict[str, str]]
+) -> None:
+    tab.page.goto(f"{site_url}servers/{name}/")
+    start = _hints(tab)
+    assert {k: v for k, v in start.items() if k != "vscode"} == _expected_hints(name, {})
+    assert any("Replace <" in hint for hint in start.values())
+    assert _asked(tab, name)[0] == _asked(tab, name)[1] != []
+    values: dict[str, str] = {}
+    seen: set[str] = set()
+    for step in steps:
+        _fill(tab, step)
+        values = {k: v for k, v in {**values, **step}.items() if v}
+        shown = _hints(tab)
+        assert {k: v for k, v in shown.items() if k != "vscode"} == _expected_hints(name, values)
+        said, defined = _asked(tab, name)
+        assert said == defined, values  # VS Code's hint names exactly the prompts left
+        seen |= {k for k, v in shown.items() if v != start[k]}
+        # A placeholder named in a hint is one the snippet still holds.
+        for snippet_id, hint in shown.items():
+            for field in (f"<{n}>" for n in values):
+                assert field not in hint, (snippet_id, field)
+    assert seen >= {"claude-desktop", "claude-code", "vscode"}  # each hint that can change did
+    assert _hints(tab) == start  # every value cleared: every hint is back
+    assert tab.errors == []
+
+
+def test_a_hint_goes_once_every_placeholder_of_its_snippet_is_filled(
+    tab: Tab, site_url: str
+) -> None:
+    tab.page.goto(f"{site_url}servers/fetcher/")
+    assert "Replace <API_URL> and <API_TOKEN> with your values." in _hints(tab)["claude-desktop"]
+    assert "VS Code asks for DATA_DIR, API_URL and API_TOKEN" in _hints(tab)["vscode"]
+    assert "Mounts <DATA_DIR> at /data." in _hints(tab)["docker"]
+    _fill(tab, {"API_URL": "https://api.example", "DATA_DIR": "/srv/data"})
+    hints = _hints(tab)
+    assert "Replace" not in hints["docker"] and "Replace" not in hints["codex"]
+    assert "Mounts /srv/data at /data." in hints["docker"]
+    assert "Replace <API_TOKEN> with your value." in hints["claude-desktop"]
+    assert "VS Code asks for API_TOKEN when" in hints["vscode"]  # the secret keeps its prompt
+    _fill(tab, {"API_TOKEN": SECRET})
+    hints = _hints(tab)
+    assert not any("Replace" in hint for hint in hints.values())
+    assert SECRET not in " ".join(hints.values())
+    _fill(tab, {"API_URL": ""})
+    assert "Replace <API_URL> with your value." in _hints(tab)["thv"]
+    assert tab.errors == []
+
+
 def test_copy_takes_the_filled_text(tab: Tab, site_url: str) -> None:
     tab.page.goto(f"{site_url}servers/fetcher/")
     before = _snippets(tab)
@@ -344,6 +442,10 @@ def test_without_javascript_the_form_is_hidden_and_placeholders_stay(
         assert page.locator("#code-thv").is_visible()
         visible = [a.inner_text() for a in page.locator(".install-links a").all() if a.is_visible()]
         assert visible == ["Install in VS Code"]  # Cursor's needs values only a script fills
+        # Each hint is the one true with nothing filled in, its other variants hidden.
+        for snippet in render_all(_known("fetcher", {}), REGISTRY):
+            assert page.locator(f"#install-{snippet.id} .hint").inner_text() == snippet.hint
+        assert "Replace <API_URL>" in page.locator("#install-docker .hint").inner_text()
     finally:
         context.close()
 

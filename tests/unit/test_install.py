@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import shlex
 import tomllib
+from dataclasses import replace
+from itertools import combinations
 
 import pytest
 
 from regup.install import (
+    MAX_ABOUT,
     install_model,
     render_all,
     toml_document,
@@ -235,3 +238,57 @@ def test_toml_strings_read_back_exactly(text: str) -> None:
     table = tomllib.loads(doc)["mcp_servers"]["odd name.x"]
     assert table == {"k": text, "list": [text], "t": {text: text}}
     assert tomllib.loads("v = " + toml_string(text))["v"] == text
+
+
+# --- Hints that follow the values filled in ------------------------------------------------
+
+
+def _many_values(count: int) -> Entry:
+    return _entry(
+        container(
+            env_vars=[
+                {"name": f"VALUE_{i}", "description": f"Value {i}.", "required": True}
+                for i in range(count)
+            ]
+        )
+    )
+
+
+def _with_known(entry: Entry, known: set[str]) -> dict[str, str]:
+    """Each snippet's hint once the env vars in ``known`` have a value."""
+    model = install_model(entry)
+    env = tuple(replace(v, value="given") if v.name in known else v for v in model.env)
+    return {s.id: s.hint for s in render_all(replace(model, env=env))}
+
+
+def test_each_hint_variant_is_the_hint_with_the_other_values_known() -> None:
+    entry = _many_values(3)
+    names = [f"VALUE_{i}" for i in range(3)]
+    for snippet in render_all(install_model(entry)):
+        assert snippet.hint == "".join(p.text for p in snippet.parts) or not snippet.parts
+        varying = [p for p in snippet.parts if p.about]
+        assert len(varying) == 1, snippet.id  # every snippet names the values or asks for them
+        (part,) = varying
+        assert part.about == tuple(names)
+        fixed = "".join(p.text for p in snippet.parts if not p.about)
+        variants = dict(part.variants)
+        for size in range(len(names) + 1):
+            for unfilled in combinations(names, size):
+                expected = _with_known(entry, set(names) - set(unfilled))[snippet.id]
+                shown = snippet.hint.replace(part.text, variants.get(unfilled, ""))
+                assert shown == expected, (snippet.id, unfilled)
+        assert () not in variants and fixed  # nothing to say once all are given
+
+
+def test_a_snippet_without_placeholders_has_a_fixed_hint() -> None:
+    for snippet in render_all(install_model(_entry(container()))):
+        assert snippet.parts == () and "Replace" not in snippet.hint
+
+
+def test_a_hint_about_many_values_grows_linearly() -> None:
+    snippet = next(s for s in render_all(install_model(_many_values(9))) if s.id == "docker")
+    varying = [p for p in snippet.parts if p.about]
+    assert [len(p.about) for p in varying] == [MAX_ABOUT, MAX_ABOUT, 1]
+    assert all(len(p.variants) == 2 ** len(p.about) - 1 for p in varying)
+    assert "Replace <VALUE_0>, <VALUE_1>, <VALUE_2> and <VALUE_3> with your values." in snippet.hint
+    assert snippet.hint.endswith(" Replace <VALUE_8> with your value.")

@@ -274,3 +274,21 @@ def test_the_registry_server_config_passes_the_servers_own_checks() -> None:
     database = config["database"]
     assert all(database[key] for key in ("host", "port", "user", "database"))
     assert isinstance(database["port"], int)
+
+
+def test_hints_carry_every_variant_and_show_the_unfilled_one() -> None:
+    ways = install(_fill_entry())
+    for snippet in ways.snippets:
+        html = str(ways.hints[snippet.id])
+        visible = re.sub(r'<span data-unfilled="[^"]*" hidden>[^<]*</span>', "", html)
+        assert _text_of(visible) == snippet.hint, snippet.id
+    desktop = str(ways.hints["claude-desktop"])
+    assert '<span data-about="HOST TOKEN DATA">' in desktop
+    assert '<span data-unfilled="HOST TOKEN DATA">' in desktop  # shown: nothing filled yet
+    assert '<span data-unfilled="TOKEN" hidden> Replace &lt;TOKEN&gt; with your value.' in desktop
+    # Docker names the folder where it goes: a fill point the script puts the value in.
+    assert 'Mounts <span data-fill="DATA">&lt;DATA&gt;</span> at /data.' in str(
+        ways.hints["docker"]
+    )
+    plain = install(_entry(container()))
+    assert "data-" not in "".join(plain.hints.values())

@@ -16,7 +16,10 @@ Rules every renderer keeps:
   prompts nor references, get a ``<NAME>`` placeholder to replace.
 - Shell text is built with :func:`shlex.join`, JSON with a JSON encoder, TOML with
   :func:`toml_document` (quoted strings and keys only, escaped per TOML 1.0).
-- A hint says "replace each <...>" only when the text holds one, and names them.
+- A hint says "replace each <...>" only when the text holds one, and names them. A hint
+  is built in parts (:class:`HintPart`): those that speak of values still to supply carry
+  their text for every set of those values left unfilled, so a page that fills values in
+  shows only what is still true.
 
 Clients and their documentation: ToolHive (docs.stacklok.com/toolhive, ``thv run --help``),
 Claude Desktop (modelcontextprotocol.io "Connect to local MCP servers"; remote servers
@@ -39,6 +42,8 @@ from regup.install.model import (
     local_url,
 )
 from regup.install.render import (
+    MAX_ABOUT,
+    HintPart,
     Snippet,
     codex_tables,
     cursor_item,
@@ -56,6 +61,8 @@ from regup.install.render import (
 )
 
 __all__ = [
+    "MAX_ABOUT",
+    "HintPart",
     "CLIENT_IDS",
     "DEFAULT_PORT",
     "HTTP_PATHS",

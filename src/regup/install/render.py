@@ -4,8 +4,9 @@ for the rules they keep)."""
 from __future__ import annotations
 
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Any
 
 from regup.install.formats import dump_json, toml_document
@@ -16,6 +17,24 @@ JsonDict = dict[str, Any]
 
 
 @dataclass(frozen=True)
+class HintPart:
+    """A stretch of a snippet's hint. ``about`` empty: true whatever the user fills in.
+    Otherwise the values (their names, as the placeholders ``<NAME>`` carry them) whose
+    being filled in changes it, and ``variants`` the text for each set of them still to
+    fill in (names in ``about`` order); a set with nothing to say has no variant."""
+
+    text: str
+    about: tuple[str, ...] = ()
+    variants: tuple[tuple[tuple[str, ...], str], ...] = ()
+
+
+#: Most values one varying part speaks of: its variants are every subset of them, so a
+#: part about more is split into parts of at most this many values (each still exactly
+#: true, at most 2**MAX_ABOUT variants each: a page's weight grows linearly).
+MAX_ABOUT = 4
+
+
+@dataclass(frozen=True)
 class Snippet:
     """One way to install the server: a label, the text to copy, and where it goes."""
 
@@ -23,27 +42,62 @@ class Snippet:
     label: str
     text: str
     language: str
+    #: The hint, every value still to supply: what ``regup info`` and a page without
+    #: JavaScript show.
     hint: str
+    #: The same hint in parts, some of which change once values are filled in (see
+    #: :class:`HintPart`); () when nothing in it depends on them.
+    parts: tuple[HintPart, ...] = ()
+
+
+def _snippet(
+    snippet_id: str, label: str, text: str, language: str, *parts: HintPart | str
+) -> Snippet:
+    """A snippet whose hint is ``parts`` joined: plain strings are always true."""
+    pieces = tuple(HintPart(p) if isinstance(p, str) else p for p in parts)
+    pieces = tuple(p for p in pieces if p.text or p.variants)
+    hint = "".join(p.text for p in pieces)
+    varying = any(p.about for p in pieces)
+    return Snippet(snippet_id, label, text, language, hint, pieces if varying else ())
+
+
+def _varying(about: Sequence[str], say: Callable[[Sequence[str]], str]) -> tuple[HintPart, ...]:
+    """The part(s) that ``say`` writes for each set of ``about`` still unfilled."""
+    names = tuple(dict.fromkeys(about))
+    if not names:
+        return (HintPart(say(())),)
+    if len(names) > MAX_ABOUT:
+        chunks = [names[i : i + MAX_ABOUT] for i in range(0, len(names), MAX_ABOUT)]
+        return tuple(p for chunk in chunks for p in _varying(chunk, say))
+    subsets = [c for size in range(len(names), -1, -1) for c in combinations(names, size)]
+    variants = tuple((subset, text) for subset in subsets if (text := say(subset)))
+    return (HintPart(say(names), names, variants),)
 
 
 def _placeholders(text: str, model: InstallModel) -> list[str]:
-    """The placeholders of ``model`` that ``text`` holds, in model order."""
-    names = [s.placeholder for s in (*model.env, *model.headers) if s.value is None]
-    names += [m.placeholder for m in model.mounts]
-    return [p for p in dict.fromkeys(names) if p in text]
+    """The names of ``model``'s placeholders that ``text`` holds, in model order."""
+    names = [s.name for s in (*model.env, *model.headers) if s.value is None]
+    names += [m.name for m in model.mounts]
+    return [n for n in dict.fromkeys(names) if f"<{n}>" in text]
 
 
-def _replace_hint(text: str, model: InstallModel) -> str:
-    found = _placeholders(text, model)
-    folders = {m.placeholder for m in model.mounts}
-    values = [p for p in found if p not in folders]
-    paths = [p for p in found if p in folders]
-    out = ""
-    if values:
-        out += f" Replace {_words(values)} with your {'value' if len(values) == 1 else 'values'}."
-    if paths:
-        out += f" Replace {_words(paths)} with the host {'folder' if len(paths) == 1 else 'folders'} to mount."
-    return out
+def _replace_hint(text: str, model: InstallModel) -> tuple[HintPart, ...]:
+    """The "Replace <...>" sentences: one for each set of ``text``'s placeholders unfilled."""
+    folders = {m.name for m in model.mounts}
+
+    def say(unfilled: Sequence[str]) -> str:
+        values = [f"<{n}>" for n in unfilled if n not in folders]
+        paths = [f"<{n}>" for n in unfilled if n in folders]
+        out = ""
+        if values:
+            out += (
+                f" Replace {_words(values)} with your {'value' if len(values) == 1 else 'values'}."
+            )
+        if paths:
+            out += f" Replace {_words(paths)} with the host {'folder' if len(paths) == 1 else 'folders'} to mount."
+        return out
+
+    return _varying(_placeholders(text, model), say)
 
 
 def _words(items: Sequence[str]) -> str:
@@ -94,7 +148,7 @@ def render_thv(model: InstallModel, registry_command: str | None = None) -> Snip
     hint += "."
     if model.secrets:
         hint += " thv secret set asks for each secret's value and keeps it in ToolHive's store."
-    return Snippet("thv", "ToolHive", text, "sh", hint + _replace_hint(text, model))
+    return _snippet("thv", "ToolHive", text, "sh", hint, *_replace_hint(text, model))
 
 
 def _stdio_item(model: InstallModel) -> JsonDict:
@@ -141,12 +195,13 @@ def render_claude_desktop(model: InstallModel) -> Snippet:
         if not model.local_http and not model.headers:
             hint += " Or add the URL in Settings > Connectors instead."
     text = dump_json({"mcpServers": {model.name: item}})
-    return Snippet(
+    return _snippet(
         "claude-desktop",
         "Claude Desktop",
         text,
         "json",
-        hint + _start_hint(model) + _replace_hint(text, model),
+        hint + _start_hint(model),
+        *_replace_hint(text, model),
     )
 
 
@@ -175,8 +230,8 @@ def render_cursor(model: InstallModel) -> Snippet:
     from_env = [n for n in names if "${env:" + n + "}" in text]
     if from_env:
         hint += f" Cursor reads {_words(from_env)} from your environment (${{env:…}})."
-    return Snippet(
-        "cursor", "Cursor", text, "json", hint + _start_hint(model) + _replace_hint(text, model)
+    return _snippet(
+        "cursor", "Cursor", text, "json", hint + _start_hint(model), *_replace_hint(text, model)
     )
 
 
@@ -220,18 +275,32 @@ def render_vscode(model: InstallModel) -> Snippet:
     if inputs:
         doc = {"inputs": inputs, **doc}
     text = dump_json(doc)
-    hint = "Save as .vscode/mcp.json (or run MCP: Add Server)."
-    if inputs:
-        named = {s.input_id: s.name for s in (*model.env, *model.headers)}
-        named |= {m.input_id: m.name for m in model.mounts}
-        names = [named[str(i["id"])] for i in inputs]
-        hint += f" VS Code asks for {_words(names)} when the server first starts"
-        hint += (
+    named = {s.input_id: s.name for s in (*model.env, *model.headers)}
+    named |= {m.input_id: m.name for m in model.mounts}
+    asked = [(named[str(i["id"])], bool(i.get("password"))) for i in inputs]
+
+    def say(unfilled: Sequence[str]) -> str:
+        # A secret keeps its password prompt whatever is filled in; a plain value given
+        # is written into the file and no longer asked for.
+        names = [n for n, secret in asked if secret or n in unfilled]
+        if not names:
+            return ""
+        return f" VS Code asks for {_words(names)} when the server first starts" + (
             "; secrets are typed into a password prompt and stored by VS Code."
-            if any(i.get("password") for i in inputs)
+            if any(secret for _, secret in asked)
             else "."
         )
-    return Snippet("vscode", "VS Code", text, "json", hint + _start_hint(model))
+
+    plain = [n for n, secret in asked if not secret]
+    return _snippet(
+        "vscode",
+        "VS Code",
+        text,
+        "json",
+        "Save as .vscode/mcp.json (or run MCP: Add Server).",
+        *_varying(plain, say),
+        _start_hint(model),
+    )
 
 
 def render_claude_code(model: InstallModel) -> Snippet:
@@ -249,14 +318,14 @@ def render_claude_code(model: InstallModel) -> Snippet:
         for header in model.headers:
             parts += ["--header", f"{header.name}: {header.text}"]
     text = shlex.join(parts)
-    return Snippet(
+    return _snippet(
         "claude-code",
         "Claude Code",
         text,
         "sh",
         "Adds the server to Claude Code (add --scope project to share it in .mcp.json)."
-        + _start_hint(model)
-        + _replace_hint(text, model),
+        + _start_hint(model),
+        *_replace_hint(text, model),
     )
 
 
@@ -301,12 +370,13 @@ def render_codex(model: InstallModel) -> Snippet:
         hint += f" Codex takes {_words(forwarded)} from the environment it starts in."
     if model.endpoint is not None and model.endpoint.transport == "sse":
         hint += " Codex has no sse client, so this runs the mcp-remote bridge (needs Node.js)."
-    return Snippet(
+    return _snippet(
         "codex",
         "Codex CLI",
         text,
         "toml",
-        hint + _start_hint(model) + _replace_hint(text, model),
+        hint + _start_hint(model),
+        *_replace_hint(text, model),
     )
 
 
@@ -326,7 +396,7 @@ def render_docker(model: InstallModel) -> Snippet:
     mounted = [f"{m.placeholder} at {m.target}" for m in model.mounts]
     if mounted:
         hint += f" Mounts {_words(mounted)}."
-    return Snippet("docker", "Docker", text, "sh", hint + _replace_hint(text, model))
+    return _snippet("docker", "Docker", text, "sh", hint, *_replace_hint(text, model))
 
 
 def render_all(model: InstallModel, registry_command: str | None = None) -> tuple[Snippet, ...]:

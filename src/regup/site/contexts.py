@@ -555,6 +555,7 @@ def server_page(site: SiteContext, entry: Entry, groups: Sequence[Group]) -> Ser
         snippets=ways.snippets,
         install_links=ways.links,
         snippet_code=ways.code,
+        snippet_hints=ways.hints,
         fill=ways.fill,
         config_rows=_config_rows(entry),
         oauth=_oauth(entry),

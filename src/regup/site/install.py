@@ -5,9 +5,12 @@ Every snippet comes from the entry's install model (:func:`regup.install.install
 rendered once per client; this module adds only what is the site's own: VS Code's
 ``vscode:mcp/install`` link and Cursor's deeplink, offered only when what they install
 works as it is (no ``<...>`` left to replace, no container that must first be started),
-and the fill-in form: its fields and each snippet's text as HTML with the places a value
+and the fill-in form: its fields, each snippet's text as HTML with the places a value
 goes marked for the page's script (``templates/static/site.js``, ``setupFill``), which
-fills them in the browser only and never puts a secret in a link.
+fills them in the browser only and never puts a secret in a link, and each snippet's hint
+as HTML carrying every variant the install model wrote for it (:class:`HintPart`), the
+one true with nothing filled in shown, the others ``hidden`` until the script finds their
+set of values still unfilled.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from urllib.parse import quote
 from markupsafe import Markup
 
 from regup.install import (
+    HintPart,
     InstallModel,
     Setting,
     Snippet,
@@ -42,6 +46,7 @@ __all__ = [
     "InstallLink",
     "Snippet",
     "fill_form",
+    "hint_html",
     "install",
     "install_links",
     "snippets",
@@ -149,6 +154,8 @@ class Install:
     #: Snippet id → its text as HTML, each fill point a ``<span data-fill="NAME">``.
     code: dict[str, Markup] = field(default_factory=dict)
     fill: Fill | None = None
+    #: Snippet id → its hint as HTML (see :func:`hint_html`).
+    hints: dict[str, Markup] = field(default_factory=dict)
 
 
 def install(entry: Entry, registry_command: str | None = None) -> Install:
@@ -161,7 +168,36 @@ def install(entry: Entry, registry_command: str | None = None) -> Install:
     code = {
         s.id: mark_fill_points(s, _markers(model, s.id) if fill else {}, inputs) for s in rendered
     }
-    return Install(rendered, _install_links(model), code, fill)
+    placeholders = _markers(model, "hint") if fill else {}
+    hints = {s.id: hint_html(s, placeholders) for s in rendered}
+    return Install(rendered, _install_links(model), code, fill, hints)
+
+
+def hint_html(snippet: Snippet, markers: dict[str, str]) -> Markup:
+    """``snippet``'s hint as HTML: a part true whatever is filled in as text, each marker
+    (``<NAME>``) in it a ``<span data-fill="NAME">`` the script puts the value in (Docker's
+    "Mounts <DIR> at /data"); a varying part as ``<span data-about="A B">`` holding one
+    ``<span data-unfilled="…">`` per variant, all but the nothing-filled one ``hidden``."""
+    if not snippet.parts:
+        return _mark_strings(snippet.hint, markers)
+    out: list[Markup] = []
+    for part in snippet.parts:
+        out.append(_varying_html(part) if part.about else _mark_strings(part.text, markers))
+    return Markup("").join(out)
+
+
+def _varying_html(part: HintPart) -> Markup:
+    variants = [
+        Markup('<span data-unfilled="{}"{}>{}</span>').format(
+            " ".join(unfilled),
+            Markup("") if unfilled == part.about else Markup(" hidden"),
+            _text_html(text),
+        )
+        for unfilled, text in part.variants
+    ]
+    return Markup('<span data-about="{}">{}</span>').format(
+        " ".join(part.about), Markup("").join(variants)
+    )
 
 
 def _to_supply(model: InstallModel) -> list[Setting]:

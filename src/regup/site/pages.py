@@ -234,6 +234,9 @@ class ServerPage:
     snippet_code: dict[str, Markup] = doc(
         "Snippet id to its text as HTML, each fill-in point a span the form's script fills."
     )
+    snippet_hints: dict[str, Markup] = doc(
+        "Snippet id to its hint as HTML: each variant the fill-in form's script shows or hides."
+    )
     fill: Fill | None = doc("The fill-in form's fields and waiting links; None: nothing to fill.")
     config_rows: tuple[ConfigRow, ...] = doc("Env vars and headers.")
     oauth: tuple[Stat, ...] = doc("OAuth settings of a remote server.")
