@@ -119,8 +119,8 @@ def build_regup(registry: Registry, out: Path) -> tuple[float, float]:
     return built - start, time.perf_counter() - built
 
 
-def markdown_page(registry: Registry, entry: Entry) -> str:
-    page = c.server_page(c.SiteContext(registry, Config()), entry, [])
+def markdown_page(site: c.SiteContext, entry: Entry) -> str:
+    page = c.server_page(site, entry, [])
     lines = [f"# {page.title}", "", page.description, "", "## Install", ""]
     for snippet in page.snippets:
         lines += [
@@ -162,8 +162,9 @@ def mkdocs_project(registry: Registry, folder: Path) -> Path:
     (docs / "index.md").write_text(
         "# Benchmark registry\n\nEvery server has a page under servers/.\n"
     )
+    site = c.SiteContext(registry, Config())  # one, as a catalog build makes
     for entry in registry.entries:
-        (docs / "servers" / f"{entry.name}.md").write_text(markdown_page(registry, entry))
+        (docs / "servers" / f"{entry.name}.md").write_text(markdown_page(site, entry))
     (folder / "mkdocs.yml").write_text(
         "site_name: Benchmark registry\n"
         "theme:\n  name: material\n  font: false\n"

@@ -106,24 +106,24 @@ class SiteContext:
         )
 
     @functools.cached_property
-    def _score_cards(self) -> Mapping[str, tuple[Entry, ScoreCard]]:
-        return {
-            e.name: (e, score_card(e, self.health.get(e.name), self.provenance.get(e.name)))
-            for e in self.registry.entries
-        }
+    def _score_cards(self) -> dict[str, tuple[Entry, ScoreCard]]:
+        """The cards made so far, by entry name (with the entry each was made for)."""
+        return {}
 
     def score_card(self, entry: Entry) -> ScoreCard:
-        """The entry's score card, made once: its page, its ``server.json`` and the
-        filters all show this one."""
+        """The entry's score card, made once, when first asked for: its page, its
+        ``server.json`` and the filters all show this one (a page of one edited entry
+        makes one card, not one per entry)."""
         known = self._score_cards.get(entry.name)
-        if known is not None and known[0] is entry:
-            return known[1]
-        return score_card(entry, self.health.get(entry.name), self.provenance.get(entry.name))
+        if known is None or known[0] is not entry:
+            card = score_card(entry, self.health.get(entry.name), self.provenance.get(entry.name))
+            known = self._score_cards[entry.name] = (entry, card)
+        return known[1]
 
     @functools.cached_property
     def card_filters(self) -> Mapping[str, Mapping[str, str]]:
         """Each entry's score-card filter values (:meth:`ScoreCard.filters`), by name."""
-        return {name: card.filters() for name, (_, card) in self._score_cards.items()}
+        return {e.name: self.score_card(e).filters() for e in self.registry.entries}
 
     def filters(self, entry: Entry) -> Mapping[str, str]:
         return self.card_filters.get(entry.name, {})
