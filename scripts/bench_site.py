@@ -249,6 +249,8 @@ def main() -> int:
     parser.add_argument("--dir", type=Path, help="where to build (default: the temp folder)")
     args = parser.parse_args()
     registry = synthetic(args.n)
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="regup-bench-site-", dir=args.dir))
     try:
         project = None if args.skip_mkdocs else mkdocs_project(registry, tmp / "mkdocs")
