@@ -88,6 +88,7 @@ def synthetic(n: int, seed: int = 7) -> Registry:
             entry = Entry(
                 transport="streamable-http",
                 url=f"https://mcp{i}.example.com/mcp",
+                version=f"2.{i % 10}.0",  # a remote states its version (rule version-missing)
                 headers=(Header("Authorization", "Bearer token of your account.", True, True),),
                 **common,
             )
