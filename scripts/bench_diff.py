@@ -74,7 +74,9 @@ def write(folder: Path, n: int, changed: bool) -> None:
 
 def run(args: list[str], cwd: Path) -> None:
     env = {**os.environ, "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
-    subprocess.run(args, cwd=cwd, env=env, check=True, capture_output=True)
+    done = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"bench_diff: {' '.join(args[:2])} failed:\n{done.stderr}")
 
 
 def best(args: list[str], cwd: Path, repeat: int) -> float:
@@ -96,6 +98,7 @@ def main() -> None:
         repo = Path(tmp)
         ident = ["-c", "user.name=bench", "-c", "user.email=bench@example.com"]
         run(["git", "init", "-q"], repo)
+        (repo / "regup.toml").write_text('[registry]\nnamespace = "io.github.example"\n')
         for changed, label in ((False, "a"), (True, "b")):
             write(repo / "registry", opts.n, changed)
             run(["git", "add", "-A", "registry"], repo)

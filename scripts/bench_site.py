@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import os
 import random
 import shutil
@@ -42,6 +43,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from regup.cli import GC_THRESHOLDS
 from regup.config import Config
 from regup.emit.canonical import EmitContext
 from regup.files import write_outputs
@@ -111,6 +113,7 @@ def synthetic(n: int, seed: int = 7) -> Registry:
 
 def build_regup(registry: Registry, out: Path) -> tuple[float, float]:
     """Seconds to build the catalog in memory (pages and index), then to write its files."""
+    gc.set_threshold(*GC_THRESHOLDS)  # as in a regup process (regup.cli.main)
     start = time.perf_counter()
     config = Config(name="Benchmark registry")
     ctx = EmitContext(config=config, timestamp="2026-01-01T00:00:00Z")

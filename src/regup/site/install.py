@@ -256,7 +256,12 @@ def _mark_shell(text: str, markers: dict[str, str]) -> Markup:
     parts: list[Markup] = []
     pos = 0
     for start, end in shell_words(text):
-        word = shlex.split(text[start:end])[0]
+        raw = text[start:end]
+        # A marker has no quote in it, and shlex.quote leaves such text whole: a word
+        # whose quoted form lacks every marker lacks them unquoted too (no split needed).
+        if not any(m in raw for m in markers):
+            continue
+        word = shlex.split(raw)[0]
         if not any(m in word for m in markers):
             continue
         parts.append(_text_html(text[pos:start]))
