@@ -248,6 +248,14 @@ def test_unverified_new_image_is_not_taken(
     assert (registry / "signed" / "spec.yaml").read_text() == before
 
 
+def _verified_entry(world: World, registry_host: str, tmp_path: Path) -> tuple[str, str, Path]:
+    """The image repository, the text of entry ``old`` at its verified 1.2.3, and a
+    registry of that one entry."""
+    image = f"{registry_host}/example/fetch"
+    before = _with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
+    return image, before, write_registry(tmp_path / "registry", old=before)
+
+
 def _docker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modes: dict[str, str]) -> Path:
     """The stand-in docker (no daemon runs here) first on PATH; returns its log."""
     log = docker_stand_in(tmp_path / "bin", modes)
@@ -261,9 +269,7 @@ def test_run_containers_reruns_the_handshake_with_the_new_image(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    image = f"{real_registry}/example/fetch"
-    before = _with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
-    registry = write_registry(tmp_path / "registry", old=before)
+    image, before, registry = _verified_entry(world, real_registry, tmp_path)
     check(CheckRequest(registry, signals=frozenset({Signal.IMAGE}), cache_dir=None))
     log = _docker(tmp_path, monkeypatch, {"v1.12.0": "stdio", "1.2.3": "stdio"})
     code, out, err = _run(world, registry, tmp_path, "--run-containers")
@@ -285,9 +291,7 @@ def test_run_containers_refuses_a_new_image_that_is_not_a_healthy_server(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    image = f"{real_registry}/example/fetch"
-    before = _with_provenance(world, _spec(f"{image}:1.2.3", "1.2.3"))
-    registry = write_registry(tmp_path / "registry", old=before)
+    image, before, registry = _verified_entry(world, real_registry, tmp_path)
     _docker(tmp_path, monkeypatch, {"v1.12.0": "crash"})
     code, out, err = _run(world, registry, tmp_path, "--run-containers")
     assert code == 1
