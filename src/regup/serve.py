@@ -14,14 +14,16 @@ gzip-compressed when the client accepts it.
 
 API answers come from an index read once from the built tree, never from a path built out
 of the request, so no request reaches a file outside the served folder. Uses the standard
-library's ``http.server`` with a bounded pool of worker threads, ``TCP_NODELAY`` (no
-Nagle stall on keep-alive connections) and an idle timeout per connection; binds to loopback
-unless told otherwise.
+library's ``asyncio``: one event loop answers every connection from memory (keep-alive and
+pipelining, ``TCP_NODELAY`` so there is no Nagle stall, an idle timeout per connection), and
+a few threads write the live preview's event streams. Binds to loopback unless told otherwise.
 """
 
 from __future__ import annotations
 
+import asyncio
 import bisect
+import email.utils
 import functools
 import gzip
 import hashlib
@@ -32,13 +34,13 @@ import socket
 import stat
 import sys
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
@@ -78,10 +80,15 @@ API_PREFIXES = (f"/{API_VERSION}", "/v0")
 #: The catalog's 404 page, when serving ``dist/site`` or ``dist`` (the catalog under site/).
 NOT_FOUND_PAGES = ("404.html", "site/404.html")
 _LIMIT = re.compile(r"[0-9]{1,4}")
-#: Worker threads, queued connections beyond them, and seconds an idle connection is kept.
-WORKERS = 64
+#: Connections the kernel queues before they are accepted, and seconds an idle one is kept.
 BACKLOG = 1024
 IDLE_TIMEOUT = 15.0
+#: Threads for streamed answers (the live preview's event streams), at most.
+STREAM_WORKERS = 32
+SERVER_NAME = "regup-serve"
+#: Longest request head (request line and headers) and most header lines accepted.
+MAX_HEAD = 65536
+MAX_HEADERS = 100
 #: Files of a built folder kept in memory (at most), and API answers kept (at most).
 CACHED_FILES = 50_000
 CACHED_ANSWERS = 4096
@@ -602,182 +609,411 @@ class _GzipCache:
         return packed
 
 
-class _Handler(BaseHTTPRequestHandler):
-    app: App
-    quiet: bool = True
-    gzip_cache: _GzipCache
-    server_version = "regup-serve"
-    protocol_version = "HTTP/1.1"
-    #: Seconds a connection may sit idle (or dribble a request) before it is closed.
-    timeout = IDLE_TIMEOUT
+_VERSION = re.compile(r"HTTP/(\d)\.(\d)")
+_TOKEN = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 
-    def setup(self) -> None:
-        super().setup()
-        # Without this, a response written in two sends waits for the client's delayed ACK
-        # (about 40 ms per request on a keep-alive connection).
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _answer(self, method: str) -> None:
+@dataclass(frozen=True)
+class Request:
+    """One parsed request head; header names are lowercase, repeated ones joined by ``,``."""
+
+    method: str
+    target: str
+    version: tuple[int, int]
+    headers: dict[str, str]
+    line: str
+
+    def header(self, name: str) -> str:
+        return self.headers.get(name, "")
+
+    @property
+    def has_body(self) -> bool:
+        return "transfer-encoding" in self.headers or self.header("content-length") not in (
+            "",
+            "0",
+        )
+
+    @property
+    def keep_alive(self) -> bool:
+        tokens = {t.strip().lower() for t in self.header("connection").split(",")}
+        if self.version >= (1, 1):
+            return "close" not in tokens
+        return "keep-alive" in tokens
+
+
+class BadRequest(Exception):
+    """A request head that cannot be answered normally: answered with ``status``, then the
+    connection is closed (what follows it on the connection cannot be trusted)."""
+
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+
+
+def parse_head(head: bytes) -> Request:
+    """The request in ``head`` (the bytes before the blank line). Raises :class:`BadRequest`."""
+    lines = head.split(b"\r\n")
+    line = lines[0].decode("latin-1")
+    words = line.split(" ")
+    if len(words) != 3:
+        raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request line {line[:100]!r}")
+    method, target, version_text = words
+    version = _VERSION.fullmatch(version_text)
+    if version is None or not _TOKEN.fullmatch(method.encode("latin-1")):
+        raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request line {line[:100]!r}")
+    numbers = (int(version[1]), int(version[2]))
+    if numbers[0] != 1:
+        raise BadRequest(
+            HTTPStatus.HTTP_VERSION_NOT_SUPPORTED, f"{version_text} is not supported; use HTTP/1.1"
+        )
+    if len(lines) - 1 > MAX_HEADERS:
+        raise BadRequest(
+            HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE, f"more than {MAX_HEADERS} header lines"
+        )
+    headers: dict[str, str] = {}
+    for raw in lines[1:]:
+        name, colon, value = raw.partition(b":")
+        if not colon or not _TOKEN.fullmatch(name):
+            raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed header line {raw[:100]!r}")
+        key = name.decode("latin-1").lower()
+        text = value.strip(b" \t").decode("latin-1")
+        headers[key] = f"{headers[key]}, {text}" if key in headers else text
+    if target.startswith("//"):
+        target = "/" + target.lstrip("/")  # as http.server does: never a network path
+    elif not target.startswith("/") and target != "*":
+        parts = urlsplit(target)  # absolute form, as proxies send it
+        if parts.scheme not in {"http", "https"}:
+            raise BadRequest(HTTPStatus.BAD_REQUEST, f"malformed request target {target[:100]!r}")
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return Request(method, target, numbers, headers, line)
+
+
+@functools.lru_cache(maxsize=4)
+def _http_date(second: int) -> str:
+    return email.utils.formatdate(second, usegmt=True)
+
+
+def _log_date() -> str:
+    """The request log's time stamp, as http.server writes it (``04/Dec/2026 05:20:15``)."""
+    now = time.localtime()
+    month = _MONTHS[now.tm_mon - 1]
+    return f"{now.tm_mday:02d}/{month}/{now.tm_year:04d} {now.tm_hour:02d}:{now.tm_min:02d}:{now.tm_sec:02d}"
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _head(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
+    try:
+        phrase = HTTPStatus(status).phrase
+    except ValueError:
+        phrase = ""
+    lines = [f"HTTP/1.1 {status} {phrase}"]
+    lines.extend(f"{key}: {value}" for key, value in headers)
+    lines.append("\r\n")
+    return "\r\n".join(lines).encode("latin-1")
+
+
+class _StreamOutput:
+    """The connection as an :class:`Output` for a streamed answer written from a worker
+    thread: writes are handed to the event loop; once the client is gone they raise."""
+
+    def __init__(self, connection: _Connection) -> None:
+        self.connection = connection
+
+    def write(self, data: bytes, /) -> object:
+        connection = self.connection
+        if connection.closed:
+            raise ConnectionResetError("the client went away")
         try:
-            response = self.app.handle(method, self.path, self.headers.get("Accept", ""))
-        except Exception as exc:  # the one request boundary: answer, log, keep serving
-            self.log_error("internal error on %r: %r", self.path, exc)
-            response = problem(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; see its log")
-        if response.stream is not None:
-            self._stream(response)
+            connection.loop.call_soon_threadsafe(connection.write_if_open, bytes(data))
+        except RuntimeError:  # the server has stopped
+            raise ConnectionResetError("the server stopped") from None
+        return len(data)
+
+    def flush(self) -> object:
+        if self.connection.closed:
+            raise ConnectionResetError("the client went away")
+        return None
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: reads request heads, answers each in order (keep-alive and
+    pipelining), closes on ``Connection: close``, a bad request or ``IDLE_TIMEOUT`` seconds
+    without a byte from the client."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.loop = server.loop
+        self.buffer = bytearray()
+        self.transport: asyncio.Transport | None = None
+        self.peer = "-"
+        self.closed = False
+        self.paused = False  # the client reads slower than we answer
+        self.held = False  # a streamed answer owns the connection
+        self.last_seen = 0.0
+        self.idle: asyncio.TimerHandle | None = None
+
+    # --- asyncio's callbacks -----------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family in {socket.AF_INET, socket.AF_INET6}:
+            # Without this, an answer written in two sends waits for the client's delayed
+            # ACK (about 40 ms per request on a keep-alive connection).
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        peer = transport.get_extra_info("peername")
+        self.peer = str(peer[0]) if isinstance(peer, tuple) and peer else "-"
+        self.last_seen = self.loop.time()
+        self.idle = self.loop.call_later(IDLE_TIMEOUT, self._check_idle)
+        self.server.connections.add(self)
+
+    def data_received(self, data: bytes) -> None:
+        self.last_seen = self.loop.time()
+        self.buffer += data
+        self._answer_waiting()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.server.connections.discard(self)
+        if self.idle is not None:
+            self.idle.cancel()
+
+    def pause_writing(self) -> None:
+        self.paused = True
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        self.paused = False
+        if self.transport is not None and not self.closed:
+            self.transport.resume_reading()
+            self._answer_waiting()
+
+    # --- requests ----------------------------------------------------------------------
+
+    def _check_idle(self) -> None:
+        if self.closed or self.held:
             return
+        left = self.last_seen + IDLE_TIMEOUT - self.loop.time()
+        if left > 0:
+            self.idle = self.loop.call_later(left, self._check_idle)
+        elif self.transport is not None:
+            self.transport.close()
+
+    def _answer_waiting(self) -> None:
+        """Answer every complete request head in the buffer, in order."""
+        while not (self.closed or self.paused or self.held):
+            while self.buffer[:2] == b"\r\n":
+                del self.buffer[:2]  # blank lines before a request are allowed (RFC 9112)
+            end = self.buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(self.buffer) > MAX_HEAD:
+                    self._refuse(
+                        BadRequest(
+                            HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                            f"the request head is longer than {MAX_HEAD} bytes",
+                        )
+                    )
+                return
+            head = bytes(self.buffer[:end])
+            del self.buffer[: end + 4]
+            try:
+                if end > MAX_HEAD:
+                    raise BadRequest(
+                        HTTPStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+                        f"the request head is longer than {MAX_HEAD} bytes",
+                    )
+                request = parse_head(head)
+            except BadRequest as refused:
+                self._refuse(refused)
+                return
+            self._answer(request)
+
+    def _refuse(self, refused: BadRequest) -> None:
+        response = problem(refused.status, refused.detail)
+        self._send(None, response, keep=False)
+
+    def _answer(self, request: Request) -> None:
+        try:
+            response = self.server.app.handle(
+                request.method, request.target, request.header("accept")
+            )
+        except Exception as exc:  # the one request boundary: answer, log, keep serving
+            self.server.log(
+                f"{self.peer} - - [{_log_date()}] internal error on {request.target!r}: {exc!r}"
+            )
+            response = problem(HTTPStatus.INTERNAL_SERVER_ERROR, "the server failed; see its log")
+        # A body is never read (the API is read-only): the connection ends after the answer.
+        keep = request.keep_alive and not request.has_body
+        if response.stream is not None:
+            self._stream(request, response)
+        else:
+            self._send(request, response, keep=keep)
+
+    def _send(self, request: Request | None, response: Response, *, keep: bool) -> None:
         body = response.body
-        headers: list[tuple[str, str]] = [
-            CORS_ORIGIN,
-            ("Cache-Control", "no-cache"),
-            ("X-Content-Type-Options", "nosniff"),
-        ]
         status = response.status
-        if status == 200:
+        headers = self._common_headers()
+        headers.append(("Cache-Control", "no-cache"))
+        headers.append(("X-Content-Type-Options", "nosniff"))
+        if status == 200 and request is not None:
             etag = etag_of(body)
             headers.append(("ETag", etag))
-            if etag in [t.strip() for t in self.headers.get("If-None-Match", "").split(",")]:
+            if etag in [t.strip() for t in request.header("if-none-match").split(",")]:
                 status, body = 304, b""
             elif (
                 len(body) >= GZIP_MIN
                 and (response.content_type or "").startswith(_COMPRESSIBLE)
-                and _accepts_gzip(self.headers.get("Accept-Encoding", ""))
+                and _accepts_gzip(request.header("accept-encoding"))
             ):
-                body = self.gzip_cache.get(etag, body)
+                body = self.server.gzip_cache.get(etag, body)
                 headers.append(("Content-Encoding", "gzip"))
             headers.append(("Vary", "Accept-Encoding"))
-        self.send_response(status)
-        for key, value in headers:
-            self.send_header(key, value)
         if response.content_type and status != 304:
-            self.send_header("Content-Type", response.content_type)
-        for key, value in response.headers:
-            self.send_header(key, value)
-        server = self.server
-        if isinstance(server, PooledServer) and server.busy:
-            # Other clients wait for a worker: this connection closes after this answer
-            # (the client reconnects), so a few idle keep-alive clients cannot starve the rest.
-            self.send_header("Connection", "close")
-            self.close_connection = True
-        if status != 304:
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if method != "HEAD" and body:
-            self.wfile.write(body)
+            headers.append(("Content-Type", response.content_type))
+        headers.extend(response.headers)
+        if status not in (204, 304):
+            headers.append(("Content-Length", str(len(body))))
+        if not keep:
+            headers.append(("Connection", "close"))
+        elif request is not None and request.version < (1, 1):
+            headers.append(("Connection", "keep-alive"))
+        data = _head(status, headers)
+        if body and (request is None or request.method != "HEAD"):
+            data += body
+        self._log(request, status)
+        assert self.transport is not None
+        self.transport.write(data)
+        if not keep:
+            self.held = True  # nothing more is read from this connection
+            self.transport.close()
 
-    def _stream(self, response: Response) -> None:
-        assert response.stream is not None
-        self.send_response(response.status)
-        for key, value in (CORS_ORIGIN, ("Cache-Control", "no-cache")):
-            self.send_header(key, value)
+    def _stream(self, request: Request, response: Response) -> None:
+        """Send the head now and hand the connection's output to a worker thread, which
+        writes the body as it comes; the connection closes when it returns."""
+        assert response.stream is not None and self.transport is not None
+        headers = self._common_headers()
+        headers.append(("Cache-Control", "no-cache"))
         if response.content_type:
-            self.send_header("Content-Type", response.content_type)
-        for key, value in response.headers:
-            self.send_header(key, value)
-        self.end_headers()
-        self.close_connection = True
-        self.wfile.flush()
-        try:
-            response.stream(self.wfile)
-        except (ConnectionError, TimeoutError):
-            pass  # the page went away
+            headers.append(("Content-Type", response.content_type))
+        headers.extend(response.headers)
+        self._log(request, response.status)
+        self.transport.write(_head(response.status, headers))
+        self.held = True
+        if self.idle is not None:
+            self.idle.cancel()
+        future = self.loop.run_in_executor(
+            self.server.streams, _run_stream, response.stream, _StreamOutput(self)
+        )
+        future.add_done_callback(lambda _: self.close())
 
-    def do_GET(self) -> None:  # noqa: N802 - the names http.server dispatches to
-        self._answer("GET")
+    def _common_headers(self) -> list[tuple[str, str]]:
+        return [
+            ("Server", SERVER_NAME),
+            ("Date", _http_date(int(time.time()))),
+            CORS_ORIGIN,
+        ]
 
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._answer("HEAD")
+    def _log(self, request: Request | None, status: int) -> None:
+        if not self.server.quiet:
+            line = request.line if request is not None else "-"
+            self.server.log(f'{self.peer} - - [{_log_date()}] "{line}" {status} -')
 
-    def do_OPTIONS(self) -> None:  # noqa: N802
-        self._answer("OPTIONS")
+    def write_if_open(self, data: bytes) -> None:
+        if not self.closed and self.transport is not None:
+            self.transport.write(data)
 
-    def do_POST(self) -> None:  # noqa: N802
-        self._answer("POST")
-
-    def do_PUT(self) -> None:  # noqa: N802
-        self._answer("PUT")
-
-    def do_DELETE(self) -> None:  # noqa: N802
-        self._answer("DELETE")
-
-    def do_PATCH(self) -> None:  # noqa: N802
-        self._answer("PATCH")
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - http.server's name
-        # The common log format of http.server, on stderr; ``regup -q serve`` silences it.
-        if not self.quiet:
-            sys.stderr.write(
-                f"{self.address_string()} - - [{self.log_date_time_string()}] {format % args}\n"
-            )
+    def close(self) -> None:
+        if not self.closed and self.transport is not None:
+            self.transport.close()
 
 
-class PooledServer(HTTPServer):
-    """An HTTP server whose connections are handled by a bounded pool of threads.
+def _run_stream(stream: Callable[[Output], None], out: _StreamOutput) -> None:
+    try:
+        stream(out)
+    except (ConnectionError, TimeoutError):
+        pass  # the page went away
 
-    ``ThreadingHTTPServer`` starts a thread per connection without limit; here at most
-    ``WORKERS`` run, further connections wait in the pool's queue (and the kernel's listen
-    backlog of ``BACKLOG``), and a connection idle for ``IDLE_TIMEOUT`` seconds is closed.
+
+class Server:
+    """An HTTP/1.1 server on one asyncio event loop: every connection is a
+    :class:`_Connection`, answered in the loop's thread (answers come from memory), so
+    thousands of idle keep-alive clients cost a few kilobytes each and no thread.
+    Streamed answers run in a small pool of threads.
+
+    Bound on creation (``server_port`` is known at once); :meth:`serve_forever` runs until
+    :meth:`shutdown` (from another thread) or Ctrl+C.
     """
 
-    request_queue_size = BACKLOG
-    allow_reuse_address = True
-
-    def __init__(self, *args: Any, workers: int = WORKERS, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="regup-serve")
-        self._waiting = 0
-        self._lock = threading.Lock()
+    def __init__(self, app: App, sock: socket.socket, *, quiet: bool = True) -> None:
+        self.app = app
+        self.socket = sock
+        self.quiet = quiet
+        self.gzip_cache = _GzipCache()
+        self.streams = ThreadPoolExecutor(
+            max_workers=STREAM_WORKERS, thread_name_prefix="regup-stream"
+        )
+        self.loop = asyncio.new_event_loop()
+        self.connections: set[_Connection] = set()
+        self._stop = asyncio.Event()
 
     @property
-    def busy(self) -> bool:
-        """Connections are waiting for a worker: keep-alive connections should let go."""
-        return self._waiting > 0
+    def server_port(self) -> int:
+        return int(self.socket.getsockname()[1])
 
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._lock:
-            self._waiting += 1
-        self.pool.submit(self._work, request, client_address)
+    def log(self, line: str) -> None:
+        sys.stderr.write(line + "\n")
 
-    def _work(self, request: Any, client_address: Any) -> None:
-        with self._lock:
-            self._waiting -= 1
+    def serve_forever(self) -> None:
+        asyncio.set_event_loop(self.loop)
         try:
-            self.finish_request(request, client_address)
-        except Exception:
-            self.handle_error(request, client_address)
+            self.loop.run_until_complete(self._serve())
         finally:
-            self.shutdown_request(request)
+            asyncio.set_event_loop(None)
 
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # A client that hangs up or stalls is not the server's failure: no traceback.
-        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
-            return
-        super().handle_error(request, client_address)
+    async def _serve(self) -> None:
+        server = await self.loop.create_server(
+            lambda: _Connection(self), sock=self.socket, backlog=BACKLOG
+        )
+        async with server:
+            await self._stop.wait()
+            server.close()
+            for connection in list(self.connections):
+                connection.close()  # an idle keep-alive client must not hold up the stop
+
+    def shutdown(self) -> None:
+        """Stop :meth:`serve_forever`; safe from any thread."""
+        self.loop.call_soon_threadsafe(self._stop.set)
 
     def server_close(self) -> None:
-        super().server_close()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        self.socket.close()
+        self.streams.shutdown(wait=False, cancel_futures=True)
+        if not self.loop.is_running():
+            self.loop.close()
 
 
-class _Server6(PooledServer):
-    address_family = socket.AF_INET6
-
-
-def make_server(app: App, host: str, port: int, *, quiet: bool = True) -> PooledServer:
+def make_server(app: App, host: str, port: int, *, quiet: bool = True) -> Server:
     """A server bound to ``host:port`` (port 0 picks a free one), not yet serving.
 
     ``quiet`` leaves out the request log. Raises :class:`ConfigError` when the address
     cannot be used.
     """
-    attrs = {"app": app, "quiet": quiet, "gzip_cache": _GzipCache()}
-    handler = type("Handler", (_Handler,), attrs)
-    server_class = _Server6 if ":" in host else PooledServer
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        return server_class((host, port), handler)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(BACKLOG)
     except OSError as exc:
+        sock.close()
         raise ConfigError(
             f"cannot listen on {host}:{port} ({exc.strerror or exc}); pick another --port or --host"
         ) from None
+    return Server(app, sock, quiet=quiet)
 
 
 def is_loopback(host: str) -> bool:

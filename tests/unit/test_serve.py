@@ -1,13 +1,30 @@
-"""``serve.DirectoryFiles``: cached reads that still see every change and never leave the folder."""
+"""``regup.serve``: cached reads that see every change and never leave the folder, the skills
+API, and the HTTP/1.1 connection (keep-alive, pipelining, refusals, idle timeout)."""
 
 from __future__ import annotations
 
 import json
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from regup.serve import DirectoryFiles, MemoryFiles, PreviewApp, _accepts_gzip, etag_of
+import pytest
+
+from regup.errors import ConfigError
+from regup.serve import (
+    DirectoryFiles,
+    MemoryFiles,
+    PreviewApp,
+    Response,
+    Server,
+    _accepts_gzip,
+    etag_of,
+    make_server,
+)
 from tests.helpers import TEST_NAMESPACE
 
 
@@ -140,3 +157,175 @@ def test_one_skill_its_versions_and_one_version() -> None:
     assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/skill-1/versions/9.9.9")[0] == 404
     assert get(app, f"/v0.1/x/dev.toolhive/skills/{ns}/nope")[0] == 404
     assert get(app, "/v0.1/x/dev.toolhive/skills/only-namespace")[0] == 404
+
+
+# --- the HTTP/1.1 connection: keep-alive, pipelining and what it refuses ----------------------
+
+
+class EchoApp:
+    """Answers every request with its method and target, so a test sees what arrived."""
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        return Response(200, f"{method} {target}".encode(), "text/plain")
+
+
+@pytest.fixture
+def http_server() -> Iterator[Server]:
+    server = make_server(EchoApp(), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    thread.join(timeout=10)
+    assert not thread.is_alive(), "shutdown did not stop the server"
+    server.server_close()
+
+
+def exchange(server: Server, data: bytes, *, timeout: float = 5.0) -> bytes:
+    """Send ``data`` on one connection and read until the server closes it."""
+    with socket.create_connection(("127.0.0.1", server.server_port), timeout=timeout) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def answers(raw: bytes, *, heads: Sequence[int] = ()) -> list[tuple[int, dict[str, str], bytes]]:
+    """The responses in ``raw``, each as (status, lowercase headers, body); the answers
+    numbered in ``heads`` are to HEAD requests (a length, no body)."""
+    found: list[tuple[int, dict[str, str], bytes]] = []
+    while raw:
+        head, _, raw = raw.partition(b"\r\n\r\n")
+        lines = head.decode("latin-1").split("\r\n")
+        headers = dict(
+            (name.lower(), value.strip())
+            for name, _, value in (line.partition(":") for line in lines[1:])
+        )
+        length = 0 if len(found) in heads else int(headers.get("content-length", "0"))
+        found.append((int(lines[0].split(" ")[1]), headers, raw[:length]))
+        raw = raw[length:]
+    return found
+
+
+def test_pipelined_requests_are_answered_in_order_on_one_connection(http_server: Server) -> None:
+    raw = exchange(
+        http_server,
+        b"GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"HEAD /two HTTP/1.1\r\nHost: x\r\n\r\n"
+        b"GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+    )
+    got = answers(raw, heads=[1])
+    assert [(status, body) for status, _, body in got] == [
+        (200, b"GET /one"),
+        (200, b""),
+        (200, b"GET /three"),
+    ]
+    assert got[1][1]["content-length"] == "9"  # HEAD: the length it would have, no body
+    assert got[2][1]["connection"] == "close"
+
+
+def test_http_1_0_closes_unless_it_asks_for_keep_alive(http_server: Server) -> None:
+    got = answers(exchange(http_server, b"GET /a HTTP/1.0\r\n\r\nGET /b HTTP/1.0\r\n\r\n"))
+    assert [body for _, _, body in got] == [b"GET /a"]  # the second request is never read
+    got = answers(
+        exchange(
+            http_server,
+            b"GET /a HTTP/1.0\r\nConnection: keep-alive\r\n\r\nGET /b HTTP/1.0\r\n\r\n",
+        )
+    )
+    assert [body for _, _, body in got] == [b"GET /a", b"GET /b"]
+    assert got[0][1]["connection"] == "keep-alive"
+
+
+@pytest.mark.parametrize(
+    ("request_head", "status"),
+    [
+        (b"GARBAGE\r\n\r\n", 400),
+        (b"GET /a HTTP/1.1 extra\r\n\r\n", 400),
+        (b"GET /a HTTP/2.0\r\n\r\n", 505),
+        (b"GET /a HTTP/1.1\r\nno colon here\r\n\r\n", 400),
+        (b"GET ftp://host/a HTTP/1.1\r\n\r\n", 400),
+        (b"GET /a HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n", 431),
+        (b"GET /a HTTP/1.1\r\nX-Long: " + b"a" * 70_000, 431),  # never ends
+    ],
+)
+def test_a_malformed_request_is_a_problem_answer_and_the_connection_closes(
+    http_server: Server, request_head: bytes, status: int
+) -> None:
+    got = answers(exchange(http_server, request_head + b"GET /after HTTP/1.1\r\n\r\n"))
+    assert len(got) == 1, "nothing after a bad request may be answered"
+    got_status, headers, body = got[0]
+    assert got_status == status
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["connection"] == "close"
+    assert json.loads(body)["status"] == status
+
+
+def test_a_request_with_a_body_is_answered_and_the_connection_closed(http_server: Server) -> None:
+    got = answers(
+        exchange(
+            http_server,
+            b"POST /a HTTP/1.1\r\nContent-Length: 5\r\n\r\nhelloGET /b HTTP/1.1\r\n\r\n",
+        )
+    )
+    assert [(status, body) for status, _, body in got] == [(200, b"POST /a")]
+    assert got[0][1]["connection"] == "close"
+
+
+@pytest.mark.parametrize(
+    ("target", "seen"),
+    [
+        (b"//evil.example/x", b"GET /evil.example/x"),  # never a network path
+        (b"http://host:8080/v0.1/servers?limit=1", b"GET /v0.1/servers?limit=1"),
+    ],
+)
+def test_request_targets_are_reduced_to_a_path(
+    http_server: Server, target: bytes, seen: bytes
+) -> None:
+    got = answers(
+        exchange(http_server, b"GET " + target + b" HTTP/1.1\r\nConnection: close\r\n\r\n")
+    )
+    assert got[0][2] == seen
+
+
+def test_an_idle_connection_is_closed_after_the_idle_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("regup.serve.IDLE_TIMEOUT", 0.3)
+    server = make_server(EchoApp(), "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall(b"GET /a HTTP/1.1\r\n\r\n")
+            first = sock.recv(65536)
+            assert first.startswith(b"HTTP/1.1 200 ")
+            started = time.monotonic()
+            assert sock.recv(65536) == b"", "the server closes the idle connection"
+            waited = time.monotonic() - started
+        assert 0.2 < waited < 3
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+def test_shutdown_does_not_wait_for_idle_keep_alive_clients(http_server: Server) -> None:
+    sock = socket.create_connection(("127.0.0.1", http_server.server_port), timeout=5)
+    sock.sendall(b"GET /a HTTP/1.1\r\n\r\n")
+    assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+    started = time.monotonic()
+    http_server.shutdown()
+    assert sock.recv(65536) == b""  # closed by the server, not by a timeout
+    assert time.monotonic() - started < 2
+    sock.close()
+
+
+def test_a_port_in_use_is_a_config_error() -> None:
+    server = make_server(EchoApp(), "127.0.0.1", 0)
+    try:
+        with pytest.raises(ConfigError, match="pick another --port"):
+            make_server(EchoApp(), "127.0.0.1", server.server_port)
+    finally:
+        server.server_close()

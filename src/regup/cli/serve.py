@@ -16,8 +16,8 @@ from regup.report.diagnostics import REPORTERS, Summary
 from regup.serve import (
     DirectoryFiles,
     MemoryFiles,
-    PooledServer,
     PreviewApp,
+    Server,
     SiteFiles,
     is_loopback,
     make_server,
@@ -113,7 +113,7 @@ def serve_command(
     _run(make_server(PreviewApp(files), host, port, quiet=state.quiet), host, label)
 
 
-def _run(server: PooledServer, host: str, label: str, live: LivePreview | None = None) -> None:
+def _run(server: Server, host: str, label: str, live: LivePreview | None = None) -> None:
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{server.server_port}"
     if not is_loopback(host):
