@@ -548,16 +548,17 @@ class PreviewApp:
         if ".." in segments:
             return problem(HTTPStatus.BAD_REQUEST, "the path leaves the served folder")
         rel = "/".join(segments)
+        index = f"{rel}/{INDEX_FILE}" if rel else INDEX_FILE
+        if raw_path.endswith("/"):  # a folder's address: its index.html, else the file
+            data = self.files.read(index)
+            if data is not None:
+                return Response(200, data, content_type(index))
         if rel:
             data = self.files.read(rel)
             if data is not None:
                 return Response(200, data, content_type(rel))
-        index = f"{rel}/{INDEX_FILE}" if rel else INDEX_FILE
-        data = self.files.read(index)
-        if data is not None:
-            if rel and not raw_path.endswith("/"):
-                return Response(301, headers=(("Location", raw_path + "/"),))
-            return Response(200, data, content_type(index))
+        if not raw_path.endswith("/") and self.files.read(index) is not None:
+            return Response(301, headers=(("Location", raw_path + "/"),))
         return problem(HTTPStatus.NOT_FOUND, f"no file at {decoded}")
 
 
@@ -704,12 +705,11 @@ def _log_date() -> str:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+_STATUS_LINES = {int(s): f"HTTP/1.1 {int(s)} {s.phrase}" for s in HTTPStatus}
+
+
 def _head(status: int, headers: Sequence[tuple[str, str]]) -> bytes:
-    try:
-        phrase = HTTPStatus(status).phrase
-    except ValueError:
-        phrase = ""
-    lines = [f"HTTP/1.1 {status} {phrase}"]
+    lines = [_STATUS_LINES.get(status, f"HTTP/1.1 {status} ")]
     lines.extend(f"{key}: {value}" for key, value in headers)
     lines.append("\r\n")
     return "\r\n".join(lines).encode("latin-1")

@@ -41,7 +41,7 @@ POLL_INTERVAL = 0.1
 MAX_INTERVAL = 0.5
 #: Seconds between two keep-alive comments on an idle event stream (finds closed tabs).
 HEARTBEAT = 10.0
-#: Event streams open at once (each holds one of the server's worker threads).
+#: Event streams open at once (each holds one of the server's ``STREAM_WORKERS`` threads).
 MAX_STREAMS = 16
 EVENTS_PATH = "/_regup/events"
 SCRIPT_PATH = "/_regup/live.js"

@@ -24,6 +24,7 @@ page holding every server. ``regup serve`` and a real registry server answer the
 
 from __future__ import annotations
 
+import functools
 import mimetypes
 from collections.abc import Iterable
 from pathlib import PurePosixPath
@@ -81,11 +82,12 @@ _CORS_FILES: tuple[tuple[str, bool], ...] = (
 _HEADER = "Written by regup; rebuilt by every `regup build`, edit regup's output instead."
 
 
+@functools.lru_cache(maxsize=4096)
 def content_type(rel: str) -> str:
     """The ``Content-Type`` of a built file, from its place and extension.
 
     Everything under ``v0.1/`` is JSON whatever its name (``index.html``, ``latest``,
-    ``1.2.3``).
+    ``1.2.3``). Cached: ``regup serve`` asks it on every request.
     """
     name = rel.rsplit("/", 1)[-1]
     if rel.startswith(f"{API_VERSION}/"):
