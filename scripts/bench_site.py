@@ -12,10 +12,10 @@ Makes N synthetic servers (container and remote, tools, env vars, permissions, t
             material theme and its search plugin, the server pages kept out of the
             navigation (``not_in_nav``) as a user with thousands of pages would;
 * browser:  serves the catalog on 127.0.0.1 and measures, in Debian's Chromium, the time from
-            opening ``search/?q=<a tool name>`` to the first result on screen.
+            opening ``search/?q=<a tool name>`` to the first result painted.
 
 Prints the times, the ratio (target at N = 10,000: MkDocs / regup >= 5), the median server
-page size (target < 40 KB) and the time to the first search result (target <= 1.0 s).
+page size (target < 40 KB) and the time to the first search result painted (target <= 1.0 s).
 
 Both sides create tens of thousands of files, so the file system weighs in: ext4 allocates
 inodes slowly for a minute or more after many files were deleted (it skips recently freed
@@ -200,8 +200,26 @@ class NoResultError(RuntimeError):
     """The search page showed no result in time; the message says what the page logged."""
 
 
-def first_result_seconds(site: Path, query: str) -> float | None:
-    """Median seconds from navigation to the first result of ``query`` (None: no Chromium).
+#: Notes, in the page, when the frame that shows the first result has been painted: the
+#: first result in the document, then a rendering opportunity, then the task after it.
+FIRST_RESULT_PROBE = """
+new MutationObserver(function (changes, observer) {
+  if (!document.querySelector("#search-results li.card")) return;
+  observer.disconnect();
+  requestAnimationFrame(function () {
+    setTimeout(function () { window.__firstPainted = performance.now(); }, 0);
+  });
+}).observe(document, { subtree: true, childList: true });
+"""
+
+
+def first_result_seconds(site: Path, query: str) -> tuple[float, float] | None:
+    """Median seconds from navigation start to the first result of ``query`` painted, as
+    the page notes it, and as Playwright sees it (None: no Chromium).
+
+    Playwright's view comes later: it polls the page from another process, and a page
+    still busy (loading the filter index, drawing the filters) answers late. The page's
+    own note is what a visitor sees.
 
     Raises :class:`NoResultError` when no result shows within 30 s.
     """
@@ -220,11 +238,13 @@ def first_result_seconds(site: Path, query: str) -> float | None:
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=args)
-            times = []
+            painted: list[float] = []
+            seen: list[float] = []
             logged: list[str] = []  # what the pages printed or failed to load
             for _ in range(3):  # a fresh context each time: nothing cached
                 context = browser.new_context()
                 page = context.new_page()
+                page.add_init_script(FIRST_RESULT_PROBE)
                 page.on("console", lambda m: logged.append(f"{m.type}: {m.text}"))
                 page.on("requestfailed", lambda r: logged.append(f"failed: {r.url}"))
                 page.goto(url)
@@ -232,10 +252,12 @@ def first_result_seconds(site: Path, query: str) -> float | None:
                     page.wait_for_selector("#search-results li.card")
                 except PlaywrightTimeout:
                     raise NoResultError("; ".join(logged) or "nothing logged") from None
-                times.append(page.evaluate("performance.now()") / 1000)
+                seen.append(page.evaluate("performance.now()") / 1000)
+                page.wait_for_function("window.__firstPainted !== undefined")
+                painted.append(page.evaluate("window.__firstPainted") / 1000)
                 context.close()
             browser.close()
-        return float(statistics.median(times))
+        return float(statistics.median(painted)), float(statistics.median(seen))
     finally:
         server.shutdown()
 
@@ -306,7 +328,10 @@ def main() -> int:
             if seconds is None:
                 print("first search result: skipped (no /usr/bin/chromium)")
             else:
-                print(f"first search result ({tool!r}): {seconds:.2f} s after navigation start")
+                print(
+                    f"first search result ({tool!r}): painted {seconds[0]:.2f} s after "
+                    f"navigation start (Playwright saw it at {seconds[1]:.2f} s)"
+                )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
         os.sync()  # the next run's file system work should not include these deletions

@@ -232,10 +232,13 @@
     }
 
     /* Pagefind's results with deprecated servers after the others (unless a status is
-       chosen): the same search again, without the deprecated ones. */
+       chosen): the same search again, without the deprecated ones. Until the filter index
+       has loaded, one search only (a filter would wait for that index): the first results
+       come sooner, deprecated ones after the others among those shown, and the search
+       runs again, in full, once the index is there. */
     function find(query, opts) {
       var all = pagefind.search(query, opts);
-      if ((chosen.status || []).length || sortSelect.value) {
+      if (!filtersLoaded || (chosen.status || []).length || sortSelect.value) {
         return all.then(function (s) { return s && { search: s, results: s.results }; });
       }
       var live = JSON.parse(JSON.stringify(opts));
@@ -347,18 +350,20 @@
       }).catch(function () { /* suggestions are a help, never an error */ });
     }
 
-    function run() {
+    /* Search for what the form holds and show it; `again` (the same search once more, now
+       with the filter index) leaves the status line alone until the answer is there. */
+    function run(again) {
       var id = ++runId;
       state();
       var query = input.value.trim() || null;
-      status.textContent = "Searching…";
-      searchFor(id, query, query && words(query).join(" "), null);
+      if (!again) status.textContent = "Searching…";
+      return searchFor(id, query, query && words(query).join(" "), null);
     }
 
     /* Show the results of `asked` (the index's form of `query`); when nothing matches, try
        the query with typos corrected once, then suggest close names and tags. */
     function searchFor(id, query, asked, typo) {
-      find(asked, options()).then(function (found) {
+      return find(asked, options()).then(function (found) {
         if (id !== runId || !found) return;
         var results = found.results;
         if (!results.length && query && typo === null) {
@@ -439,14 +444,12 @@
       pagefind = module;
       return pagefind.options({ baseUrl: "/" });
     }).then(function () {
-      run(); /* the first results do not wait for the filter index */
-      return pagefind.filters().then(function () {
-        /* with the filter index loaded, searches carry counts: draw the filters again */
+      /* the first results do not wait for the filter index, which loads after them */
+      return run().then(function () { return pagefind.filters(); }).then(function () {
+        /* with the filter index loaded, searches carry counts and deprecated servers
+           go after all others: search again (what the form holds now) */
         filtersLoaded = true;
-        var query = input.value.trim();
-        return pagefind.search(query ? words(query).join(" ") : null, options()).then(function (s) {
-          if (s) renderFilters(s.filters || {});
-        });
+        return run(true);
       });
     }).catch(function (err) {
       status.textContent = "The search index could not load: " + err.message;

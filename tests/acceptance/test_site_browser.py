@@ -67,6 +67,30 @@ def test_deprecated_servers_rank_after_active_ones_and_look_deprecated(
     assert tab.errors == []
 
 
+def test_the_first_results_do_not_wait_for_the_filter_index(tab: Tab, base_url: str) -> None:
+    held: list[Any] = []
+
+    def hold(route: Any) -> None:
+        held.append(route)  # answered only when released
+
+    tab.page.route("**/pagefind/filter/**", hold)
+    names = _search(tab, base_url, "container")
+    assert names[-1] == "server-05"  # deprecated last already, among the results shown
+    assert tab.page.locator("#search-filters input").count() == 0
+    tab.page.wait_for_function(
+        "document.getElementById('search-status').textContent.includes('match')"
+    )
+    assert held, "the filter index is asked for after the first results"
+    for route in held:
+        route.continue_()
+    tab.page.unroute("**/pagefind/filter/**", hold)
+    # with the index, the search runs again: the filters are drawn, the order kept
+    tab.page.wait_for_selector("#search-filters input[name='f.status']")
+    again = tab.page.locator("#search-results li.card code.name").all_inner_texts()
+    assert [n.strip() for n in again] == names
+    assert tab.errors == []
+
+
 def test_results_show_the_tools_that_matched(tab: Tab, base_url: str) -> None:
     assert _search(tab, base_url, "pollen count")[0] == "weather"
     first = tab.page.locator("#search-results li.card").first
