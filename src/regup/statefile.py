@@ -12,7 +12,6 @@ registry folder.
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import Any, TypeVar
 
 from regup.errors import RegupError
 from regup.files import UnsafeFileError, read_input_file
-from regup.jsonio import load_json
+from regup.jsonio import dump_json, load_json
 
 T = TypeVar("T")
 
@@ -49,7 +48,7 @@ class StateFile:
     def dumps(self, entries: Mapping[str, Any]) -> bytes:
         """The file's bytes for ``entries`` (already JSON values), in name order."""
         doc = {"version": self.version, "entries": {n: entries[n] for n in sorted(entries)}}
-        return (json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+        return dump_json(doc)
 
     def loads(self, data: bytes, where: str, parse: Callable[[dict[str, Any]], T]) -> T:
         """``parse`` of the file's ``entries`` object.
