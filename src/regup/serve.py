@@ -773,6 +773,8 @@ class _Connection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self.last_seen = self.loop.time()
+        if self.held:
+            return  # nothing after a streamed or final answer is read: never buffer it
         self.buffer += data
         self._answer_waiting()
 

@@ -18,6 +18,7 @@ from regup.errors import ConfigError
 from regup.serve import (
     DirectoryFiles,
     MemoryFiles,
+    Output,
     PreviewApp,
     Response,
     Server,
@@ -328,4 +329,45 @@ def test_a_port_in_use_is_a_config_error() -> None:
         with pytest.raises(ConfigError, match="pick another --port"):
             make_server(EchoApp(), "127.0.0.1", server.server_port)
     finally:
+        server.server_close()
+
+
+class StreamApp:
+    """Answers with an event stream that sends one event, then waits to be released."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        def stream(out: Output) -> None:
+            out.write(b"data: hello\n\n")
+            out.flush()
+            self.release.wait(10)
+
+        return Response(200, content_type="text/event-stream", stream=stream)
+
+
+def test_a_streamed_answer_is_written_and_what_the_client_sends_meanwhile_is_dropped() -> None:
+    app = StreamApp()
+    server = make_server(app, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+            sock.sendall(b"GET /events HTTP/1.1\r\n\r\n")
+            received = b""
+            while b"data: hello\n\n" not in received:
+                received += sock.recv(65536)
+            assert received.startswith(b"HTTP/1.1 200 OK\r\n")
+            assert b"Content-Type: text/event-stream\r\n" in received
+            sock.sendall(b"x" * 4_000_000)  # read and dropped, never buffered
+            time.sleep(0.2)
+            assert [len(c.buffer) for c in list(server.connections)] == [0]
+            app.release.set()
+            while sock.recv(65536):
+                pass  # the stream ended: the server closes the connection
+    finally:
+        app.release.set()
+        server.shutdown()
+        thread.join(timeout=10)
         server.server_close()
