@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -426,6 +427,25 @@ def test_idle_connections_do_not_get_a_thread_each(preview: Preview) -> None:
             sock.close()
     time.sleep(0.2)
     assert preview.get("/v0.1/servers").status_code == 200
+
+
+def test_200_concurrent_keep_alive_clients_all_get_every_answer(preview: Preview) -> None:
+    def client(_: int) -> int:
+        connection = http.client.HTTPConnection("127.0.0.1", preview.port, timeout=10)
+        answered = 0
+        try:
+            for _ in range(10):
+                connection.request("GET", "/v0.1/servers?limit=5")
+                response = connection.getresponse()
+                answered += (
+                    response.status == 200 and len(json.loads(response.read())["servers"]) == 5
+                )
+        finally:
+            connection.close()
+        return answered
+
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        assert list(pool.map(client, range(200))) == [10] * 200
 
 
 def test_requests_are_logged_unless_quiet(project: Path) -> None:

@@ -3,6 +3,7 @@ API, and the HTTP/1.1 connection (keep-alive, pipelining, refusals, idle timeout
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -16,6 +17,7 @@ import pytest
 
 from regup.errors import ConfigError
 from regup.serve import (
+    App,
     DirectoryFiles,
     MemoryFiles,
     Output,
@@ -170,16 +172,25 @@ class EchoApp:
         return Response(200, f"{method} {target}".encode(), "text/plain")
 
 
-@pytest.fixture
-def http_server() -> Iterator[Server]:
-    server = make_server(EchoApp(), "127.0.0.1", 0)
+@contextlib.contextmanager
+def running(app: App) -> Iterator[Server]:
+    """``app`` served on a free port of 127.0.0.1 by a thread of its own."""
+    server = make_server(app, "127.0.0.1", 0)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield server
-    server.shutdown()
-    thread.join(timeout=10)
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
     assert not thread.is_alive(), "shutdown did not stop the server"
-    server.server_close()
+
+
+@pytest.fixture
+def http_server() -> Iterator[Server]:
+    with running(EchoApp()) as server:
+        yield server
 
 
 def exchange(server: Server, data: bytes, *, timeout: float = 5.0) -> bytes:
@@ -294,22 +305,15 @@ def test_an_idle_connection_is_closed_after_the_idle_timeout(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr("regup.serve.IDLE_TIMEOUT", 0.3)
-    server = make_server(EchoApp(), "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
-            sock.sendall(b"GET /a HTTP/1.1\r\n\r\n")
-            first = sock.recv(65536)
-            assert first.startswith(b"HTTP/1.1 200 ")
-            started = time.monotonic()
-            assert sock.recv(65536) == b"", "the server closes the idle connection"
-            waited = time.monotonic() - started
-        assert 0.2 < waited < 3
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+    with (
+        running(EchoApp()) as server,
+        socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock,
+    ):
+        sock.sendall(b"GET /a HTTP/1.1\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200 ")
+        started = time.monotonic()
+        assert sock.recv(65536) == b"", "the server closes the idle connection"
+        assert 0.2 < time.monotonic() - started < 3
 
 
 def test_shutdown_does_not_wait_for_idle_keep_alive_clients(http_server: Server) -> None:
@@ -349,11 +353,11 @@ class StreamApp:
 
 def test_a_streamed_answer_is_written_and_what_the_client_sends_meanwhile_is_dropped() -> None:
     app = StreamApp()
-    server = make_server(app, "127.0.0.1", 0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        with socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock:
+    with (
+        running(app) as server,
+        socket.create_connection(("127.0.0.1", server.server_port), timeout=5) as sock,
+    ):
+        try:
             sock.sendall(b"GET /events HTTP/1.1\r\n\r\n")
             received = b""
             while b"data: hello\n\n" not in received:
@@ -366,8 +370,30 @@ def test_a_streamed_answer_is_written_and_what_the_client_sends_meanwhile_is_dro
             app.release.set()
             while sock.recv(65536):
                 pass  # the stream ended: the server closes the connection
-    finally:
-        app.release.set()
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
+        finally:
+            app.release.set()
+
+
+class FailingApp:
+    """Fails on ``/boom``, answers everything else."""
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        if target == "/boom":
+            raise RuntimeError("broken on purpose")
+        return Response(200, b"fine", "text/plain")
+
+
+def test_an_error_while_answering_is_a_500_and_the_connection_goes_on(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with running(FailingApp()) as server:
+        raw = exchange(
+            server, b"GET /boom HTTP/1.1\r\n\r\nGET /ok HTTP/1.1\r\nConnection: close\r\n\r\n"
+        )
+    got = answers(raw)
+    assert [(status, h["content-type"]) for status, h, _ in got] == [
+        (500, "application/problem+json"),
+        (200, "text/plain"),
+    ]
+    assert "broken on purpose" not in got[0][2].decode()  # the log has it, not the client
+    assert "internal error on '/boom'" in capsys.readouterr().err
