@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -144,9 +145,16 @@ def test_this_registry_s_envelope_with_its_skills_passes_toolhive_s_schemas(
     from referencing import Resource
     from referencing.jsonschema import DRAFT7, DRAFT202012
 
-    result = run_cli(["--registry", str(REGISTRY), "build", "--no-site", "--out", str(tmp_path)])
+    # A copy: a build records new versions in registry/versions.json, which must stay as
+    # committed (the ledger test above says whether it is current).
+    shutil.copytree(REGISTRY, tmp_path / "registry")
+    config = ["--config", str(REPO_ROOT / "regup.toml")]
+    result = run_cli(
+        ["--registry", str(tmp_path / "registry"), *config, "build", "--no-site"]
+        + ["--out", str(tmp_path / "dist")]
+    )
     assert result.exit_code == 0, result.output
-    envelope = json.loads((tmp_path / "upstream" / "registry.json").read_text())
+    envelope = json.loads((tmp_path / "dist" / "upstream" / "registry.json").read_text())
     folder = reference_dir / "schemas"
     loaded = {
         name: json.loads((folder / name).read_text())
@@ -172,6 +180,6 @@ def test_this_registry_s_envelope_with_its_skills_passes_toolhive_s_schemas(
     assert [e.message for e in validator.iter_errors(envelope)] == []
     assert len(envelope["data"]["skills"]) >= 30
     api = json.loads(
-        (tmp_path / "v0.1" / "x" / "dev.toolhive" / "skills" / "index.html").read_text()
+        (tmp_path / "dist" / "v0.1" / "x" / "dev.toolhive" / "skills" / "index.html").read_text()
     )
     assert api["metadata"]["count"] == len(envelope["data"]["skills"])
