@@ -753,6 +753,7 @@ class _Connection(asyncio.Protocol):
         self.paused = False  # the client reads slower than we answer
         self.held = False  # a streamed answer owns the connection
         self.last_seen = 0.0
+        self.pending = 0  # bytes of answers not yet sent, at the last idle check
         self.idle: asyncio.TimerHandle | None = None
 
     # --- asyncio's callbacks -----------------------------------------------------------
@@ -798,13 +799,38 @@ class _Connection(asyncio.Protocol):
     # --- requests ----------------------------------------------------------------------
 
     def _check_idle(self) -> None:
-        if self.closed or self.held:
+        """Close the connection after ``IDLE_TIMEOUT`` seconds in which the client sent
+        nothing and took nothing of an answer still waiting to be sent; drop that answer
+        (abort) when it stopped reading. A streamed answer has no idle timer."""
+        if self.closed or self.transport is None:
             return
-        left = self.last_seen + IDLE_TIMEOUT - self.loop.time()
+        now = self.loop.time()
+        pending = self.transport.get_write_buffer_size() + self._unsent()
+        if pending != self.pending:  # the client took part of the answer: it is reading
+            self.pending = pending
+            self.last_seen = now
+        left = self.last_seen + IDLE_TIMEOUT - now
         if left > 0:
             self.idle = self.loop.call_later(left, self._check_idle)
-        elif self.transport is not None:
+        elif pending:
+            self.transport.abort()
+        else:
             self.transport.close()
+
+    def _unsent(self) -> int:
+        """Bytes in the kernel's send queue of this connection (0 where it cannot be asked):
+        a client that reads slowly takes from there long before this side writes again."""
+        sock = self.transport.get_extra_info("socket") if self.transport else None
+        if sock is None:
+            return 0
+        try:
+            import fcntl  # POSIX only
+            import termios
+
+            out = fcntl.ioctl(sock.fileno(), termios.TIOCOUTQ, b"\0\0\0\0")
+        except (ImportError, AttributeError, OSError):
+            return 0
+        return int.from_bytes(out, sys.byteorder)
 
     def _answer_waiting(self) -> None:
         """Answer every complete request head in the buffer, in order."""

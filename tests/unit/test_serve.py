@@ -397,3 +397,54 @@ def test_an_error_while_answering_is_a_500_and_the_connection_goes_on(
     ]
     assert "broken on purpose" not in got[0][2].decode()  # the log has it, not the client
     assert "internal error on '/boom'" in capsys.readouterr().err
+
+
+class BigApp:
+    """Answers with 16 MB: more than the kernel's socket buffers hold."""
+
+    body = bytes(range(256)) * 65536
+
+    def handle(self, method: str, target: str, accept: str = "") -> Response:
+        return Response(200, self.body, "application/octet-stream")
+
+
+def _slow_client(server: Server) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a small window
+    sock.settimeout(10)
+    sock.connect(("127.0.0.1", server.server_port))
+    sock.sendall(b"GET /big HTTP/1.1\r\nConnection: close\r\n\r\n")
+    return sock
+
+
+def test_a_client_still_reading_a_long_answer_is_not_cut_off_as_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("regup.serve.IDLE_TIMEOUT", 0.5)
+    with running(BigApp()) as server, _slow_client(server) as sock:
+        received = bytearray()
+        slow_until = time.monotonic() + 2.0  # four idle timeouts of reading slowly
+        while chunk := sock.recv(1 << 20):
+            received += chunk
+            if time.monotonic() < slow_until:
+                # under 1 MB a second: the kernel's send queue drains long before this
+                # side may write again, so only that queue shows the client is reading
+                time.sleep(0.005)
+    assert received.endswith(BigApp.body)
+
+
+def test_a_client_that_stops_reading_loses_its_answer_after_the_idle_timeout(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("regup.serve.IDLE_TIMEOUT", 0.3)
+    with running(BigApp()) as server, _slow_client(server) as sock:
+        time.sleep(0.3)
+        deadline = time.monotonic() + 5
+        while server.connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not server.connections, "the server let the connection go"
+        received = bytearray()
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(1 << 20):
+                received += chunk
+    assert len(received) < len(BigApp.body)
