@@ -8,6 +8,7 @@ repository name is letters, digits, ``.``, ``_`` and ``-``.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -50,11 +51,13 @@ def _checked(owner: str, name: str, shown: str) -> RepoRef:
     return RepoRef(owner, name)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_repository_url(url: str) -> RepoRef | None:
     """The repository of a github.com URL (``https``, ``git@github.com:``, ``git+``, with
     ``.git``, trailing slashes or ``/tree/<ref>/<path>``); None for URLs on other hosts.
 
     Raises :class:`NotARepositoryError` for a github.com URL without ``owner/name``.
+    Cached: a catalog page asks it several times per entry.
     """
     text = url.strip()
     if text.startswith("git@github.com:"):

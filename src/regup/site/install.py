@@ -16,6 +16,7 @@ set of values still unfilled.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import shlex
@@ -24,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from regup.install import (
     HintPart,
@@ -187,17 +188,12 @@ def hint_html(snippet: Snippet, markers: dict[str, str]) -> Markup:
 
 
 def _varying_html(part: HintPart) -> Markup:
-    variants = [
-        Markup('<span data-unfilled="{}"{}>{}</span>').format(
-            " ".join(unfilled),
-            Markup("") if unfilled == part.about else Markup(" hidden"),
-            _text_html(text),
-        )
+    variants = "".join(
+        f'<span data-unfilled="{escape(" ".join(unfilled))}"'
+        f"{'' if unfilled == part.about else ' hidden'}>{_text_html(text)}</span>"
         for unfilled, text in part.variants
-    ]
-    return Markup('<span data-about="{}">{}</span>').format(
-        " ".join(part.about), Markup("").join(variants)
     )
+    return Markup(f'<span data-about="{escape(" ".join(part.about))}">{variants}</span>')  # noqa: S704
 
 
 def _to_supply(model: InstallModel) -> list[Setting]:
@@ -253,7 +249,7 @@ def _mark_shell(text: str, markers: dict[str, str]) -> Markup:
     """Each shell word holding a placeholder wrapped in ``<span data-sh="WORD">``, WORD the
     word unquoted: the page's script puts the values in WORD and quotes it again as
     :func:`shlex.quote` does, so the filled line is the one the renderer would write."""
-    parts: list[Markup] = []
+    parts: list[str] = []
     pos = 0
     for start, end in shell_words(text):
         raw = text[start:end]
@@ -265,27 +261,31 @@ def _mark_shell(text: str, markers: dict[str, str]) -> Markup:
         if not any(m in word for m in markers):
             continue
         parts.append(_text_html(text[pos:start]))
-        parts.append(Markup('<span data-sh="{}">{}</span>').format(word, text[start:end]))
+        parts.append(f'<span data-sh="{escape(word)}">{escape(text[start:end])}</span>')
         pos = end
     parts.append(_text_html(text[pos:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))  # noqa: S704 - every part escaped above
+
+
+@functools.lru_cache(maxsize=256)
+def _marker_pattern(markers: frozenset[str]) -> re.Pattern[str]:
+    """One pattern for every marker, the longest first (a page's snippets share them)."""
+    return re.compile("|".join(re.escape(m) for m in sorted(markers, key=lambda m: (-len(m), m))))
 
 
 def _mark_strings(text: str, markers: dict[str, str]) -> Markup:
     """Each marker of JSON or TOML ``text`` (inside a string) as ``<span data-fill="NAME">``."""
     if not markers:
         return _text_html(text)
-    pattern = re.compile("|".join(re.escape(m) for m in sorted(markers, key=len, reverse=True)))
-    parts: list[Markup] = []
+    parts: list[str] = []
     pos = 0
-    for match in pattern.finditer(text):
+    for match in _marker_pattern(frozenset(markers)).finditer(text):
+        found = match.group()
         parts.append(_text_html(text[pos : match.start()]))
-        parts.append(
-            Markup('<span data-fill="{}">{}</span>').format(markers[match.group()], match.group())
-        )
+        parts.append(f'<span data-fill="{escape(markers[found])}">{escape(found)}</span>')
         pos = match.end()
     parts.append(_text_html(text[pos:]))
-    return Markup("").join(parts)
+    return Markup("".join(parts))  # noqa: S704 - every part escaped above
 
 
 def _inputs_block(text: str, inputs: Sequence[Mapping[str, Any]]) -> tuple[int, int, str]:
