@@ -695,14 +695,14 @@ def _http_date(second: int) -> str:
     return email.utils.formatdate(second, usegmt=True)
 
 
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def _log_date() -> str:
     """The request log's time stamp, as http.server writes it (``04/Dec/2026 05:20:15``)."""
     now = time.localtime()
     month = _MONTHS[now.tm_mon - 1]
     return f"{now.tm_mday:02d}/{month}/{now.tm_year:04d} {now.tm_hour:02d}:{now.tm_min:02d}:{now.tm_sec:02d}"
-
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 _STATUS_LINES = {int(s): f"HTTP/1.1 {int(s)} {s.phrase}" for s in HTTPStatus}
@@ -886,7 +886,6 @@ class _Connection(asyncio.Protocol):
         body = response.body
         status = response.status
         headers = self._common_headers()
-        headers.append(("Cache-Control", "no-cache"))
         headers.append(("X-Content-Type-Options", "nosniff"))
         if status == 200 and request is not None:
             etag = etag_of(body)
@@ -925,7 +924,6 @@ class _Connection(asyncio.Protocol):
         writes the body as it comes; the connection closes when it returns."""
         assert response.stream is not None and self.transport is not None
         headers = self._common_headers()
-        headers.append(("Cache-Control", "no-cache"))
         if response.content_type:
             headers.append(("Content-Type", response.content_type))
         headers.extend(response.headers)
@@ -940,10 +938,12 @@ class _Connection(asyncio.Protocol):
         future.add_done_callback(lambda _: self.close())
 
     def _common_headers(self) -> list[tuple[str, str]]:
+        """The headers of every answer: always revalidated, readable from any origin."""
         return [
             ("Server", SERVER_NAME),
             ("Date", _http_date(int(time.time()))),
             CORS_ORIGIN,
+            ("Cache-Control", "no-cache"),
         ]
 
     def _log(self, request: Request | None, status: int) -> None:

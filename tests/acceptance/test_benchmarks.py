@@ -69,4 +69,10 @@ def test_bench_watch() -> None:
 )
 def test_bench_serve() -> None:
     out = bench("bench_serve.py", "20", "--duration", "1")
-    assert "nginx" in out
+    rows = [line.split() for line in out.splitlines() if line.startswith(("listing", "document"))]
+    rows += [line.split()[1:] for line in out.splitlines() if line.startswith("catalog page")]
+    # path, connections, regup req/s, p50, p99, nginx req/s, p50, p99, ratio; both sides answered
+    assert sorted(int(r[1]) for r in rows) == [1, 1, 1, 32, 32, 32]
+    assert all(float(r[2].replace(",", "")) > 0 and float(r[5].replace(",", "")) > 0 for r in rows)
+    assert all(r[-1].endswith("x") for r in rows)
+    assert "ToolHive's limit=1 walk against regup serve: 20 pages in " in out
